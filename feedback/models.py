@@ -1,0 +1,1 @@
+# Check-ins, follow-ups, evaluations and gatherings live here as they are built.

@@ -1,0 +1,144 @@
+"""Who may see and change what: the one place that decides.
+
+Views ask this module for scoped querysets and lookups and never query
+people's data directly. Rules:
+
+- every URL needs a signed-in user unless its name is in PUBLIC_URL_NAMES;
+- a page for a role the user does not hold answers 403 (the user is known,
+  the page is not theirs to use);
+- an object outside the user's scope answers 404 (its existence is not
+  revealed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from innopraksis.models import Invitation, Role, User
+from orgs.models import Membership, Organisation
+from students.models import Student
+
+# URL names reachable without signing in. Anything not listed here needs a
+# signed-in user (LoginRequiredMiddleware); a test keeps this list and the
+# URL configuration in step.
+PUBLIC_URL_NAMES = frozenset(
+    {
+        "login",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+        "invitation_accept",
+        "set_language",
+        "admin:login",
+    }
+)
+
+public = login_not_required
+
+ROLE_ORDER = (Role.COORDINATOR, Role.SUPERVISOR, Role.STUDENT)
+ACTIVE_ROLE_SESSION_KEY = "active_role"
+
+
+def roles_of(user: User) -> list[Role]:
+    """The roles a user holds, in ROLE_ORDER. One query, cached on the user object."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_innopraksis_roles", None)
+    if cached is not None:
+        return cached
+    flags = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            is_supervisor=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+            is_student=Exists(Student.objects.filter(user=OuterRef("pk"))),
+        )
+        .values("is_supervisor", "is_student")
+        .get()
+    )
+    held = {
+        Role.COORDINATOR: user.is_coordinator or user.is_superuser,
+        Role.SUPERVISOR: flags["is_supervisor"],
+        Role.STUDENT: flags["is_student"],
+    }
+    roles = [role for role in ROLE_ORDER if held[role]]
+    user._innopraksis_roles = roles
+    return roles
+
+
+def has_role(user: User, role: Role) -> bool:
+    return role in roles_of(user)
+
+
+def active_role(request: HttpRequest) -> Role | None:
+    """The role the user is acting in now: their choice if they hold it, else their first role."""
+    roles = roles_of(request.user)
+    chosen = request.session.get(ACTIVE_ROLE_SESSION_KEY)
+    if chosen in roles:
+        return Role(chosen)
+    return roles[0] if roles else None
+
+
+def set_active_role(request: HttpRequest, role: str) -> Role:
+    """Switch the role the user acts in; 403 for a role they do not hold."""
+    if role not in roles_of(request.user):
+        raise PermissionDenied
+    request.session[ACTIVE_ROLE_SESSION_KEY] = role
+    return Role(role)
+
+
+def role_required(role: Role) -> Callable:
+    """Allow a view only to users holding ``role``; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if not has_role(request.user, role):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+    if has_role(user, Role.COORDINATOR):
+        return Organisation.objects.all()
+    if has_role(user, Role.SUPERVISOR):
+        return Organisation.objects.filter(memberships__user=user).distinct()
+    return Organisation.objects.none()
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organisation")
+
+
+def students_visible_to(user: User) -> QuerySet[Student]:
+    # Supervisors will see the students placed with their organisations once
+    # placements exist; until then only coordinators and the student see one.
+    if has_role(user, Role.COORDINATOR):
+        return Student.objects.select_related("user")
+    return Student.objects.filter(user=user).select_related("user")
+
+
+def invitations_visible_to(user: User) -> QuerySet[Invitation]:
+    if has_role(user, Role.COORDINATOR):
+        return Invitation.objects.select_related("organisation", "invited_by")
+    return Invitation.objects.none()
+
+
+def get_invitation_for(user: User, pk: int) -> Invitation:
+    # 404: an invitation outside the user's scope is not revealed.
+    return get_object_or_404(invitations_visible_to(user), pk=pk)
+
+
+def get_student_profile(user: User) -> Student | None:
+    return students_visible_to(user).filter(user=user).first()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InnopraksisConfig(AppConfig):
+    name = "innopraksis"
+    verbose_name = _("Accounts and access")

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from innopraksis import access, throttle
+from innopraksis.models import Invitation, InvitationRole, User
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Sign-in by e-mail and password, throttled per account and address."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    error_messages = {
+        "invalid_login": _("The e-mail address or the password is wrong. Check both and try again."),
+        "inactive": _("This account has been deactivated. Contact your coordinator."),
+        "throttled": _(
+            "Too many failed sign-ins for this account from your address. "
+            "Wait %(minutes)s minutes and try again, or reset your password."
+        ),
+    }
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not email or password is None:
+            return self.cleaned_data
+        ip_address = throttle.client_ip(self.request)
+        until = throttle.locked_until(email, ip_address)
+        if until is not None:
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": throttle.minutes_until(until)},
+            )
+        self.user_cache = authenticate(self.request, username=email, password=password)
+        if self.user_cache is None:
+            throttle.record_failure(email, ip_address)
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        throttle.clear_failures(email, ip_address)
+        return self.cleaned_data
+
+
+class LanguageAwarePasswordResetForm(PasswordResetForm):
+    """Sends the reset e-mail in the recipient's language, not the visitor's."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        with translation.override(context["user"].language):
+            super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
+            )
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "full_name", "role", "organisation", "language"]
+        help_texts = {
+            "email": _(
+                "The link goes to this address. It works once and expires after the number of days set for the portal."
+            ),
+            "full_name": _("Optional: the person can correct it when they accept."),
+            "organisation": _("Required for a supervisor: the host organisation they supervise for."),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = access.organisations_visible_to(user)
+        self.fields["role"].initial = InvitationRole.STUDENT
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role == InvitationRole.SUPERVISOR and not cleaned.get("organisation"):
+            self.add_error("organisation", _("Choose the organisation this supervisor belongs to."))
+        elif role == InvitationRole.STUDENT:
+            # A student belongs to no organisation through an invitation.
+            cleaned["organisation"] = None
+        return cleaned
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, invitation: Invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["full_name"].initial = invitation.full_name
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ. Type the same password in both fields."))
+        elif password1:
+            candidate = User(email=self.invitation.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send_templated_mail(*, to: str, template: str, context: dict, language: str) -> None:
+    """Send ``emails/<template>_subject.txt`` and ``_body.txt`` in the recipient's language.
+
+    Sent when the surrounding transaction commits, so a rolled-back change
+    never mails anybody.
+    """
+
+    def send() -> None:
+        with translation.override(language):
+            subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+            body = render_to_string(f"emails/{template}_body.txt", context)
+        send_mail(subject, body, None, [to])
+
+    transaction.on_commit(send)

@@ -1,0 +1,127 @@
+"""Invitations: create, re-send and accept.
+
+Each function is one transaction; e-mail goes out when it commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from innopraksis.mail import send_templated_mail
+from innopraksis.models import Invitation, InvitationRole, InvitationStatus, User, normalize_email
+from orgs.models import Membership, MembershipRole, Organisation
+from students.models import Student
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, whatever its status; None for an unknown token."""
+    digest = _hash_token(token)
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=digest).first()
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
+
+
+def _replace_open_invitations(email: str, now) -> None:
+    Invitation.objects.filter(
+        email__iexact=email, used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=now
+    ).update(replaced_at=now)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    email: str,
+    role: str,
+    organisation: Organisation | None,
+    invited_by: User,
+    full_name: str = "",
+    language: str = settings.LANGUAGE_CODE,
+    base_url: str,
+) -> Invitation:
+    """Invite a person and e-mail them the link. Any earlier open invitation to the address stops working."""
+    now = timezone.now()
+    email = normalize_email(email)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        full_name=full_name,
+        role=role,
+        organisation=organisation if role == InvitationRole.SUPERVISOR else None,
+        language=language,
+        token_hash=_hash_token(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.full_clean()
+    _replace_open_invitations(email, now)
+    invitation.save()
+    link = base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})
+    send_templated_mail(
+        to=email,
+        template="invitation",
+        context={"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS},
+        language=language,
+    )
+    return invitation
+
+
+def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str) -> Invitation:
+    """Send a fresh link for the same person and role; the old link stops working."""
+    if invitation.used_at:
+        raise ValidationError(
+            _("This invitation has already been used; the person can sign in or reset their password.")
+        )
+    return invitation_create(
+        email=invitation.email,
+        role=invitation.role,
+        organisation=invitation.organisation,
+        invited_by=invited_by,
+        full_name=invitation.full_name,
+        language=invitation.language,
+        base_url=base_url,
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Use an invitation: create or update the person, give them the role, and spend the link."""
+    digest = _hash_token(token)
+    invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token_hash=digest).first()
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        # Raced with another use, or replaced between showing the form and posting it.
+        raise ValidationError(_("This invitation link can no longer be used."), code="not_pending")
+
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        user = User(email=invitation.email, language=invitation.language)
+    user.full_name = full_name
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+
+    if invitation.role == InvitationRole.STUDENT:
+        Student.objects.get_or_create(user=user)
+    else:
+        Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": MembershipRole.SUPERVISOR}
+        )
+
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    return user

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from innopraksis import views
+from innopraksis.forms import EmailAuthenticationForm, LanguageAwarePasswordResetForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("coordinator/", views.home_coordinator, name="home_coordinator"),
+    path("supervisor/", views.home_supervisor, name="home_supervisor"),
+    path("student/", views.home_student, name="home_student"),
+    path("role/", views.switch_role, name="switch_role"),
+    path("language/", views.set_language, name="set_language"),
+    path("profile/", views.profile, name="profile"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=LanguageAwarePasswordResetForm),
+        name="password_reset",
+    ),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invitations/", views.invitation_list, name="invitation_list"),
+    path("invitations/new/", views.invitation_create, name="invitation_create"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from innopraksis import access, services
+from innopraksis.access import public, role_required
+from innopraksis.forms import InvitationAcceptForm, InvitationForm, ProfileForm
+from innopraksis.models import InvitationStatus, Role
+
+PAGE_SIZE = 25
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def home(request):
+    role = access.active_role(request)
+    if role is None:
+        return render(request, "innopraksis/home_no_role.html")
+    return redirect(f"home_{role}")
+
+
+@role_required(Role.COORDINATOR)
+def home_coordinator(request):
+    user = request.user
+    invitations = access.invitations_visible_to(user)
+    context = {
+        "organisation_count": access.organisations_visible_to(user).count(),
+        "student_count": access.students_visible_to(user).count(),
+        "pending_invitation_count": invitations.filter(
+            used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=timezone.now()
+        ).count(),
+        "recent_invitations": invitations[:5],
+    }
+    return render(request, "innopraksis/home_coordinator.html", context)
+
+
+@role_required(Role.SUPERVISOR)
+def home_supervisor(request):
+    return render(request, "innopraksis/home_supervisor.html", {"memberships": access.memberships_of(request.user)})
+
+
+@role_required(Role.STUDENT)
+def home_student(request):
+    return render(request, "innopraksis/home_student.html", {"student": access.get_student_profile(request.user)})
+
+
+@require_POST
+def switch_role(request):
+    role = access.set_active_role(request, request.POST.get("role", ""))
+    messages.info(request, _("You are now working as %(role)s.") % {"role": role.label.lower()})
+    return redirect("home")
+
+
+@public
+@require_POST
+def set_language(request):
+    language = request.POST.get("language", "")
+    response = redirect(_safe_next(request, "/"))
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("profile")
+    return render(request, "innopraksis/profile.html", {"form": form, "roles": access.roles_of(request.user)})
+
+
+@role_required(Role.COORDINATOR)
+def invitation_list(request):
+    invitations = access.invitations_visible_to(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        invitations = invitations.filter(
+            Q(email__icontains=query) | Q(full_name__icontains=query) | Q(organisation__name__icontains=query)
+        )
+    page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "innopraksis/invitation_list.html", {"page": page, "query": query, "now": timezone.now()})
+
+
+@role_required(Role.COORDINATOR)
+def invitation_create(request):
+    form = InvitationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        invitation = services.invitation_create(
+            **form.cleaned_data, invited_by=request.user, base_url=request.build_absolute_uri("/")
+        )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("invitation_list")
+    return render(request, "innopraksis/invitation_form.html", {"form": form})
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def invitation_resend(request, pk: int):
+    invitation = access.get_invitation_for(request.user, pk)
+    try:
+        fresh = services.invitation_resend(
+            invitation=invitation, invited_by=request.user, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("A new link was sent to %(email)s; earlier links no longer work.") % {"email": fresh.email}
+        )
+    return redirect("invitation_list")
+
+
+@public
+def invitation_accept(request, token: str):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "innopraksis/invitation_unusable.html", {"status": None}, status=404)
+    status = invitation.status
+    if status != InvitationStatus.PENDING:
+        return render(request, "innopraksis/invitation_unusable.html", {"status": status}, status=410)
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError:
+            return render(
+                request, "innopraksis/invitation_unusable.html", {"status": InvitationStatus.USED}, status=410
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[access.ACTIVE_ROLE_SESSION_KEY] = invitation.role
+        messages.success(request, _("Welcome to InnoPraksis! Your password is set and you are signed in."))
+        return redirect("home")
+    return render(request, "innopraksis/invitation_accept.html", {"form": form, "invitation": invitation})
