@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from innopraksis import access, throttle
 from innopraksis.models import Invitation, InvitationRole, User
@@ -20,10 +21,6 @@ class EmailAuthenticationForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("The e-mail address or the password is wrong. Check both and try again."),
         "inactive": _("This account has been deactivated. Contact your coordinator."),
-        "throttled": _(
-            "Too many failed sign-ins for this account from your address. "
-            "Wait %(minutes)s minutes and try again, or reset your password."
-        ),
     }
 
     def clean(self):
@@ -34,11 +31,15 @@ class EmailAuthenticationForm(AuthenticationForm):
         ip_address = throttle.client_ip(self.request)
         until = throttle.locked_until(email, ip_address)
         if until is not None:
-            raise forms.ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": throttle.minutes_until(until)},
+            minutes = throttle.minutes_until(until)
+            message = ngettext(
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(minutes)s minute and try again, or reset your password.",
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(minutes)s minutes and try again, or reset your password.",
+                minutes,
             )
+            raise forms.ValidationError(message, code="throttled", params={"minutes": minutes})
         self.user_cache = authenticate(self.request, username=email, password=password)
         if self.user_cache is None:
             throttle.record_failure(email, ip_address)
