@@ -35,9 +35,10 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        super().clean()
-        self.org_number = self.org_number.replace(" ", "")
+    def clean_fields(self, exclude=None) -> None:
+        # "974 760 673" as printed on letters is accepted and stored as digits only.
+        self.org_number = (self.org_number or "").replace(" ", "")
+        super().clean_fields(exclude)
 
 
 class MembershipRole(models.TextChoices):
