@@ -102,7 +102,13 @@ def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str
 def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     """Use an invitation: create or update the person, give them the role, and spend the link."""
     digest = _hash_token(token)
-    invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token_hash=digest).first()
+    # Lock only the invitation row: PostgreSQL cannot lock the nullable side of the join.
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(token_hash=digest)
+        .first()
+    )
     if invitation is None or invitation.status != InvitationStatus.PENDING:
         # Raced with another use, or replaced between showing the form and posting it.
         raise ValidationError(_("This invitation link can no longer be used."), code="not_pending")

@@ -7,6 +7,7 @@ the anonymous visitor (the plain ``client``).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,21 @@ from orgs.models import Membership, MembershipRole, Organisation
 from students.models import Student
 
 PASSWORD = "correct-horse-battery"
+
+_browser_tests_passed = 0
+
+
+def pytest_runtest_logreport(report):
+    global _browser_tests_passed
+    if report.when == "call" and report.passed and "browser" in report.keywords:
+        _browser_tests_passed += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # CI sets REQUIRE_BROWSER_TESTS: a run where no browser test passed is a failed run.
+    if os.environ.get("REQUIRE_BROWSER_TESTS") and _browser_tests_passed == 0 and exitstatus == 0:
+        session.config.get_terminal_writer().line("REQUIRE_BROWSER_TESTS is set, but no browser test passed.", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,11 @@ def test_seed_builds_the_spring_2023_round(db):
     assert User.objects.filter(is_coordinator=True).count() == 2
     assert Membership.objects.values("organisation").distinct().count() == 7
     assert f"password for all: {DEMO_PASSWORD}" in output
-    for email in ["koordinator@innopraksis.example", "veileder@solbergdahl.example", "student01@student.innopraksis.example"]:
+    for email in [
+        "koordinator@innopraksis.example",
+        "veileder@solbergdahl.example",
+        "student01@student.innopraksis.example",
+    ]:
         assert email in output
 
 
@@ -30,7 +34,12 @@ def test_seed_twice_changes_nothing(db):
     seed()
     counts = (User.objects.count(), Organisation.objects.count(), Student.objects.count(), Membership.objects.count())
     output = seed()
-    assert counts == (User.objects.count(), Organisation.objects.count(), Student.objects.count(), Membership.objects.count())
+    assert counts == (
+        User.objects.count(),
+        Organisation.objects.count(),
+        Student.objects.count(),
+        Membership.objects.count(),
+    )
     assert "0 new users" in output
 
 

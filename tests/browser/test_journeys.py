@@ -1,0 +1,72 @@
+"""Each role's main journey, as a person would walk it: by visible labels and roles."""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD, invitation_token
+
+
+def sign_in(page, email, password=PASSWORD):
+    page.goto("/")
+    page.get_by_label("E-postadresse").fill(email)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+
+
+def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, cast):
+    sign_in(page, cast.coordinator.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Koordinatoroversikt")
+
+    page.get_by_role("link", name="Inviter en person").first.click()
+    page.get_by_label("E-postadresse").fill("ny.student@example.org")
+    page.get_by_label("Fullt navn").fill("Nora Ny")
+    page.get_by_label("Invitert som").select_option(label="Student")
+    page.get_by_role("button", name="Send invitasjon").click()
+    expect(page.get_by_text("Invitasjon sendt til ny.student@example.org.")).to_be_visible()
+    expect(page.get_by_role("cell", name="ny.student@example.org Nora Ny")).to_be_visible()
+    page.get_by_role("button", name="Logg ut").click()
+
+    (message,) = mail.outbox
+    assert message.to == ["ny.student@example.org"]
+    page.goto(f"/invitation/{invitation_token(message.body)}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Velkommen til InnoPraksis")
+    expect(page.get_by_label("Fullt navn")).to_have_value("Nora Ny")
+    page.get_by_label(re.compile(r"^\s*Nytt passord\W*$")).fill("my-own-long-password")
+    page.get_by_label("Nytt passord en gang til").fill("my-own-long-password")
+    page.get_by_role("button", name="Lagre og logg inn").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_text("Passordet ditt er satt, og du er logget inn.")).to_be_visible()
+
+    page.get_by_role("button", name="Logg ut").click()
+    sign_in(page, "ny.student@example.org", "my-own-long-password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+
+
+def test_a_person_switches_the_language_to_english_and_back(page, cast):
+    sign_in(page, cast.supervisor_a.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mine studenter")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My students")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My students")
+
+    page.get_by_role("button", name="Norsk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mine studenter")
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+
+
+def test_the_skip_link_moves_focus_to_the_main_content(page, cast):
+    sign_in(page, cast.student_a.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    page.reload()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Hopp til hovedinnholdet")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
