@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
@@ -70,9 +71,6 @@ class InvitationForm(forms.ModelForm):
         model = Invitation
         fields = ["email", "full_name", "role", "organisation", "language"]
         help_texts = {
-            "email": _(
-                "The link goes to this address. It works once and expires after the number of days set for the portal."
-            ),
             "full_name": _("Optional: the person can correct it when they accept."),
             "organisation": _("Required for a supervisor: the host organisation they supervise for."),
         }
@@ -81,6 +79,11 @@ class InvitationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = access.organisations_visible_to(user)
         self.fields["role"].initial = InvitationRole.STUDENT
+        self.fields["email"].help_text = ngettext(
+            "The link goes to this address. It works once and expires after %(days)s day.",
+            "The link goes to this address. It works once and expires after %(days)s days.",
+            settings.INVITATION_VALID_DAYS,
+        ) % {"days": settings.INVITATION_VALID_DAYS}
 
     def clean(self):
         cleaned = super().clean()

@@ -90,6 +90,7 @@ def test_supervisor_invitation_without_organisation_says_to_choose_one_and_keeps
     assert "Velg organisasjonen denne veilederen hører til" in html
     assert 'value="ny.veileder@example.org"' in html
     assert 'value="Vera Veileder"' in html
+    assert "utløper etter 14 dager" in html
     assert mail.outbox == []
 
 

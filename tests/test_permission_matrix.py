@@ -132,40 +132,29 @@ MATRIX = {
 }
 
 
-def _url_names(patterns, prefix="") -> set[str]:
-    names = set()
+def _named_views(patterns, prefix=""):
+    """(namespaced URL name, view) for every named pattern."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            names |= _url_names(pattern.url_patterns, prefix + namespace)
+            yield from _named_views(pattern.url_patterns, prefix + namespace)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(prefix + pattern.name)
-    return names
-
-
-def _public_names(patterns, prefix="") -> set[str]:
-    names = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            names |= _public_names(pattern.url_patterns, prefix + namespace)
-        elif (
-            isinstance(pattern, URLPattern)
-            and pattern.name
-            and getattr(pattern.callback, "login_required", True) is False
-        ):
-            names.add(prefix + pattern.name)
-    return names
+            yield prefix + pattern.name, pattern.callback
 
 
 def test_every_url_pattern_has_a_row():
-    names = {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("admin:")}
+    names = {name for name, _view in _named_views(get_resolver().url_patterns) if not name.startswith("admin:")}
     assert names - MATRIX.keys() == set(), "URL patterns without a row in the permission matrix"
     assert MATRIX.keys() - names == set(), "rows for URL patterns that no longer exist"
 
 
 def test_only_the_named_public_views_are_open_without_signing_in():
-    assert _public_names(get_resolver().url_patterns) == access.PUBLIC_URL_NAMES
+    public = {
+        name
+        for name, view in _named_views(get_resolver().url_patterns)
+        if getattr(view, "login_required", True) is False
+    }
+    assert public == access.PUBLIC_URL_NAMES
 
 
 def _assert_page_structure(response):
