@@ -17,13 +17,13 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, Organisation
-from students.models import Student
+from students.models import Placement, Student
 
 # URL names reachable without signing in. Anything not listed here needs a
 # signed-in user (LoginRequiredMiddleware); a test keeps this list and the
@@ -122,11 +122,21 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:
-    # Supervisors will see the students placed with their organisations once
-    # placements exist; until then only coordinators and the student see one.
+    """Coordinators see every student; a supervisor those placed with their organisations; a student themself."""
     if has_role(user, Role.COORDINATOR):
         return Student.objects.select_related("user")
-    return Student.objects.filter(user=user).select_related("user")
+    placed_with_mine = Placement.objects.filter(organisation__memberships__user=user, student=OuterRef("pk"))
+    return Student.objects.filter(Q(user=user) | Exists(placed_with_mine)).select_related("user")
+
+
+def placements_visible_to(user: User) -> QuerySet[Placement]:
+    """Coordinators see every placement; a supervisor those at their organisations; a student their own."""
+    placements = Placement.objects.select_related("cohort", "organisation", "student__user")
+    if has_role(user, Role.COORDINATOR):
+        return placements
+    return placements.filter(
+        Q(student__user=user) | Q(organisation__in=Membership.objects.filter(user=user).values("organisation"))
+    )
 
 
 def invitations_visible_to(user: User) -> QuerySet[Invitation]:
@@ -142,3 +152,21 @@ def get_invitation_for(user: User, pk: int) -> Invitation:
 
 def get_student_profile(user: User) -> Student | None:
     return students_visible_to(user).filter(user=user).first()
+
+
+def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
+    """Placements at the organisations the user supervises for, whatever other roles they hold."""
+    return (
+        Placement.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation"))
+        .select_related("cohort", "organisation", "student__user")
+        .order_by("-cohort__starts_on", "student__user__full_name")
+    )
+
+
+def placements_for_student_home(user: User) -> QuerySet[Placement]:
+    return (
+        Placement.objects.filter(student__user=user)
+        .select_related("cohort", "organisation")
+        .prefetch_related("supervisors")
+        .order_by("-cohort__starts_on")
+    )

@@ -53,12 +53,20 @@ def home_coordinator(request):
 
 @role_required(Role.SUPERVISOR)
 def home_supervisor(request):
-    return render(request, "innopraksis/home_supervisor.html", {"memberships": access.memberships_of(request.user)})
+    context = {
+        "memberships": access.memberships_of(request.user),
+        "placements": access.placements_for_supervisor_home(request.user),
+    }
+    return render(request, "innopraksis/home_supervisor.html", context)
 
 
 @role_required(Role.STUDENT)
 def home_student(request):
-    return render(request, "innopraksis/home_student.html", {"student": access.get_student_profile(request.user)})
+    context = {
+        "student": access.get_student_profile(request.user),
+        "placements": access.placements_for_student_home(request.user),
+    }
+    return render(request, "innopraksis/home_student.html", context)
 
 
 @require_POST

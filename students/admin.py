@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from students.models import Student
+from students.models import Cohort, Placement, Student
 
 
 @admin.register(Student)
@@ -11,3 +11,29 @@ class StudentAdmin(admin.ModelAdmin):
     list_filter = ["internship_course"]
     search_fields = ["user__full_name", "user__email"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    fields = [
+        "name",
+        "starts_on",
+        "ends_on",
+        "internship_courses",
+        "agreement_deadline_days",
+        "checkin_cadence_days",
+    ]
+    list_display = ["name", "starts_on", "ends_on"]
+    search_fields = ["name"]
+
+
+@admin.register(Placement)
+class PlacementAdmin(admin.ModelAdmin):
+    # The state is read-only here: it moves only through the lifecycle's service functions.
+    fields = ["cohort", "student", "organisation", "supervisors", "starts_on", "ends_on", "work_days", "state"]
+    readonly_fields = ["state"]
+    list_display = ["student", "organisation", "cohort", "state", "starts_on", "ends_on"]
+    list_select_related = ["student__user", "organisation", "cohort"]
+    list_filter = ["cohort", "state"]
+    search_fields = ["student__user__full_name", "student__user__email", "organisation__name"]
+    autocomplete_fields = ["student", "organisation", "supervisors"]

@@ -7,12 +7,15 @@ a password someone changed stays changed.
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from students.models import Student
+from students import services as placement_services
+from students.models import Cohort, Placement, PlacementState, Student, Weekday
 
 DEMO_PASSWORD = "innopraksis-demo"
 
@@ -143,6 +146,19 @@ STUDY_PROGRAMME = "Bachelor i økonomi og administrasjon"
 INTERNSHIP_COURSES = ["INP3001", "INP3002", "INP3003"]
 
 
+SPRING_2022 = ("Internship våren 2022", datetime.date(2022, 1, 10), datetime.date(2022, 5, 20))
+SPRING_2023 = ("Internship våren 2023", datetime.date(2023, 1, 9), datetime.date(2023, 5, 19))
+# The day the demo looks at the spring 2023 round from: mid-February 2023, when
+# most internships have started and some agreements are still under way.
+DEMO_TODAY = datetime.date(2023, 2, 15)
+# Spring 2023 placements by student number: everyone not listed is active.
+STATES_2023 = {
+    **dict.fromkeys([3, 9, 17, 26], PlacementState.AGREEMENT),
+    **dict.fromkeys([5, 22], PlacementState.PLANNED),
+    14: PlacementState.CANCELLED,
+}
+
+
 def demo_student_email(number: int) -> str:
     return f"student{number:02d}@student.innopraksis.example"
 
@@ -192,6 +208,75 @@ class Command(BaseCommand):
                     "phone": f"+47 9{number:02d} 00 {number:03d}",
                 },
             )
+        created += self._seed_placements()
+        return created
+
+    def _cohort(self, name: str, starts_on: datetime.date, ends_on: datetime.date) -> Cohort:
+        cohort, _ = Cohort.objects.update_or_create(
+            name=name,
+            defaults={"starts_on": starts_on, "ends_on": ends_on, "internship_courses": ", ".join(INTERNSHIP_COURSES)},
+        )
+        return cohort
+
+    def _place(self, cohort: Cohort, student: Student, org_number: str, state: PlacementState, today) -> None:
+        organisation = Organisation.objects.get(org_number=org_number)
+        placement, was_created = Placement.objects.update_or_create(
+            cohort=cohort,
+            student=student,
+            defaults={
+                "organisation": organisation,
+                "starts_on": cohort.starts_on,
+                "ends_on": cohort.ends_on,
+                "work_days": [Weekday.TUESDAY, Weekday.THURSDAY],
+            },
+        )
+        placement.supervisors.set(User.objects.filter(memberships__organisation=organisation))
+        if not was_created:
+            return
+        # Walk the lifecycle the way the portal does, up to the demo state.
+        path = {
+            PlacementState.PLANNED: [],
+            PlacementState.AGREEMENT: [placement_services.placement_start_agreement],
+            PlacementState.ACTIVE: [
+                placement_services.placement_start_agreement,
+                placement_services.placement_activate,
+            ],
+            PlacementState.COMPLETED: [
+                placement_services.placement_start_agreement,
+                placement_services.placement_activate,
+                placement_services.placement_complete,
+            ],
+            PlacementState.CANCELLED: [placement_services.placement_cancel],
+        }[state]
+        for step in path:
+            kwargs = (
+                {"today": today}
+                if step in (placement_services.placement_activate, placement_services.placement_complete)
+                else {}
+            )
+            step(placement=placement, **kwargs)
+
+    def _seed_placements(self) -> int:
+        """Spring 2022: the three returning organisations' alumni. Spring 2023: all thirty students."""
+        created = 0
+        spring_2022 = self._cohort(*SPRING_2022)
+        for number in range(1, 7):
+            user, was_created = self._user(f"alumni{number:02d}@student.innopraksis.example", f"Alumni {number}")
+            created += was_created
+            student, _ = Student.objects.get_or_create(user=user, defaults={"study_programme": STUDY_PROGRAMME})
+            org_number = ORGANISATIONS[(number - 1) % 3][0]
+            self._place(
+                spring_2022,
+                student,
+                org_number,
+                PlacementState.COMPLETED,
+                spring_2022.ends_on + datetime.timedelta(days=1),
+            )
+        spring_2023 = self._cohort(*SPRING_2023)
+        for number in range(1, 31):
+            student = Student.objects.get(user__email=demo_student_email(number))
+            org_number = ORGANISATIONS[(number - 1) % len(ORGANISATIONS)][0]
+            self._place(spring_2023, student, org_number, STATES_2023.get(number, PlacementState.ACTIVE), DEMO_TODAY)
         return created
 
     def _print_logins(self, created: int) -> None:
