@@ -119,6 +119,12 @@ class InvitationStatus(models.TextChoices):
     REPLACED = "replaced", _("Replaced by a newer invitation")
 
 
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now) -> models.QuerySet:
+        """Invitations whose link still works at ``now``: not used, not replaced, not expired."""
+        return self.filter(used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=now)
+
+
 class Invitation(models.Model):
     """A single-use, expiring link that lets a person set their password.
 
@@ -152,6 +158,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     replaced_at = models.DateTimeField(_("replaced"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -37,9 +37,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 def _replace_open_invitations(email: str, now) -> None:
-    Invitation.objects.filter(
-        email__iexact=email, used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=now
-    ).update(replaced_at=now)
+    Invitation.objects.pending(now).filter(email__iexact=email).update(replaced_at=now)
 
 
 @transaction.atomic

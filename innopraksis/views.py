@@ -43,9 +43,7 @@ def home_coordinator(request):
     context = {
         "organisation_count": access.organisations_visible_to(user).count(),
         "student_count": access.students_visible_to(user).count(),
-        "pending_invitation_count": invitations.filter(
-            used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=timezone.now()
-        ).count(),
+        "pending_invitation_count": invitations.pending(timezone.now()).count(),
         "recent_invitations": invitations[:5],
     }
     return render(request, "innopraksis/home_coordinator.html", context)

@@ -8,6 +8,7 @@ a password someone changed stays changed.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -234,27 +235,18 @@ class Command(BaseCommand):
         if not was_created:
             return
         # Walk the lifecycle the way the portal does, up to the demo state.
+        agree = placement_services.placement_start_agreement
+        activate = partial(placement_services.placement_activate, today=today)
+        complete = partial(placement_services.placement_complete, today=today)
         path = {
             PlacementState.PLANNED: [],
-            PlacementState.AGREEMENT: [placement_services.placement_start_agreement],
-            PlacementState.ACTIVE: [
-                placement_services.placement_start_agreement,
-                placement_services.placement_activate,
-            ],
-            PlacementState.COMPLETED: [
-                placement_services.placement_start_agreement,
-                placement_services.placement_activate,
-                placement_services.placement_complete,
-            ],
+            PlacementState.AGREEMENT: [agree],
+            PlacementState.ACTIVE: [agree, activate],
+            PlacementState.COMPLETED: [agree, activate, complete],
             PlacementState.CANCELLED: [placement_services.placement_cancel],
         }[state]
         for step in path:
-            kwargs = (
-                {"today": today}
-                if step in (placement_services.placement_activate, placement_services.placement_complete)
-                else {}
-            )
-            step(placement=placement, **kwargs)
+            step(placement=placement)
 
     def _seed_placements(self) -> int:
         """Spring 2022: the three returning organisations' alumni. Spring 2023: all thirty students."""
