@@ -22,8 +22,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from innopraksis.models import Invitation, Role, User
-from orgs.models import Membership, Organisation
-from students.models import Placement, Student
+from orgs.models import Membership, MembershipRole, Organisation
+from students.models import Cohort, Placement, Student
 
 # URL names reachable without signing in. Anything not listed here needs a
 # signed-in user (LoginRequiredMiddleware); a test keeps this list and the
@@ -92,6 +92,12 @@ def set_active_role(request: HttpRequest, role: str) -> Role:
         raise PermissionDenied
     request.session[ACTIVE_ROLE_SESSION_KEY] = role
     return Role(role)
+
+
+def require_role(user: User, role: Role) -> None:
+    """403 unless the user holds ``role``; call after the object lookup so outsiders get 404 first."""
+    if not has_role(user, role):
+        raise PermissionDenied
 
 
 def role_required(role: Role) -> Callable:
@@ -170,3 +176,65 @@ def placements_for_student_home(user: User) -> QuerySet[Placement]:
         .prefetch_related("supervisors")
         .order_by("-cohort__starts_on")
     )
+
+
+def is_main_contact(user: User, organisation: Organisation) -> bool:
+    return Membership.objects.filter(user=user, organisation=organisation, role=MembershipRole.MAIN_CONTACT).exists()
+
+
+def get_organisation_for(user: User, pk: int) -> Organisation:
+    # 404: another organisation's page is not revealed to a supervisor.
+    return get_object_or_404(organisations_visible_to(user), pk=pk)
+
+
+def get_organisation_to_edit(user: User, pk: int) -> Organisation:
+    """Coordinators and the organisation's main contact may edit it; other members get 403."""
+    organisation = get_organisation_for(user, pk)
+    if not (has_role(user, Role.COORDINATOR) or is_main_contact(user, organisation)):
+        raise PermissionDenied
+    return organisation
+
+
+def cohorts_visible_to(user: User) -> QuerySet[Cohort]:
+    if has_role(user, Role.COORDINATOR):
+        return Cohort.objects.all()
+    return Cohort.objects.filter(placements__in=placements_visible_to(user)).distinct()
+
+
+def get_cohort_for(user: User, pk: int) -> Cohort:
+    return get_object_or_404(cohorts_visible_to(user), pk=pk)
+
+
+def get_student_for(user: User, pk: int) -> Student:
+    return get_object_or_404(students_visible_to(user), pk=pk)
+
+
+def get_placement_for(user: User, pk: int) -> Placement:
+    # 404: a placement at another organisation, or another student's, is not revealed.
+    return get_object_or_404(placements_visible_to(user), pk=pk)
+
+
+def get_placement_to_change(user: User, pk: int) -> Placement:
+    """Coordinators change placements; others who can see the placement get 403, outsiders 404."""
+    placement = get_placement_for(user, pk)
+    require_role(user, Role.COORDINATOR)
+    return placement
+
+
+def get_organisation_to_manage(user: User, pk: int) -> Organisation:
+    """Coordinators manage an organisation's members; its own supervisors get 403, others 404."""
+    organisation = get_organisation_for(user, pk)
+    require_role(user, Role.COORDINATOR)
+    return organisation
+
+
+def get_membership_for(user: User, organisation: Organisation, pk: int) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user"), organisation=organisation, pk=pk)
+
+
+def latest_invitations_for(user: User, emails) -> dict[str, Invitation]:
+    """The newest invitation to each address that the user may see; one query."""
+    latest: dict[str, Invitation] = {}
+    for invitation in invitations_visible_to(user).filter(email__in=[email.lower() for email in emails]):
+        latest.setdefault(invitation.email, invitation)  # ordered newest first
+    return latest

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from innopraksis import views
 from innopraksis.forms import EmailAuthenticationForm, LanguageAwarePasswordResetForm
@@ -37,5 +37,7 @@ urlpatterns = [
     path("invitations/new/", views.invitation_create, name="invitation_create"),
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("orgs.urls")),
+    path("", include("students.urls")),
     path("admin/", admin.site.urls),
 ]

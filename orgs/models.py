@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from orgs.validators import validate_org_number
@@ -50,6 +51,9 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation_detail", kwargs={"pk": self.pk})
 
     def clean_fields(self, exclude=None) -> None:
         # "974 760 673" as printed on letters is accepted and stored as digits only.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 phone_validator = RegexValidator(
@@ -89,6 +90,15 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
 
 
+class PlacementQuerySet(models.QuerySet):
+    def with_organisation_returning(self) -> models.QuerySet:
+        """Annotate ``organisation_is_returning``: the organisation hosted in a cohort before this one."""
+        earlier = Placement.objects.filter(
+            organisation=models.OuterRef("organisation"), cohort__starts_on__lt=models.OuterRef("cohort__starts_on")
+        ).exclude(state=PlacementState.CANCELLED)
+        return self.annotate(organisation_is_returning=models.Exists(earlier))
+
+
 class Placement(models.Model):
     """A student's internship at one organisation in one cohort.
 
@@ -113,6 +123,8 @@ class Placement(models.Model):
     )
     state_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True, editable=False)
 
+    objects = PlacementQuerySet.as_manager()
+
     class Meta:
         ordering = ["cohort", "student__user__full_name"]
         verbose_name = _("placement")
@@ -135,6 +147,13 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} – {self.organisation} ({self.cohort})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("placement_detail", kwargs={"pk": self.pk})
+
+    @property
+    def work_day_labels(self) -> list[str]:
+        return [Weekday(day).label for day in sorted(self.work_days)]
 
     def clean(self) -> None:
         super().clean()

@@ -7,13 +7,19 @@ when it is not.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from students.models import Placement, PlacementState
+from innopraksis.models import InvitationRole
+from innopraksis.services import invitation_create
+from orgs.services import user_get_or_create
+from students.models import Placement, PlacementState, Student
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     PlacementState.PLANNED: {PlacementState.AGREEMENT, PlacementState.CANCELLED},
@@ -72,3 +78,70 @@ def placement_complete(*, placement: Placement, today: datetime.date | None = No
 
 def placement_cancel(*, placement: Placement) -> Placement:
     return _move(placement=placement, to=PlacementState.CANCELLED)
+
+
+@transaction.atomic
+def student_save(
+    *,
+    form,
+    invited_by=None,
+    invite: bool = False,
+    base_url: str = "",
+) -> Student:
+    """Create or update a student and the person behind them from a validated StudentForm.
+
+    A new student may be invited in the same step; an existing account is reused
+    (a supervisor can also be a student) and never invited again.
+    """
+    data = form.cleaned_data
+    student: Student = form.instance
+    if student.pk:
+        user = student.user
+        user.email, user.full_name = data["email"], data["full_name"]
+        user.full_clean()
+        user.save(update_fields=["email", "full_name"])
+    else:
+        user, _created = user_get_or_create(email=data["email"], full_name=data["full_name"])
+        student.user = user
+    student = form.save()
+    if invite and not user.has_usable_password():
+        invitation_create(
+            email=user.email,
+            full_name=user.full_name,
+            role=InvitationRole.STUDENT,
+            organisation=None,
+            invited_by=invited_by,
+            language=user.language,
+            base_url=base_url,
+        )
+    return student
+
+
+@dataclass(frozen=True)
+class Action:
+    """A lifecycle step a coordinator can take from the placement's page."""
+
+    key: str
+    label: str
+    target: PlacementState
+    run: Callable[..., Placement]
+
+
+ACTIONS: dict[str, Action] = {
+    action.key: action
+    for action in [
+        Action(
+            "agreement",
+            gettext_lazy("Open the expectation agreement"),
+            PlacementState.AGREEMENT,
+            placement_start_agreement,
+        ),
+        Action("active", gettext_lazy("Mark as started"), PlacementState.ACTIVE, placement_activate),
+        Action("completed", gettext_lazy("Mark as completed"), PlacementState.COMPLETED, placement_complete),
+        Action("cancelled", gettext_lazy("Cancel the placement"), PlacementState.CANCELLED, placement_cancel),
+    ]
+}
+
+
+def available_actions(placement: Placement) -> list[Action]:
+    return [action for action in ACTIONS.values() if action.target in ALLOWED_TRANSITIONS[placement.state]]

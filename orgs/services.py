@@ -1,0 +1,66 @@
+"""Organisation members: add and remove supervisors."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from innopraksis.models import InvitationRole, User, normalize_email
+from innopraksis.services import invitation_create
+from orgs.models import Membership, Organisation
+
+
+def user_get_or_create(*, email: str, full_name: str) -> tuple[User, bool]:
+    """The person with this e-mail address, created without a password if new (they set one when invited)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, False
+    user = User(email=normalize_email(email), full_name=full_name)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    organisation: Organisation,
+    email: str,
+    full_name: str,
+    role: str,
+    invite: bool,
+    invited_by: User,
+    base_url: str,
+) -> Membership:
+    user, _created = user_get_or_create(email=email, full_name=full_name)
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(organisation)s.")
+                % {"email": user.email, "organisation": organisation}
+            }
+        )
+    membership = Membership(user=user, organisation=organisation, role=role)
+    membership.full_clean()
+    membership.save()
+    if invite and not user.has_usable_password():
+        invitation_create(
+            email=user.email,
+            full_name=user.full_name,
+            role=InvitationRole.SUPERVISOR,
+            organisation=organisation,
+            invited_by=invited_by,
+            language=user.language,
+            base_url=base_url,
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a person from an organisation, and from supervising its placements."""
+    for placement in membership.organisation.placements.filter(supervisors=membership.user):
+        placement.supervisors.remove(membership.user)
+    membership.delete()

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from innopraksis.lists import ListFilterForm
+from innopraksis.models import User
+from orgs.models import Organisation
+from students.models import Cohort, Placement, PlacementState, Student, Weekday
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = [
+            "name",
+            "starts_on",
+            "ends_on",
+            "internship_courses",
+            "agreement_deadline_days",
+            "checkin_cadence_days",
+        ]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+
+class StudentForm(forms.ModelForm):
+    """A student's profile together with the person's name and e-mail address."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+    class Meta:
+        model = Student
+        fields = ["study_programme", "internship_course", "phone"]
+
+    field_order = ["full_name", "email", "study_programme", "internship_course", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["full_name"].initial = self.instance.user.full_name
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.user_id)
+        if others.filter(student__isnull=False).exists():
+            raise forms.ValidationError(_("A student with this e-mail address is already registered."))
+        if self.instance.pk and others.exists():
+            raise forms.ValidationError(_("Another person already uses this e-mail address."))
+        return email
+
+
+class StudentCreateForm(StudentForm):
+    invite = forms.BooleanField(
+        label=_("Send an invitation by e-mail now"),
+        required=False,
+        initial=True,
+        help_text=_("The student chooses a password from the link and can then fill in their expectations."),
+    )
+
+
+class PlacementForm(forms.ModelForm):
+    work_days = forms.TypedMultipleChoiceField(
+        label=_("Work days"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The weekdays the student is at the organisation, for example Tuesday and Thursday."),
+    )
+
+    class Meta:
+        model = Placement
+        fields = ["cohort", "student", "organisation", "supervisors", "starts_on", "ends_on", "work_days"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "supervisors": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "starts_on": _("Leave empty to use the cohort's start date."),
+            "ends_on": _("Leave empty to use the cohort's end date."),
+            "supervisors": _("Members of the chosen organisation only."),
+        }
+
+    def __init__(self, *args, students, organisations, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["student"].queryset = students
+        self.fields["organisation"].queryset = organisations
+        self.fields["cohort"].queryset = cohorts
+        self.fields["supervisors"].queryset = (
+            User.objects.filter(memberships__organisation__in=organisations)
+            .distinct()
+            .order_by("full_name")
+            .prefetch_related("memberships__organisation")
+        )
+        self.fields["supervisors"].label_from_instance = self._supervisor_label
+        self.fields["starts_on"].required = False
+        self.fields["ends_on"].required = False
+
+    @staticmethod
+    def _supervisor_label(user: User) -> str:
+        organisations = ", ".join(m.organisation.name for m in user.memberships.all())
+        return f"{user.get_full_name()} ({organisations})"
+
+    def clean(self):
+        cleaned = super().clean()
+        cohort = cleaned.get("cohort")
+        if cohort is not None:
+            cleaned["starts_on"] = cleaned.get("starts_on") or cohort.starts_on
+            cleaned["ends_on"] = cleaned.get("ends_on") or cohort.ends_on
+        organisation = cleaned.get("organisation")
+        supervisors = cleaned.get("supervisors")
+        if organisation is not None and supervisors:
+            outsiders = [
+                user
+                for user in supervisors
+                if organisation.pk not in {m.organisation_id for m in user.memberships.all()}
+            ]
+            if outsiders:
+                self.add_error(
+                    "supervisors",
+                    _("%(names)s is not a member of %(organisation)s. Add them to the organisation first.")
+                    % {"names": ", ".join(u.get_full_name() for u in outsiders), "organisation": organisation},
+                )
+        return cleaned
+
+
+class CohortFilterForm(ListFilterForm):
+    search_fields = ("name",)
+
+
+class StudentFilterForm(ListFilterForm):
+    internship_course = forms.CharField(label=_("Internship course"), required=False)
+    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), required=False)
+
+    search_fields = ("user__full_name", "user__email", "study_programme")
+    filter_lookups = {"internship_course": "internship_course__iexact", "cohort": "placements__cohort"}
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+
+
+class PlacementFilterForm(ListFilterForm):
+    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("All states")), *PlacementState.choices], required=False
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+
+    search_fields = ("student__user__full_name", "student__user__email", "organisation__name")
+    filter_lookups = {"cohort": "cohort", "state": "state", "organisation": "organisation"}
+
+    def __init__(self, *args, cohorts, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["organisation"].queryset = organisations

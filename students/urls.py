@@ -1,0 +1,21 @@
+from django.urls import path
+
+from students import views
+
+urlpatterns = [
+    path("cohorts/", views.cohort_list, name="cohort_list"),
+    path("cohorts/new/", views.cohort_create, name="cohort_create"),
+    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort_detail"),
+    path("cohorts/<int:pk>/edit/", views.cohort_edit, name="cohort_edit"),
+    path("students/", views.student_list, name="student_list"),
+    path("students/new/", views.student_create, name="student_create"),
+    path("students/<int:pk>/", views.student_detail, name="student_detail"),
+    path("students/<int:pk>/edit/", views.student_edit, name="student_edit"),
+    path("students/<int:pk>/invite/", views.student_invite, name="student_invite"),
+    path("placements/", views.placement_list, name="placement_list"),
+    path("placements/new/", views.placement_create, name="placement_create"),
+    path("placements/<int:pk>/", views.placement_detail, name="placement_detail"),
+    path("placements/<int:pk>/edit/", views.placement_edit, name="placement_edit"),
+    path("placements/<int:pk>/transition/", views.placement_transition, name="placement_transition"),
+    path("placements/<int:pk>/cancel/", views.placement_cancel, name="placement_cancel"),
+]
