@@ -7,16 +7,20 @@ from orgs.models import MembershipRole, Organisation, Sector
 
 class OrganisationForm(forms.ModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    # Up to eleven characters so "974 760 673", as printed on letters, is accepted; stored as nine digits.
+    org_number = forms.CharField(
+        label=_("Organisation number"),
+        max_length=11,
+        help_text=_("Nine digits, as in the Brønnøysund Register Centre."),
+    )
 
     class Meta:
         model = Organisation
         fields = ["name", "org_number", "address", "website", "sector"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["org_number"].max_length = 11  # "974 760 673" as printed; stored as nine digits
-        self.fields["org_number"].widget.attrs["maxlength"] = 11
+    def clean_org_number(self) -> str:
+        return self.cleaned_data["org_number"].replace(" ", "")
 
 
 class MembershipAddForm(forms.Form):

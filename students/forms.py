@@ -104,6 +104,13 @@ class PlacementForm(forms.ModelForm):
         self.fields["starts_on"].required = False
         self.fields["ends_on"].required = False
 
+    def _get_validation_exclusions(self):
+        # The one-live-placement-per-cohort constraint depends on the state, which
+        # is not a form field; without this Django would skip that constraint here.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("state")
+        return exclude
+
     @staticmethod
     def _supervisor_label(user: User) -> str:
         organisations = ", ".join(m.organisation.name for m in user.memberships.all())
