@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
-from students.models import Cohort, Placement, Student
+from students.models import Cohort, ImportBatch, Placement, Student
 
 # URL names reachable without signing in. Anything not listed here needs a
 # signed-in user (LoginRequiredMiddleware); a test keeps this list and the
@@ -238,3 +238,13 @@ def latest_invitations_for(user: User, emails) -> dict[str, Invitation]:
     for invitation in invitations_visible_to(user).filter(email__in=[email.lower() for email in emails]):
         latest.setdefault(invitation.email, invitation)  # ordered newest first
     return latest
+
+
+def imports_visible_to(user: User) -> QuerySet[ImportBatch]:
+    if has_role(user, Role.COORDINATOR):
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.none()
+
+
+def get_import_for(user: User, pk: int) -> ImportBatch:
+    return get_object_or_404(imports_visible_to(user), pk=pk)

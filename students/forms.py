@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
 from orgs.models import Organisation
-from students.models import Cohort, Placement, PlacementState, Student, Weekday
+from students.models import Cohort, ImportKind, Placement, PlacementState, Student, Weekday
 
 
 class DateInput(forms.DateInput):
@@ -169,3 +169,16 @@ class PlacementFilterForm(ListFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].queryset = cohorts
         self.fields["organisation"].queryset = organisations
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, with or without BOM, separated by semicolons or commas — as Excel saves “CSV UTF-8”."),
+    )
+    invite = forms.BooleanField(
+        label=_("Invite every new person in the file by e-mail"),
+        required=False,
+        help_text=_("For students and supervisors. People who already have an account are not invited again."),
+    )

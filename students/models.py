@@ -168,3 +168,35 @@ class Placement(models.Model):
         valid_days = set(Weekday.values)
         if not isinstance(self.work_days, list) or not set(self.work_days) <= valid_days:
             raise ValidationError({"work_days": _("Choose work days from Monday to Friday.")}, code="work_days")
+
+
+class ImportKind(models.TextChoices):
+    ORGANISATIONS = "organisations", _("Organisations")
+    SUPERVISORS = "supervisors", _("Supervisors")
+    STUDENTS = "students", _("Students")
+    PLACEMENTS = "placements", _("Placements")
+
+
+class ImportBatch(models.Model):
+    """An uploaded CSV file that passed validation, waiting for the coordinator to confirm it.
+
+    Files with errors are never stored: the coordinator fixes them and uploads again.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.TextField(_("content"))
+    invite = models.BooleanField(_("invite new people"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename}"

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from innopraksis.models import InvitationRole
 from innopraksis.services import invitation_create
 from orgs.services import user_get_or_create
-from students.models import Placement, PlacementState, Student
+from students import imports
+from students.models import ImportBatch, Placement, PlacementState, Student
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     PlacementState.PLANNED: {PlacementState.AGREEMENT, PlacementState.CANCELLED},
@@ -145,3 +146,18 @@ ACTIONS: dict[str, Action] = {
 
 def available_actions(placement: Placement) -> list[Action]:
     return [action for action in ACTIONS.values() if action.target in ALLOWED_TRANSITIONS[placement.state]]
+
+
+@transaction.atomic
+def import_confirm(*, batch: ImportBatch, invited_by, base_url: str) -> dict[str, int]:
+    """Import a previewed file once; a second confirmation (another tab, a double click) is refused."""
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.applied_at is not None:
+        raise ValidationError(_("This file has already been imported."), code="already_imported")
+    counts = imports.apply(
+        kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by, base_url=base_url
+    )
+    locked.applied_at = timezone.now()
+    locked.save(update_fields=["applied_at"])
+    batch.applied_at = locked.applied_at
+    return counts

@@ -18,4 +18,7 @@ urlpatterns = [
     path("placements/<int:pk>/edit/", views.placement_edit, name="placement_edit"),
     path("placements/<int:pk>/transition/", views.placement_transition, name="placement_transition"),
     path("placements/<int:pk>/cancel/", views.placement_cancel, name="placement_cancel"),
+    path("import/", views.import_start, name="import_start"),
+    path("import/<int:pk>/", views.import_preview, name="import_preview"),
+    path("import/template/<str:kind>.csv", views.import_template, name="import_template"),
 ]

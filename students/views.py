@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,17 +13,18 @@ from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
 from innopraksis.services import invitation_create
-from students import services
+from students import imports, services
 from students.forms import (
     CohortFilterForm,
     CohortForm,
+    ImportForm,
     PlacementFilterForm,
     PlacementForm,
     StudentCreateForm,
     StudentFilterForm,
     StudentForm,
 )
-from students.models import Placement, PlacementState
+from students.models import ImportBatch, ImportKind, Placement, PlacementState
 
 
 def _base_url(request) -> str:
@@ -264,3 +266,67 @@ def placement_cancel(request, pk: int):
         "back_url": placement.get_absolute_url(),
     }
     return render(request, "_confirm.html", context)
+
+
+# CSV import
+
+IMPORT_DESTINATIONS = {
+    ImportKind.ORGANISATIONS: "organisation_list",
+    ImportKind.SUPERVISORS: "organisation_list",
+    ImportKind.STUDENTS: "student_list",
+    ImportKind.PLACEMENTS: "placement_list",
+}
+
+
+@role_required(Role.COORDINATOR)
+def import_start(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        try:
+            text = imports.decode(upload.read(imports.MAX_BYTES + 1))
+            result = imports.preview(kind, text)
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            if not result.errors:
+                batch = ImportBatch.objects.create(
+                    kind=kind,
+                    filename=upload.name[:255],
+                    content=text,
+                    invite=form.cleaned_data["invite"],
+                    created_by=request.user,
+                )
+                return redirect("import_preview", pk=batch.pk)
+    context = {"form": form, "result": result, "specs": imports.SPECS, "kinds": ImportKind.choices}
+    return render(request, "students/import_start.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def import_preview(request, pk: int):
+    batch = access.get_import_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            counts = services.import_confirm(batch=batch, invited_by=request.user, base_url=_base_url(request))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("import_preview", pk=batch.pk)
+        messages.success(
+            request,
+            _("Imported %(file)s: %(create)s new, %(update)s updated, %(unchanged)s unchanged.")
+            % {"file": batch.filename, **counts},
+        )
+        return redirect(IMPORT_DESTINATIONS[batch.kind])
+    result = None if batch.applied_at else imports.preview(batch.kind, batch.content)
+    return render(request, "students/import_preview.html", {"batch": batch, "result": result})
+
+
+@role_required(Role.COORDINATOR)
+def import_template(request, kind: str):
+    if kind not in imports.SPECS:
+        raise Http404
+    response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="innopraksis-{kind}.csv"'
+    return response

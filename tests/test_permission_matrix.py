@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from innopraksis import access, services
 from innopraksis.models import Invitation, InvitationRole
-from students.models import Cohort, Placement
+from students.models import Cohort, ImportBatch, Placement
 from tests.conftest import ROLES, client_for, invitation_token
 
 LOGIN = "login-redirect"
@@ -104,6 +104,13 @@ def org_a(cast) -> dict:
 
 def membership_of_supervisor_a(cast) -> dict:
     return {"pk": cast.org_a.pk, "membership_pk": cast.supervisor_a.memberships.get().pk}
+
+
+def import_batch(cast) -> dict:
+    batch = ImportBatch.objects.create(
+        kind="students", filename="students.csv", content="email;full_name\nny@example.org;Ny Student\n"
+    )
+    return {"pk": batch.pk}
 
 
 NOT_FOUND = 404
@@ -209,6 +216,9 @@ MATRIX = {
         placement_a_page(coordinator="redirect:placement_detail", insiders=FORBIDDEN),
     ),
     "placement_cancel": ("get", None, placement_of_student_a, placement_a_page(insiders=FORBIDDEN)),
+    "import_start": ("get", None, None, coordinator_only()),
+    "import_preview": ("get", None, import_batch, coordinator_only()),
+    "import_template": ("get", None, lambda cast: {"kind": "students"}, coordinator_only()),
     "organisation_list": ("get", None, None, coordinator_only()),
     "organisation_create": ("get", None, None, coordinator_only()),
     "organisation_detail": ("get", None, org_a, organisation_a_page()),

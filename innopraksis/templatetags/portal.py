@@ -10,3 +10,8 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         query[key] = value
     return "?" + query.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)

@@ -1,0 +1,647 @@
+"""CSV import of organisations, supervisors, students and placements.
+
+A file is read whole, every row is checked against the same model rules the
+forms use, and every problem is reported by line and column. Only a file
+without problems can be imported, and then all of it in one transaction.
+Rows are matched on their natural key (organisation number, e-mail address,
+cohort and student), so importing the same file twice changes nothing.
+
+Files as Excel saves them in Norway work: UTF-8 with or without a byte order
+mark, separated by semicolons or commas.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from innopraksis.models import InvitationRole, User, normalize_email
+from innopraksis.services import invitation_create
+from orgs.models import Membership, MembershipRole, Organisation, Sector
+from orgs.services import user_get_or_create
+from students.models import Cohort, ImportKind, Placement, PlacementState, Student, Weekday
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; nothing in it is looked at further."""
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class Change:
+    """What importing one row will do."""
+
+    line: int
+    action: str  # "create", "update" or "unchanged"
+    summary: str
+    apply: Callable[[], User | None] = field(repr=False)
+    organisation: Organisation | None = None  # for a supervisor's invitation
+
+
+@dataclass
+class Preview:
+    kind: str
+    changes: list[Change]
+    errors: list[RowError]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+
+@dataclass(frozen=True)
+class Spec:
+    columns: tuple[str, ...]
+    required: frozenset[str]
+    example: tuple[str, ...]
+    description: str
+
+
+SPECS: dict[str, Spec] = {
+    ImportKind.ORGANISATIONS: Spec(
+        ("name", "org_number", "address", "website", "sector"),
+        frozenset({"name", "org_number"}),
+        ("Havlys Sjømat AS", "956789044", "Kaiveien 8, 6002 Ålesund", "https://havlys.example", "private"),
+        gettext_lazy("sector: private, public or nonprofit (or the Norwegian or English name)."),
+    ),
+    ImportKind.SUPERVISORS: Spec(
+        ("email", "full_name", "org_number", "role"),
+        frozenset({"email", "full_name", "org_number"}),
+        ("eirik.moen@havlys.example", "Eirik Moen", "956789044", "main_contact"),
+        gettext_lazy("role: supervisor or main_contact; the organisation must already be registered."),
+    ),
+    ImportKind.STUDENTS: Spec(
+        ("email", "full_name", "study_programme", "internship_course", "phone"),
+        frozenset({"email", "full_name"}),
+        (
+            "emma.student@example.org",
+            "Emma Johansen",
+            "Bachelor i økonomi og administrasjon",
+            "INP3001",
+            "+47 912 34 567",
+        ),
+        gettext_lazy("phone: digits and spaces, optionally starting with +."),
+    ),
+    ImportKind.PLACEMENTS: Spec(
+        ("cohort", "student_email", "org_number", "starts_on", "ends_on", "work_days", "supervisor_emails"),
+        frozenset({"cohort", "student_email", "org_number"}),
+        (
+            "Internship våren 2023",
+            "emma.student@example.org",
+            "956789044",
+            "",
+            "",
+            "tirsdag torsdag",
+            "eirik.moen@havlys.example",
+        ),
+        gettext_lazy(
+            "cohort by its name; dates as 2023-01-09 or 09.01.2023, empty for the cohort's dates; work_days as "
+            "weekday names or numbers (1 = Monday); supervisor_emails separated by spaces; the cohort, the "
+            "student, the organisation and the supervisors must already be registered."
+        ),
+    ),
+}
+
+
+def template_csv(kind: str) -> str:
+    """A file to start from: the header and one example row, as Excel in Norway saves it."""
+    spec = SPECS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(spec.columns)
+    writer.writerow(spec.example)
+    return "\ufeff" + out.getvalue()
+
+
+def decode(raw: bytes) -> str:
+    if not raw.strip():
+        raise ImportFileError(_("The file is empty. Choose a CSV file with a header line and at least one row."))
+    if len(raw) > MAX_BYTES:
+        raise ImportFileError(
+            _("The file is larger than %(size)s MB. Split it into smaller files and import them one by one.")
+            % {"size": MAX_BYTES // (1024 * 1024)}
+        )
+    if b"\x00" in raw:
+        raise ImportFileError(_("This is not a CSV file. In Excel, use “Save as” and choose “CSV UTF-8”."))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("The file is not in UTF-8. In Excel, use “Save as” and choose “CSV UTF-8 (comma delimited)”.")
+        ) from None
+
+
+def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows as (line number, values by column), after checking the header."""
+    spec = SPECS[kind]
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except (StopIteration, csv.Error):
+        raise ImportFileError(
+            _("The file is empty. Choose a CSV file with a header line and at least one row.")
+        ) from None
+    missing = [name for name in spec.columns if name in spec.required and name not in header]
+    unknown = [name for name in header if name not in spec.columns]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(_("it lacks the columns %(columns)s") % {"columns": ", ".join(missing)})
+        if unknown:
+            problems.append(
+                _("it has columns this import does not know: %(columns)s") % {"columns": ", ".join(unknown)}
+            )
+        raise ImportFileError(
+            _("The header line does not fit: %(problems)s. The first line must be: %(expected)s")
+            % {"problems": "; ".join(problems), "expected": delimiter.join(spec.columns)}
+        )
+    rows = []
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            line = reader.line_num
+            if len(values) > len(header):
+                raise ImportFileError(
+                    _("Line %(line)s has more values than the header has columns. Check for a stray separator.")
+                    % {"line": line}
+                )
+            row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}
+            rows.append((line, row))
+            if len(rows) > MAX_ROWS:
+                raise ImportFileError(
+                    _("The file has more than %(rows)s rows. Split it into smaller files.") % {"rows": MAX_ROWS}
+                )
+    except csv.Error as error:
+        raise ImportFileError(_("The file could not be read as CSV: %(error)s") % {"error": error}) from None
+    if not rows:
+        raise ImportFileError(_("The file has a header line but no rows to import."))
+    return rows
+
+
+# Reading values --------------------------------------------------------------
+
+
+SECTOR_ALIASES = {"privat": Sector.PRIVATE, "offentlig": Sector.PUBLIC, "ideell": Sector.NONPROFIT}
+
+
+def _choice(value: str, choices: type, default: str | None, aliases: dict[str, str] | None = None) -> str | None:
+    """A TextChoices value from its code, its label in Norwegian or English, or a short alias."""
+    if not value:
+        return default
+    wanted = value.strip().lower()
+    if aliases and wanted in aliases:
+        return aliases[wanted]
+    for code, label in choices.choices:
+        names = {code.lower(), str(label).lower()}
+        for language in ("nb", "en"):
+            with translation.override(language):
+                names.add(str(label).lower())
+        if wanted in names:
+            return code
+    return None
+
+
+WEEKDAY_NAMES = {
+    **{
+        name: day
+        for day, names in {
+            1: ("mon", "monday", "man", "mandag"),
+            2: ("tue", "tuesday", "tir", "tirsdag"),
+            3: ("wed", "wednesday", "ons", "onsdag"),
+            4: ("thu", "thursday", "tor", "torsdag"),
+            5: ("fri", "friday", "fre", "fredag"),
+        }.items()
+        for name in names
+    },
+    **{str(day): day for day in Weekday.values},
+}
+
+
+def _weekdays(value: str) -> list[int] | None:
+    days = []
+    for token in re.split(r"[\s,/|+]+|\bog\b|\band\b", value.lower()):
+        if not token:
+            continue
+        if token not in WEEKDAY_NAMES:
+            return None
+        days.append(WEEKDAY_NAMES[token])
+    return sorted(set(days))
+
+
+def _date(value: str) -> datetime.date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _emails(value: str) -> list[str]:
+    return [normalize_email(part) for part in re.split(r"[\s,;|]+", value) if part]
+
+
+def _model_errors(line: int, error: ValidationError, columns: dict[str, str]) -> list[RowError]:
+    errors = []
+    for field_name, messages in error.message_dict.items():
+        column = "" if field_name == NON_FIELD_ERRORS else columns.get(field_name, field_name)
+        errors.extend(RowError(line, column, message) for message in messages)
+    return errors
+
+
+class _RowChecker:
+    """Collects the problems of one row."""
+
+    def __init__(self, line: int):
+        self.line = line
+        self.errors: list[RowError] = []
+
+    def add(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+    def email(self, column: str, value: str) -> str | None:
+        if not value:
+            self.add(column, _("An e-mail address is required."))
+            return None
+        try:
+            validate_email(value)
+        except ValidationError:
+            self.add(column, _("“%(value)s” is not an e-mail address.") % {"value": value})
+            return None
+        return normalize_email(value)
+
+
+def _duplicates(rows, key: Callable[[dict], object], column: str) -> list[RowError]:
+    seen: dict[object, int] = {}
+    errors = []
+    for line, values in rows:
+        value = key(values)
+        if not value:
+            continue
+        if value in seen:
+            errors.append(
+                RowError(
+                    line,
+                    column,
+                    _("The same row key is also on line %(line)s; keep one of them.") % {"line": seen[value]},
+                )
+            )
+        else:
+            seen[value] = line
+    return errors
+
+
+# One checker per kind --------------------------------------------------------
+
+
+def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
+    changes, errors = [], _duplicates(rows, lambda v: v["org_number"].replace(" ", ""), "org_number")
+    existing = {
+        o.org_number: o
+        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
+    }
+    for line, values in rows:
+        check = _RowChecker(line)
+        number = values["org_number"].replace(" ", "")
+        organisation = existing.get(number) or Organisation(org_number=number)
+        before = _organisation_fields(organisation) if organisation.pk else None
+        organisation.name = values["name"]
+        if values.get("address"):
+            organisation.address = values["address"]
+        website = values.get("website", "")
+        if website:
+            organisation.website = website if "://" in website else f"https://{website}"
+        sector = _choice(values.get("sector", ""), Sector, organisation.sector or Sector.PRIVATE, SECTOR_ALIASES)
+        if sector is None:
+            check.add("sector", _("Use private, public or nonprofit."))
+        else:
+            organisation.sector = sector
+        try:
+            organisation.full_clean(validate_unique=False)
+        except ValidationError as error:
+            check.errors.extend(_model_errors(line, error, {}))
+        errors.extend(check.errors)
+        if check.errors:
+            continue
+        action = (
+            "create" if before is None else ("unchanged" if before == _organisation_fields(organisation) else "update")
+        )
+        changes.append(Change(line, action, organisation.name, _saver(organisation, action)))
+    return changes, errors
+
+
+def _organisation_fields(organisation: Organisation) -> tuple:
+    return (organisation.name, organisation.address, organisation.website, organisation.sector)
+
+
+def _saver(instance, action: str) -> Callable[[], None]:
+    def save() -> None:
+        if action != "unchanged":
+            instance.save()
+
+    return save
+
+
+def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
+    changes, errors = [], _duplicates(rows, lambda v: (v["email"].lower(), v["org_number"].replace(" ", "")), "email")
+    organisations = {
+        o.org_number: o
+        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
+    }
+    users = {u.email: u for u in User.objects.filter(email__in=[normalize_email(v["email"]) for _l, v in rows])}
+    memberships = {
+        (m.user_id, m.organisation_id): m
+        for m in Membership.objects.filter(user__in=users.values(), organisation__in=organisations.values())
+    }
+    for line, values in rows:
+        check = _RowChecker(line)
+        email = check.email("email", values["email"])
+        if not values["full_name"]:
+            check.add("full_name", _("The name is required."))
+        organisation = organisations.get(values["org_number"].replace(" ", ""))
+        if organisation is None:
+            check.add(
+                "org_number",
+                _("No organisation has the number %(number)s. Import or add the organisation first.")
+                % {"number": values["org_number"]},
+            )
+        role = _choice(values.get("role", ""), MembershipRole, MembershipRole.SUPERVISOR)
+        if role is None:
+            check.add("role", _("Use supervisor or main_contact."))
+        errors.extend(check.errors)
+        if check.errors:
+            continue
+        user = users.get(email)
+        membership = memberships.get((user.pk, organisation.pk)) if user else None
+        if membership is None:
+            action = "create"
+        elif membership.role == role and user.full_name == values["full_name"]:
+            action = "unchanged"
+        else:
+            action = "update"
+        changes.append(
+            Change(
+                line,
+                action,
+                f"{values['full_name']} – {organisation}",
+                _supervisor_saver(email, values["full_name"], organisation, role),
+                organisation=organisation,
+            )
+        )
+    return changes, errors
+
+
+def _supervisor_saver(email, full_name, organisation, role) -> Callable[[], User]:
+    def save() -> User:
+        user, _created = user_get_or_create(email=email, full_name=full_name)
+        if user.full_name != full_name:
+            user.full_name = full_name
+            user.save(update_fields=["full_name"])
+        Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
+        return user
+
+    return save
+
+
+STUDENT_COLUMNS = {"study_programme": "study_programme", "internship_course": "internship_course", "phone": "phone"}
+
+
+def _check_students(rows) -> tuple[list[Change], list[RowError]]:
+    changes, errors = [], _duplicates(rows, lambda v: v["email"].lower(), "email")
+    users = {
+        u.email: u
+        for u in User.objects.filter(email__in=[normalize_email(v["email"]) for _l, v in rows]).select_related(
+            "student"
+        )
+    }
+    for line, values in rows:
+        check = _RowChecker(line)
+        email = check.email("email", values["email"])
+        if not values["full_name"]:
+            check.add("full_name", _("The name is required."))
+        user = users.get(email) if email else None
+        student = getattr(user, "student", None) if user else None
+        before = (user.full_name, *_student_fields(student)) if student else None
+        candidate = student or Student()
+        for column in STUDENT_COLUMNS:
+            if column in values:
+                setattr(candidate, column, values[column])
+        try:
+            candidate.clean_fields(exclude=["user"])
+        except ValidationError as error:
+            check.errors.extend(_model_errors(line, error, STUDENT_COLUMNS))
+        errors.extend(check.errors)
+        if check.errors:
+            continue
+        after = (values["full_name"], *_student_fields(candidate))
+        action = "create" if before is None else ("unchanged" if before == after else "update")
+        changes.append(
+            Change(line, action, f"{values['full_name']} <{email}>", _student_saver(email, values, candidate))
+        )
+    return changes, errors
+
+
+def _student_fields(student: Student) -> tuple:
+    return (student.study_programme, student.internship_course, student.phone)
+
+
+def _student_saver(email, values, candidate: Student) -> Callable[[], User]:
+    def save() -> User:
+        user, _created = user_get_or_create(email=email, full_name=values["full_name"])
+        if user.full_name != values["full_name"]:
+            user.full_name = values["full_name"]
+            user.save(update_fields=["full_name"])
+        candidate.user = user
+        candidate.save()
+        return user
+
+    return save
+
+
+PLACEMENT_COLUMNS = {
+    "starts_on": "starts_on",
+    "ends_on": "ends_on",
+    "work_days": "work_days",
+    "cohort": "cohort",
+    "student": "student_email",
+    "organisation": "org_number",
+}
+
+
+def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
+    changes, errors = (
+        [],
+        _duplicates(rows, lambda v: (v["cohort"].lower(), v["student_email"].lower()), "student_email"),
+    )
+    cohorts = {c.name.lower(): c for c in Cohort.objects.all()}
+    organisations = {
+        o.org_number: o
+        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
+    }
+    students = {
+        s.user.email: s
+        for s in Student.objects.filter(
+            user__email__in=[normalize_email(v["student_email"]) for _l, v in rows]
+        ).select_related("user")
+    }
+    members = {
+        (m.user.email, m.organisation_id): m.user
+        for m in Membership.objects.filter(organisation__in=organisations.values()).select_related("user")
+    }
+    live = {
+        (p.cohort_id, p.student_id): p
+        for p in Placement.objects.filter(student__in=students.values())
+        .exclude(state=PlacementState.CANCELLED)
+        .prefetch_related("supervisors")
+    }
+    for line, values in rows:
+        check = _RowChecker(line)
+        cohort = cohorts.get(values["cohort"].strip().lower())
+        if cohort is None:
+            check.add(
+                "cohort", _("No cohort is named “%(name)s”. Create the cohort first.") % {"name": values["cohort"]}
+            )
+        student = students.get(normalize_email(values["student_email"]))
+        if student is None:
+            check.add(
+                "student_email",
+                _("No student has the address %(email)s. Import or add the student first.")
+                % {"email": values["student_email"]},
+            )
+        organisation = organisations.get(values["org_number"].replace(" ", ""))
+        if organisation is None:
+            check.add(
+                "org_number",
+                _("No organisation has the number %(number)s. Import or add the organisation first.")
+                % {"number": values["org_number"]},
+            )
+        dates = {}
+        for column in ("starts_on", "ends_on"):
+            raw = values.get(column, "")
+            dates[column] = _date(raw) if raw else None
+            if raw and dates[column] is None:
+                check.add(
+                    column, _("“%(value)s” is not a date. Write it as 2023-01-09 or 09.01.2023.") % {"value": raw}
+                )
+        work_days = _weekdays(values.get("work_days", ""))
+        if work_days is None:
+            check.add(
+                "work_days", _("Write the work days as weekday names, for example “tirsdag torsdag”, or numbers 1–5.")
+            )
+        supervisors = []
+        for email in _emails(values.get("supervisor_emails", "")):
+            supervisor = members.get((email, organisation.pk)) if organisation else None
+            if supervisor is None and organisation is not None:
+                check.add(
+                    "supervisor_emails",
+                    _("%(email)s is not a supervisor at %(organisation)s. Import the supervisors first.")
+                    % {"email": email, "organisation": organisation},
+                )
+            elif supervisor is not None:
+                supervisors.append(supervisor)
+        if check.errors:
+            errors.extend(check.errors)
+            continue
+        placement = live.get((cohort.pk, student.pk)) or Placement(cohort=cohort, student=student)
+        before = _placement_fields(placement) if placement.pk else None
+        placement.organisation = organisation
+        placement.starts_on = dates["starts_on"] or cohort.starts_on
+        placement.ends_on = dates["ends_on"] or cohort.ends_on
+        placement.work_days = work_days
+        try:
+            placement.full_clean()
+        except ValidationError as error:
+            errors.extend(_model_errors(line, error, PLACEMENT_COLUMNS))
+            continue
+        after = _placement_fields(placement, supervisors)
+        action = "create" if before is None else ("unchanged" if before == after else "update")
+        changes.append(
+            Change(
+                line, action, f"{student} – {organisation} ({cohort})", _placement_saver(placement, supervisors, action)
+            )
+        )
+    return changes, errors
+
+
+def _placement_fields(placement: Placement, supervisors=None) -> tuple:
+    people = supervisors if supervisors is not None else list(placement.supervisors.all())
+    return (
+        placement.organisation_id,
+        placement.starts_on,
+        placement.ends_on,
+        tuple(placement.work_days),
+        frozenset(user.pk for user in people),
+    )
+
+
+def _placement_saver(placement, supervisors, action) -> Callable[[], None]:
+    def save() -> None:
+        if action == "unchanged":
+            return
+        placement.save()
+        placement.supervisors.set(supervisors)
+
+    return save
+
+
+CHECKERS = {
+    ImportKind.ORGANISATIONS: _check_organisations,
+    ImportKind.SUPERVISORS: _check_supervisors,
+    ImportKind.STUDENTS: _check_students,
+    ImportKind.PLACEMENTS: _check_placements,
+}
+
+
+def preview(kind: str, text: str) -> Preview:
+    """What importing this file would do, and every problem in it. Raises ImportFileError for an unreadable file."""
+    rows = read_rows(text, kind)
+    changes, errors = CHECKERS[kind](rows)
+    errors.sort(key=lambda error: (error.line, error.column))
+    return Preview(kind, changes, errors)
+
+
+@transaction.atomic
+def apply(*, kind: str, text: str, invite: bool, invited_by: User, base_url: str) -> dict[str, int]:
+    """Import the whole file or nothing; return how many rows were created, updated and unchanged."""
+    result = preview(kind, text)
+    if result.errors:
+        raise ValidationError(_("The file has problems; nothing was imported. Fix them and upload the file again."))
+    for change in result.changes:
+        user = change.apply()
+        if invite and change.action == "create" and isinstance(user, User) and not user.has_usable_password():
+            invitation_create(
+                email=user.email,
+                full_name=user.full_name,
+                role=InvitationRole.STUDENT if kind == ImportKind.STUDENTS else InvitationRole.SUPERVISOR,
+                organisation=change.organisation,
+                invited_by=invited_by,
+                language=user.language,
+                base_url=base_url,
+            )
+    return result.counts
