@@ -114,7 +114,7 @@ class InvitationRole(models.TextChoices):
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be used")
-    USED = "used", _("Used")
+    USED = "used", _("Accepted")
     EXPIRED = "expired", _("Expired")
     REPLACED = "replaced", _("Replaced by a newer invitation")
 

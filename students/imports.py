@@ -85,7 +85,7 @@ SPECS: dict[str, Spec] = {
         ("name", "org_number", "address", "website", "sector"),
         frozenset({"name", "org_number"}),
         ("Havlys Sjømat AS", "956789044", "Kaiveien 8, 6002 Ålesund", "https://havlys.example", "private"),
-        gettext_lazy("sector: private, public or nonprofit (or the Norwegian or English name)."),
+        gettext_lazy("sector: private, public or nonprofit (or privat, offentlig, ideell)."),
     ),
     ImportKind.SUPERVISORS: Spec(
         ("email", "full_name", "org_number", "role"),
