@@ -165,6 +165,7 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation"))
         .select_related("cohort", "organisation", "student__user")
+        .with_organisation_returning()
         .order_by("-cohort__starts_on", "student__user__full_name")
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from innopraksis import access, throttle
+from innopraksis.lists import ListFilterForm
 from innopraksis.models import Invitation, InvitationRole, User
 
 
@@ -94,6 +95,10 @@ class InvitationForm(forms.ModelForm):
             # A student belongs to no organisation through an invitation.
             cleaned["organisation"] = None
         return cleaned
+
+
+class InvitationFilterForm(ListFilterForm):
+    search_fields = ("email", "full_name", "organisation__name")
 
 
 class InvitationAcceptForm(forms.Form):

@@ -79,6 +79,33 @@ def invitation_create(
     return invitation
 
 
+def invitation_for_person(
+    *,
+    user: User,
+    role: str,
+    organisation: Organisation | None = None,
+    invited_by: User,
+    base_url: str,
+    only_if_new: bool = False,
+) -> Invitation | None:
+    """Invite a person already in the register, in their own language.
+
+    With ``only_if_new``, somebody who has already set a password is left alone
+    (used when people are added or imported in bulk).
+    """
+    if only_if_new and user.has_usable_password():
+        return None
+    return invitation_create(
+        email=user.email,
+        full_name=user.full_name,
+        role=role,
+        organisation=organisation,
+        invited_by=invited_by,
+        language=user.language,
+        base_url=base_url,
+    )
+
+
 def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str) -> Invitation:
     """Send a fresh link for the same person and role; the old link stops working."""
     if invitation.used_at:

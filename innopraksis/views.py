@@ -4,8 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,10 +12,9 @@ from django.views.decorators.http import require_POST
 
 from innopraksis import access, services
 from innopraksis.access import public, role_required
-from innopraksis.forms import InvitationAcceptForm, InvitationForm, ProfileForm
+from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
+from innopraksis.lists import paginate
 from innopraksis.models import InvitationStatus, Role
-
-PAGE_SIZE = 25
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -107,14 +104,10 @@ def profile(request):
 
 @role_required(Role.COORDINATOR)
 def invitation_list(request):
-    invitations = access.invitations_visible_to(request.user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        invitations = invitations.filter(
-            Q(email__icontains=query) | Q(full_name__icontains=query) | Q(organisation__name__icontains=query)
-        )
-    page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "innopraksis/invitation_list.html", {"page": page, "query": query, "now": timezone.now()})
+    filter_form = InvitationFilterForm(request.GET)
+    invitations = filter_form.filter(access.invitations_visible_to(request.user))
+    context = {"page": paginate(request, invitations), "filter_form": filter_form}
+    return render(request, "innopraksis/invitation_list.html", context)
 
 
 @role_required(Role.COORDINATOR)

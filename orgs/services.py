@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from innopraksis.models import InvitationRole, User, normalize_email
-from innopraksis.services import invitation_create
+from innopraksis.services import invitation_for_person
 from orgs.models import Membership, Organisation
 
 
@@ -45,15 +45,14 @@ def membership_add(
     membership = Membership(user=user, organisation=organisation, role=role)
     membership.full_clean()
     membership.save()
-    if invite and not user.has_usable_password():
-        invitation_create(
-            email=user.email,
-            full_name=user.full_name,
+    if invite:
+        invitation_for_person(
+            user=user,
             role=InvitationRole.SUPERVISOR,
             organisation=organisation,
             invited_by=invited_by,
-            language=user.language,
             base_url=base_url,
+            only_if_new=True,
         )
     return membership
 

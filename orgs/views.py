@@ -11,7 +11,7 @@ from innopraksis import access
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
-from innopraksis.services import invitation_create
+from innopraksis.services import invitation_for_person
 from orgs import services
 from orgs.forms import MembershipAddForm, OrganisationFilterForm, OrganisationForm
 from students.models import PlacementState
@@ -140,13 +140,11 @@ def membership_remove(request, pk: int, membership_pk: int):
 def membership_invite(request, pk: int, membership_pk: int):
     organisation = access.get_organisation_to_manage(request.user, pk)
     membership = access.get_membership_for(request.user, organisation, membership_pk)
-    invitation_create(
-        email=membership.user.email,
-        full_name=membership.user.full_name,
+    invitation_for_person(
+        user=membership.user,
         role=InvitationRole.SUPERVISOR,
         organisation=organisation,
         invited_by=request.user,
-        language=membership.user.language,
         base_url=_base_url(request),
     )
     messages.success(

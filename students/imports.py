@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from innopraksis.models import InvitationRole, User, normalize_email
-from innopraksis.services import invitation_create
+from innopraksis.services import invitation_for_person
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from orgs.services import user_get_or_create
 from students.models import Cohort, ImportKind, Placement, PlacementState, Student, Weekday
@@ -634,14 +634,13 @@ def apply(*, kind: str, text: str, invite: bool, invited_by: User, base_url: str
         raise ValidationError(_("The file has problems; nothing was imported. Fix them and upload the file again."))
     for change in result.changes:
         user = change.apply()
-        if invite and change.action == "create" and isinstance(user, User) and not user.has_usable_password():
-            invitation_create(
-                email=user.email,
-                full_name=user.full_name,
+        if invite and change.action == "create" and isinstance(user, User):
+            invitation_for_person(
+                user=user,
                 role=InvitationRole.STUDENT if kind == ImportKind.STUDENTS else InvitationRole.SUPERVISOR,
                 organisation=change.organisation,
                 invited_by=invited_by,
-                language=user.language,
                 base_url=base_url,
+                only_if_new=True,
             )
     return result.counts

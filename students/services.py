@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from innopraksis.models import InvitationRole
-from innopraksis.services import invitation_create
+from innopraksis.services import invitation_for_person
 from orgs.services import user_get_or_create
 from students import imports
 from students.models import ImportBatch, Placement, PlacementState, Student
@@ -105,15 +105,9 @@ def student_save(
         user, _created = user_get_or_create(email=data["email"], full_name=data["full_name"])
         student.user = user
     student = form.save()
-    if invite and not user.has_usable_password():
-        invitation_create(
-            email=user.email,
-            full_name=user.full_name,
-            role=InvitationRole.STUDENT,
-            organisation=None,
-            invited_by=invited_by,
-            language=user.language,
-            base_url=base_url,
+    if invite:
+        invitation_for_person(
+            user=user, role=InvitationRole.STUDENT, invited_by=invited_by, base_url=base_url, only_if_new=True
         )
     return student
 

@@ -12,7 +12,7 @@ from innopraksis import access
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
-from innopraksis.services import invitation_create
+from innopraksis.services import invitation_for_person
 from students import imports, services
 from students.forms import (
     CohortFilterForm,
@@ -141,14 +141,8 @@ def student_edit(request, pk: int):
 @require_POST
 def student_invite(request, pk: int):
     student = access.get_student_for(request.user, pk)
-    invitation_create(
-        email=student.user.email,
-        full_name=student.user.full_name,
-        role=InvitationRole.STUDENT,
-        organisation=None,
-        invited_by=request.user,
-        language=student.user.language,
-        base_url=_base_url(request),
+    invitation_for_person(
+        user=student.user, role=InvitationRole.STUDENT, invited_by=request.user, base_url=_base_url(request)
     )
     messages.success(
         request, _("An invitation was sent to %(email)s; earlier links no longer work.") % {"email": student.user.email}
