@@ -18,12 +18,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
-from students.models import Cohort, ImportBatch, Placement, Student
+from students.models import Cohort, ExpectationAgreement, ImportBatch, Placement, Side, Student
 
 # URL names reachable without signing in. Anything not listed here needs a
 # signed-in user (LoginRequiredMiddleware); a test keeps this list and the
@@ -137,7 +137,7 @@ def students_visible_to(user: User) -> QuerySet[Student]:
 
 def placements_visible_to(user: User) -> QuerySet[Placement]:
     """Coordinators see every placement; a supervisor those at their organisations; a student their own."""
-    placements = Placement.objects.select_related("cohort", "organisation", "student__user")
+    placements = Placement.objects.select_related("cohort", "organisation", "student__user", "agreement")
     if has_role(user, Role.COORDINATOR):
         return placements
     return placements.filter(
@@ -164,7 +164,7 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
     """Placements at the organisations the user supervises for, whatever other roles they hold."""
     return (
         Placement.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation"))
-        .select_related("cohort", "organisation", "student__user")
+        .select_related("cohort", "organisation", "student__user", "agreement")
         .with_organisation_returning()
         .order_by("-cohort__starts_on", "student__user__full_name")
     )
@@ -173,7 +173,7 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .select_related("cohort", "organisation")
+        .select_related("cohort", "organisation", "agreement")
         .prefetch_related("supervisors")
         .order_by("-cohort__starts_on")
     )
@@ -249,3 +249,52 @@ def imports_visible_to(user: User) -> QuerySet[ImportBatch]:
 
 def get_import_for(user: User, pk: int) -> ImportBatch:
     return get_object_or_404(imports_visible_to(user), pk=pk)
+
+
+# The expectation agreement: the student edits the student's part, members of
+# the placement's organisation edit the organisation's part, coordinators read
+# everything and approve. Everyone else gets 404.
+
+
+def agreement_side_of(user: User, placement: Placement) -> Side | None:
+    """The part of the placement's agreement this user fills in and signs, if any."""
+    if placement.student.user_id == user.pk:
+        return Side.STUDENT
+    if Membership.objects.filter(user=user, organisation=placement.organisation_id).exists():
+        return Side.ORGANISATION
+    return None
+
+
+def get_agreement_for(user: User, pk: int) -> ExpectationAgreement:
+    """The agreement of placement ``pk``; 404 when the placement is not the user's or has none yet."""
+    return get_object_or_404(
+        ExpectationAgreement.objects.select_related(
+            "placement__cohort", "placement__organisation", "placement__student__user"
+        ),
+        placement__in=placements_visible_to(user).values("pk"),
+        placement_id=pk,
+    )
+
+
+def get_agreement_to_edit(user: User, pk: int, side: str) -> ExpectationAgreement:
+    """403 for people who may read the part but not fill it in (the other party, coordinators)."""
+    if side not in Side.values:
+        raise Http404
+    agreement = get_agreement_for(user, pk)
+    if agreement_side_of(user, agreement.placement) != side:
+        raise PermissionDenied
+    return agreement
+
+
+def get_agreement_to_sign(user: User, pk: int) -> tuple[ExpectationAgreement, Side]:
+    agreement = get_agreement_for(user, pk)
+    side = agreement_side_of(user, agreement.placement)
+    if side is None:
+        raise PermissionDenied  # a coordinator reads it but signs for neither party
+    return agreement, side
+
+
+def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
+    agreement = get_agreement_for(user, pk)
+    require_role(user, Role.COORDINATOR)
+    return agreement

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,3 +21,8 @@ def send_templated_mail(*, to: str, template: str, context: dict, language: str)
         send_mail(subject, body, None, [to])
 
     transaction.on_commit(send)
+
+
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: the portal's public address (PORTAL_URL) and ``path``."""
+    return settings.PORTAL_URL + path

@@ -162,6 +162,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true; choose one.")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "InnoPraksis <noreply@innopraksis.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach the portal at: links in e-mails sent outside a
+# request (reminders, notifications from commands) start with it.
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

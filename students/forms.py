@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
 from orgs.models import Organisation
-from students.models import Cohort, ImportKind, Placement, PlacementState, Student, Weekday
+from students import agreements
+from students.models import Cohort, ExpectationAgreement, ImportKind, Placement, PlacementState, Side, Student, Weekday
 
 
 class DateInput(forms.DateInput):
@@ -181,4 +182,64 @@ class ImportForm(forms.Form):
         label=_("Invite every new person in the file by e-mail"),
         required=False,
         help_text=_("For students and supervisors. People who already have an account are not invited again."),
+    )
+
+
+class AgreementStepForm(forms.Form):
+    """One step of a party's part: the step's answers and the fingerprint they were shown with.
+
+    Every answer may be left empty while drafting; ``require_answers`` asks for
+    the step's required ones before the person moves on.
+    """
+
+    base = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, step: agreements.Step, agreement: ExpectationAgreement, **kwargs):
+        current = agreements.values_of(agreement, step.fields)
+        kwargs.setdefault("initial", {**current, "base": agreements.fingerprint(current)})
+        super().__init__(*args, **kwargs)
+        self.step = step
+        model_fields = forms.fields_for_model(
+            ExpectationAgreement,
+            fields=list(step.fields),
+            widgets={"question_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")},
+            help_texts=step.help_texts,
+        )
+        base = self.fields.pop("base")
+        for name, field in model_fields.items():
+            # A plain form does not run the model's validators (ranges, phone format); add them once.
+            model_field = ExpectationAgreement._meta.get_field(name)
+            if not model_field.choices:  # a choice field checks its value against the choices itself
+                field.validators.extend(v for v in model_field.validators if v not in field.validators)
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 4
+            if name in step.optional:
+                field.label = _("%(label)s (optional)") % {"label": field.label}
+            self.fields[name] = field
+        self.fields["base"] = base
+
+    def answers(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.step.fields}
+
+    def require_answers(self) -> bool:
+        """Mark each empty required answer; True when none is missing."""
+        for name in self.step.required:
+            value = self.cleaned_data.get(name)
+            if value in (None, "") or (isinstance(value, str) and not value.strip()):
+                self.add_error(name, _("Answer this before you go on."))
+        return not self.errors
+
+
+class AgreementSignForm(forms.Form):
+    """Carries the fingerprint of the agreement as the signer read it."""
+
+    read = forms.CharField(widget=forms.HiddenInput)
+
+
+class AgreementReturnForm(forms.Form):
+    side = forms.ChoiceField(label=_("Send back to"), choices=Side.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("What should be changed"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The party gets this comment by e-mail and sees it above their part."),
     )

@@ -1,8 +1,11 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 phone_validator = RegexValidator(
@@ -155,6 +158,24 @@ class Placement(models.Model):
     def work_day_labels(self) -> list[str]:
         return [Weekday(day).label for day in sorted(self.work_days)]
 
+    @property
+    def agreement_due_on(self) -> datetime.date:
+        """The cohort's number of days before the start; needs ``cohort`` loaded."""
+        return self.starts_on - datetime.timedelta(days=self.cohort.agreement_deadline_days)
+
+    def agreement_is_overdue(self, today: datetime.date | None = None) -> bool:
+        """Past the due date without an approved agreement; load ``agreement`` with select_related."""
+        if self.state not in (PlacementState.PLANNED, PlacementState.AGREEMENT):
+            return False
+        if (today or timezone.localdate()) <= self.agreement_due_on:
+            return False
+        agreement = getattr(self, "agreement", None)
+        return agreement is None or agreement.state != AgreementState.APPROVED
+
+    @property
+    def agreement_overdue(self) -> bool:
+        return self.agreement_is_overdue()
+
     def clean(self) -> None:
         super().clean()
         if self.cohort_id and self.starts_on and self.ends_on:
@@ -200,3 +221,211 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.filename}"
+
+
+class Side(models.TextChoices):
+    """The two parties who each fill in a part of the expectation agreement."""
+
+    STUDENT = "student", _("The student")
+    ORGANISATION = "organisation", _("The organisation")
+
+
+class AgreementState(models.TextChoices):
+    DRAFT = "draft", _("Being filled in")
+    RETURNED = "returned", _("Sent back for changes")
+    SIGNING = "signing", _("Waiting for signatures")
+    SIGNED = "signed", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+
+
+class FeedbackFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every other week")
+    MONTHLY = "monthly", _("Every month")
+    TASK = "task", _("After each task or delivery")
+
+
+class ExpectationAgreement(models.Model):
+    """Forventnings- og rolleavklaring: the student's part, the organisation's part, signatures, approval.
+
+    Change it only through the agreement functions in students.services: they
+    keep the state, void signatures on change and keep earlier signed versions.
+    """
+
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("placement")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=AgreementState.choices, default=AgreementState.DRAFT, editable=False
+    )
+
+    # The student's part.
+    student_wants = models.TextField(_("What I want to get out of the internship"), blank=True)
+    student_learning_goals = models.TextField(_("My learning goals"), blank=True)
+    student_strengths = models.TextField(_("My strengths"), blank=True)
+    student_interests = models.TextField(_("My interests"), blank=True)
+    student_unsure = models.TextField(_("What I am unsure about"), blank=True)
+    student_days_hours = models.TextField(_("Days and hours that suit me"), blank=True)
+    student_other = models.TextField(_("Anything else the organisation should know"), blank=True)
+
+    # The organisation's part.
+    org_deliverables = models.TextField(_("What we expect the student to deliver"), blank=True)
+    org_quality = models.TextField(_("The quality we expect"), blank=True)
+    org_independence = models.TextField(_("How independently we expect the student to work"), blank=True)
+    org_role = models.TextField(_("The student's role and responsibilities"), blank=True)
+    org_tasks = models.TextField(_("The tasks the student takes part in"), blank=True)
+    org_feedback_how = models.TextField(_("How we give feedback"), blank=True)
+    org_feedback_frequency = models.CharField(
+        _("How often we give feedback"), max_length=20, choices=FeedbackFrequency.choices, blank=True
+    )
+    contact_name = models.CharField(_("Contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("Contact person's e-mail address"), blank=True)
+    contact_phone = models.CharField(
+        _("Contact person's phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    question_weekday = models.PositiveSmallIntegerField(
+        _("Weekday of the question time"), choices=Weekday.choices, null=True, blank=True
+    )
+    question_time = models.TimeField(_("Time of the question time"), null=True, blank=True)
+    question_minutes = models.PositiveSmallIntegerField(
+        _("Length in minutes"), null=True, blank=True, validators=[MinValueValidator(15), MaxValueValidator(240)]
+    )
+    question_place = models.CharField(_("Place or video link"), max_length=300, blank=True)
+
+    student_completed_at = models.DateTimeField(_("student's part completed"), null=True, blank=True)
+    org_completed_at = models.DateTimeField(_("organisation's part completed"), null=True, blank=True)
+    student_updated_at = models.DateTimeField(_("student's part last saved"), null=True, blank=True)
+    org_updated_at = models.DateTimeField(_("organisation's part last saved"), null=True, blank=True)
+    org_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation's part last saved by"),
+    )
+
+    student_signed_at = models.DateTimeField(_("signed by the student"), null=True, blank=True)
+    org_signed_at = models.DateTimeField(_("signed for the organisation"), null=True, blank=True)
+    org_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed for the organisation by"),
+    )
+    signed_on_paper_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paper signatures recorded by"),
+    )
+
+    returned_to = models.CharField(_("sent back to"), max_length=20, choices=Side.choices, blank=True)
+    return_comment = models.TextField(_("comment"), blank=True)
+    returned_at = models.DateTimeField(_("sent back"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent back by"),
+    )
+
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+
+    class Meta:
+        ordering = ["placement"]
+        verbose_name = _("expectation agreement")
+        verbose_name_plural = _("expectation agreements")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(question_minutes__isnull=True)
+                | models.Q(question_minutes__gte=15, question_minutes__lte=240),
+                name="students_agreement_question_minutes_range",
+                violation_error_message=_("A question time lasts from 15 to 240 minutes."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Expectation agreement: %(placement)s") % {"placement": self.placement})
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreement_detail", kwargs={"pk": self.placement_id})
+
+    def completed_at(self, side: str):
+        return self.student_completed_at if side == Side.STUDENT else self.org_completed_at
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == AgreementState.APPROVED
+
+    @property
+    def is_signed_by_both(self) -> bool:
+        return bool(self.student_signed_at and self.org_signed_at)
+
+
+class AgreementVersion(models.Model):
+    """A signed agreement as it was when a change voided its signatures; kept for good."""
+
+    agreement = models.ForeignKey(
+        ExpectationAgreement, on_delete=models.CASCADE, related_name="versions", verbose_name=_("agreement")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    student_signed_at = models.DateTimeField(_("signed by the student"), null=True, blank=True)
+    org_signed_at = models.DateTimeField(_("signed for the organisation"), null=True, blank=True)
+    org_signed_by_name = models.CharField(_("signed for the organisation by"), max_length=150, blank=True)
+    signed_on_paper = models.BooleanField(_("signed on paper"), default=False)
+    voided_at = models.DateTimeField(_("signatures voided"))
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_fields = models.JSONField(_("changed fields"), default=list)
+    reason = models.CharField(_("reason"), max_length=20)
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        verbose_name = _("earlier signed version")
+        verbose_name_plural = _("earlier signed versions")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="students_agreementversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} v{self.number}"
+
+
+class AgreementChange(models.Model):
+    """One saved step of a part: who changed which answers, with the text before and after."""
+
+    agreement = models.ForeignKey(
+        ExpectationAgreement, on_delete=models.CASCADE, related_name="changes", verbose_name=_("agreement")
+    )
+    side = models.CharField(_("part"), max_length=20, choices=Side.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("agreement change")
+        verbose_name_plural = _("agreement changes")
+
+    def __str__(self) -> str:
+        return f"{self.agreement} – {self.changed_at:%Y-%m-%d %H:%M}"

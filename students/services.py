@@ -12,15 +12,27 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from innopraksis.models import InvitationRole
+from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.models import InvitationRole, User
 from innopraksis.services import invitation_for_person
 from orgs.services import user_get_or_create
-from students import imports
-from students.models import ImportBatch, Placement, PlacementState, Student
+from students import agreements, imports
+from students.models import (
+    AgreementChange,
+    AgreementState,
+    AgreementVersion,
+    ExpectationAgreement,
+    ImportBatch,
+    Placement,
+    PlacementState,
+    Side,
+    Student,
+)
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     PlacementState.PLANNED: {PlacementState.AGREEMENT, PlacementState.CANCELLED},
@@ -48,14 +60,24 @@ def _move(*, placement: Placement, to: PlacementState) -> Placement:
     return placement
 
 
+@transaction.atomic
 def placement_start_agreement(*, placement: Placement) -> Placement:
-    """The expectation agreement is opened for both parties."""
-    return _move(placement=placement, to=PlacementState.AGREEMENT)
+    """The expectation agreement is opened: both parties are asked to fill in their part."""
+    _move(placement=placement, to=PlacementState.AGREEMENT)
+    agreement, _created = ExpectationAgreement.objects.get_or_create(placement=placement)
+    for side in Side:
+        _notify(agreement, event="opened", recipients=_people_of(agreement, side), side=side)
+    return placement
 
 
 def placement_activate(*, placement: Placement, today: datetime.date | None = None) -> Placement:
     """The agreement is approved and the start date has come."""
     today = today or timezone.localdate()
+    agreement = ExpectationAgreement.objects.filter(placement=placement).first()
+    if placement.state == PlacementState.AGREEMENT and (agreement is None or not agreement.is_approved):
+        raise ValidationError(
+            _("A placement can start once its expectation agreement is approved."), code="not_approved"
+        )
     if placement.starts_on > today:
         raise ValidationError(
             _("The placement starts on %(date)s; it can become active from that day."),
@@ -155,3 +177,303 @@ def import_confirm(*, batch: ImportBatch, invited_by, base_url: str) -> dict[str
     locked.save(update_fields=["applied_at"])
     batch.applied_at = locked.applied_at
     return counts
+
+
+# The expectation agreement
+#
+# Each function locks the agreement row, so two people acting at once are
+# served one after the other and the state is always derived from the fields.
+
+
+class AgreementConflict(Exception):
+    """Someone else saved the same step since this person opened it."""
+
+    def __init__(self, *, current: dict, changed_by: User | None, changed_at: datetime.datetime | None):
+        super().__init__("agreement step changed meanwhile")
+        self.current, self.changed_by, self.changed_at = current, changed_by, changed_at
+
+
+def _state_of(agreement: ExpectationAgreement) -> AgreementState:
+    if agreement.approved_at:
+        return AgreementState.APPROVED
+    if agreement.is_signed_by_both:
+        return AgreementState.SIGNED
+    if agreement.student_completed_at and agreement.org_completed_at:
+        return AgreementState.SIGNING
+    if agreement.returned_to:
+        return AgreementState.RETURNED
+    return AgreementState.DRAFT
+
+
+def _locked(agreement: ExpectationAgreement) -> ExpectationAgreement:
+    return ExpectationAgreement.objects.select_for_update().select_related("placement__cohort").get(pk=agreement.pk)
+
+
+def _save(locked: ExpectationAgreement, original: ExpectationAgreement) -> ExpectationAgreement:
+    locked.state = _state_of(locked)
+    locked.full_clean(exclude=["placement"])
+    locked.save()
+    # The caller's object reflects what was saved.
+    for model_field in ExpectationAgreement._meta.concrete_fields:
+        setattr(original, model_field.attname, getattr(locked, model_field.attname))
+    return original
+
+
+def _people_of(agreement: ExpectationAgreement, side: str) -> list[User]:
+    """Who acts for a side: the student, or the placement's supervisors (all members when none is named)."""
+    placement = agreement.placement
+    if side == Side.STUDENT:
+        return [placement.student.user]
+    supervisors = list(placement.supervisors.filter(is_active=True))
+    if supervisors:
+        return supervisors
+    return list(User.objects.filter(memberships__organisation=placement.organisation_id, is_active=True).distinct())
+
+
+def _notify(agreement: ExpectationAgreement, *, event: str, recipients, side: str = "", **context) -> None:
+    placement = agreement.placement
+    link = absolute_url(agreement.get_absolute_url())
+    if side:
+        first = next((step for step in agreements.steps_for(side) if not step.is_complete(agreement)), None)
+        if event in {"opened", "returned", "part_done"} and first is not None:
+            link = absolute_url(reverse("agreement_step", kwargs={"pk": placement.pk, "side": side, "step": first.key}))
+    for person in {person.pk: person for person in recipients}.values():
+        send_templated_mail(
+            to=person.email,
+            template="agreement",
+            language=person.language,
+            context={
+                "event": event,
+                "person": person,
+                "placement": placement,
+                "student_name": placement.student.user.get_full_name(),
+                "organisation_name": placement.organisation.name,
+                "due_on": placement.agreement_due_on,
+                "link": link,
+                "side": side,
+                **context,
+            },
+        )
+
+
+def _void_signatures(locked: ExpectationAgreement, *, by: User, reason: str, changed_fields: list[str]) -> list[User]:
+    """Keep the signed agreement as a version and clear the signatures; returns who had signed."""
+    if not (locked.student_signed_at or locked.org_signed_at):
+        return []
+    signers = []
+    if locked.student_signed_at:
+        signers.append(locked.placement.student.user)
+    if locked.org_signed_by_id:
+        signers.append(locked.org_signed_by)
+    AgreementVersion.objects.create(
+        agreement=locked,
+        number=locked.versions.count() + 1,
+        content=agreements.values_of(locked),
+        student_signed_at=locked.student_signed_at,
+        org_signed_at=locked.org_signed_at,
+        org_signed_by_name=locked.org_signed_by.get_full_name() if locked.org_signed_by_id else "",
+        signed_on_paper=locked.signed_on_paper_by_id is not None,
+        voided_at=timezone.now(),
+        voided_by=by,
+        changed_fields=changed_fields,
+        reason=reason,
+    )
+    locked.student_signed_at = locked.org_signed_at = None
+    locked.org_signed_by = locked.signed_on_paper_by = None
+    return [person for person in signers if person.pk != by.pk]
+
+
+def _refuse_if_approved(agreement: ExpectationAgreement) -> None:
+    if agreement.state == AgreementState.APPROVED:
+        raise ValidationError(
+            _("The agreement is approved and can no longer be changed. Ask your coordinator if something must change."),
+            code="approved",
+        )
+
+
+@transaction.atomic
+def agreement_save_step(
+    *, agreement: ExpectationAgreement, side: str, step: agreements.Step, values: dict, base: str, user: User
+) -> list[str]:
+    """Save one step's answers and return the names of the fields that changed.
+
+    ``base`` is the fingerprint of the step's answers when the form was shown;
+    if someone else saved other answers since, the save is refused with
+    AgreementConflict rather than overwriting them. A change after a signature
+    voids the signatures and keeps the signed version.
+    """
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    current = agreements.values_of(locked, step.fields)
+    incoming = {name: agreements._plain(values.get(name)) for name in step.fields}
+    changed = [name for name in step.fields if incoming[name] != current[name]]
+    if not changed:
+        return []
+    if agreements.fingerprint(current) != base:
+        raise AgreementConflict(
+            current=current,
+            changed_by=locked.org_updated_by if side == Side.ORGANISATION else locked.placement.student.user,
+            changed_at=locked.org_updated_at if side == Side.ORGANISATION else locked.student_updated_at,
+        )
+    AgreementChange.objects.create(
+        agreement=locked,
+        side=side,
+        changed_by=user,
+        before={name: current[name] for name in changed},
+        after={name: incoming[name] for name in changed},
+    )
+    voided_signers = _void_signatures(locked, by=user, reason="changed", changed_fields=changed)
+    for name in step.fields:
+        setattr(locked, name, values.get(name))
+    now = timezone.now()
+    if side == Side.STUDENT:
+        locked.student_updated_at = now
+        if not agreements.part_is_complete(locked, side):
+            locked.student_completed_at = None
+    else:
+        locked.org_updated_at, locked.org_updated_by = now, user
+        if not agreements.part_is_complete(locked, side):
+            locked.org_completed_at = None
+    _save(locked, agreement)
+    if voided_signers:
+        _notify(agreement, event="voided", recipients=voided_signers, changed_by=user.get_full_name())
+    return changed
+
+
+@transaction.atomic
+def agreement_complete_part(*, agreement: ExpectationAgreement, side: str, user: User) -> ExpectationAgreement:
+    """A party marks their part as done; the other party, then both for signing, are told."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    missing = [str(step.label) for step in agreements.steps_for(side) if not step.is_complete(locked)]
+    if missing:
+        raise ValidationError(
+            _("Answer these steps before you finish your part: %(steps)s.") % {"steps": ", ".join(missing)},
+            code="incomplete",
+        )
+    now = timezone.now()
+    if side == Side.STUDENT:
+        locked.student_completed_at = locked.student_completed_at or now
+    else:
+        locked.org_completed_at = locked.org_completed_at or now
+    if locked.returned_to == side:
+        locked.returned_to = ""
+    _save(locked, agreement)
+    other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
+    if agreement.state == AgreementState.SIGNING and not (agreement.student_signed_at or agreement.org_signed_at):
+        _notify(
+            agreement,
+            event="ready_to_sign",
+            recipients=_people_of(agreement, Side.STUDENT) + _people_of(agreement, Side.ORGANISATION),
+        )
+    elif agreement.state in (AgreementState.DRAFT, AgreementState.RETURNED):
+        _notify(agreement, event="part_done", recipients=_people_of(agreement, other), side=other, done_side=side)
+    return agreement
+
+
+@transaction.atomic
+def agreement_sign(
+    *, agreement: ExpectationAgreement, side: str, user: User, read_fingerprint: str
+) -> ExpectationAgreement:
+    """Sign the whole agreement as read: refused if it changed after the page was shown."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
+        raise ValidationError(_("Both parts must be finished before the agreement can be signed."), code="not_ready")
+    if agreements.fingerprint(agreements.values_of(locked)) != read_fingerprint:
+        raise ValidationError(
+            _("The agreement was changed while you were reading it. Read it again before you sign."),
+            code="changed",
+        )
+    now = timezone.now()
+    if side == Side.STUDENT:
+        if locked.student_signed_at:
+            raise ValidationError(_("You have already signed this agreement."), code="signed")
+        locked.student_signed_at = now
+    else:
+        if locked.org_signed_at:
+            raise ValidationError(_("The agreement is already signed for the organisation."), code="signed")
+        locked.org_signed_at, locked.org_signed_by = now, user
+    _save(locked, agreement)
+    if agreement.state == AgreementState.SIGNED:
+        coordinators = User.objects.filter(is_coordinator=True, is_active=True)
+        _notify(agreement, event="signed", recipients=coordinators)
+    else:
+        other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
+        _notify(agreement, event="sign_next", recipients=_people_of(agreement, other), signer=user.get_full_name())
+    return agreement
+
+
+@transaction.atomic
+def agreement_record_paper(*, agreement: ExpectationAgreement, user: User) -> ExpectationAgreement:
+    """A coordinator records that both parties signed a printed copy."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
+        raise ValidationError(_("Both parts must be finished before signatures can be recorded."), code="not_ready")
+    now = timezone.now()
+    locked.student_signed_at = locked.student_signed_at or now
+    locked.org_signed_at = locked.org_signed_at or now
+    locked.signed_on_paper_by = user
+    return _save(locked, agreement)
+
+
+@transaction.atomic
+def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str, user: User) -> ExpectationAgreement:
+    """A coordinator sends the agreement back to one party with a comment; signatures are voided."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if not comment.strip():
+        raise ValidationError(_("Write what the party should change."), code="comment")
+    if side not in Side.values:
+        raise ValidationError(_("Choose who should make the changes."), code="side")
+    voided = _void_signatures(locked, by=user, reason="returned", changed_fields=[])
+    locked.returned_to, locked.return_comment = side, comment.strip()
+    locked.returned_at, locked.returned_by = timezone.now(), user
+    if side == Side.STUDENT:
+        locked.student_completed_at = None
+    else:
+        locked.org_completed_at = None
+    _save(locked, agreement)
+    _notify(
+        agreement, event="returned", recipients=_people_of(agreement, side), side=side, comment=locked.return_comment
+    )
+    others = [person for person in voided if person not in _people_of(agreement, side)]
+    if others:
+        _notify(agreement, event="voided", recipients=others, changed_by=user.get_full_name())
+    return agreement
+
+
+@transaction.atomic
+def agreement_approve(
+    *, agreement: ExpectationAgreement, user: User, today: datetime.date | None = None
+) -> ExpectationAgreement:
+    """Approve a signed agreement; the placement starts at once if its start date has come."""
+    locked = _locked(agreement)
+    if locked.state != AgreementState.SIGNED:
+        raise ValidationError(_("Only an agreement signed by both parties can be approved."), code="not_signed")
+    locked.approved_at, locked.approved_by = timezone.now(), user
+    locked.returned_to = ""
+    _save(locked, agreement)
+    placement = agreement.placement
+    if placement.state == PlacementState.AGREEMENT and placement.starts_on <= (today or timezone.localdate()):
+        placement_activate(placement=placement, today=today)
+    _notify(
+        agreement,
+        event="approved",
+        recipients=_people_of(agreement, Side.STUDENT) + _people_of(agreement, Side.ORGANISATION),
+    )
+    return agreement
+
+
+def placements_activate_due(*, today: datetime.date | None = None) -> int:
+    """Start every placement whose agreement is approved and whose start date has come (run daily)."""
+    today = today or timezone.localdate()
+    due = Placement.objects.filter(
+        state=PlacementState.AGREEMENT, agreement__state=AgreementState.APPROVED, starts_on__lte=today
+    )
+    started = 0
+    for placement in due:
+        placement_activate(placement=placement, today=today)
+        started += 1
+    return started

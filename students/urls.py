@@ -1,6 +1,6 @@
 from django.urls import path
 
-from students import views
+from students import agreement_views, views
 
 urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohort_list"),
@@ -18,6 +18,21 @@ urlpatterns = [
     path("placements/<int:pk>/edit/", views.placement_edit, name="placement_edit"),
     path("placements/<int:pk>/transition/", views.placement_transition, name="placement_transition"),
     path("placements/<int:pk>/cancel/", views.placement_cancel, name="placement_cancel"),
+    path("placements/<int:pk>/agreement/", agreement_views.agreement_detail, name="agreement_detail"),
+    path("placements/<int:pk>/agreement/sign/", agreement_views.agreement_sign, name="agreement_sign"),
+    path("placements/<int:pk>/agreement/review/", agreement_views.agreement_review, name="agreement_review"),
+    path("placements/<int:pk>/agreement/print/", agreement_views.agreement_print, name="agreement_print"),
+    path(
+        "placements/<int:pk>/agreement/versions/<int:number>/",
+        agreement_views.agreement_version,
+        name="agreement_version",
+    ),
+    path("placements/<int:pk>/agreement/<slug:side>/", agreement_views.agreement_part, name="agreement_part"),
+    path(
+        "placements/<int:pk>/agreement/<slug:side>/<slug:step>/",
+        agreement_views.agreement_step,
+        name="agreement_step",
+    ),
     path("import/", views.import_start, name="import_start"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("import/template/<str:kind>.csv", views.import_template, name="import_template"),

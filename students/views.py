@@ -196,7 +196,7 @@ def placement_detail(request, pk: int):
     placement = access.get_placement_for(request.user, pk)
     placement = (
         Placement.objects.filter(pk=placement.pk)
-        .select_related("cohort", "organisation", "student__user")
+        .select_related("cohort", "organisation", "student__user", "agreement")
         .prefetch_related("supervisors")
         .with_organisation_returning()
         .get()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from innopraksis import access, services
 from innopraksis.models import Invitation, InvitationRole
-from students.models import Cohort, ImportBatch, Placement
+from students.models import AgreementVersion, Cohort, ExpectationAgreement, ImportBatch, Placement
 from tests.conftest import ROLES, client_for, invitation_token
 
 LOGIN = "login-redirect"
@@ -94,6 +94,39 @@ def placement_of_student_a(cast) -> dict:
     return {"pk": placement.pk}
 
 
+def agreement_of_student_a(cast) -> dict:
+    """Student A's placement with its agreement opened and one earlier signed version."""
+    pk = placement_of_student_a(cast)["pk"]
+    agreement = ExpectationAgreement.objects.create(placement_id=pk)
+    AgreementVersion.objects.create(
+        agreement=agreement,
+        number=1,
+        content={},
+        voided_at=timezone.now(),
+        voided_by=cast.supervisor_a,
+        reason="changed",
+    )
+    return {"pk": pk}
+
+
+def agreement_part_of(side: str):
+    def factory(cast) -> dict:
+        return {**agreement_of_student_a(cast), "side": side}
+
+    return factory
+
+
+def agreement_step_of(side: str, step: str):
+    def factory(cast) -> dict:
+        return {**agreement_of_student_a(cast), "side": side, "step": step}
+
+    return factory
+
+
+def agreement_version_1(cast) -> dict:
+    return {**agreement_of_student_a(cast), "number": 1}
+
+
 def student_a(cast) -> dict:
     return {"pk": cast.student_a.student.pk}
 
@@ -127,13 +160,13 @@ def organisation_a_page(coordinator=OK, supervisor_a=OK):
     )
 
 
-def placement_a_page(coordinator=OK, insiders=OK):
+def placement_a_page(coordinator=OK, insiders=OK, supervisor_a=None, student_a=None):
     """Student A's placement: the coordinator, its supervisor and the student see it; others 404."""
     return row(
         coordinator=coordinator,
-        supervisor_a=insiders,
+        supervisor_a=insiders if supervisor_a is None else supervisor_a,
         supervisor_b=NOT_FOUND,
-        student_a=insiders,
+        student_a=insiders if student_a is None else student_a,
         student_b=NOT_FOUND,
     )
 
@@ -216,6 +249,24 @@ MATRIX = {
         placement_a_page(coordinator="redirect:placement_detail", insiders=FORBIDDEN),
     ),
     "placement_cancel": ("get", None, placement_of_student_a, placement_a_page(insiders=FORBIDDEN)),
+    "agreement_detail": ("get", None, agreement_of_student_a, placement_a_page()),
+    # Each party fills in only their own part; the other party and coordinators read it elsewhere (403).
+    "agreement_part": (
+        "get",
+        None,
+        agreement_part_of("student"),
+        placement_a_page(coordinator=FORBIDDEN, supervisor_a=FORBIDDEN),
+    ),
+    "agreement_step": (
+        "get",
+        None,
+        agreement_step_of("organisation", "expectations"),
+        placement_a_page(coordinator=FORBIDDEN, student_a=FORBIDDEN),
+    ),
+    "agreement_sign": ("get", None, agreement_of_student_a, placement_a_page(coordinator=FORBIDDEN)),
+    "agreement_review": ("get", None, agreement_of_student_a, placement_a_page(insiders=FORBIDDEN)),
+    "agreement_print": ("get", None, agreement_of_student_a, placement_a_page()),
+    "agreement_version": ("get", None, agreement_version_1, placement_a_page()),
     "import_start": ("get", None, None, coordinator_only()),
     "import_preview": ("get", None, import_batch, coordinator_only()),
     "import_template": ("get", None, lambda cast: {"kind": "students"}, coordinator_only()),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from innopraksis import access
 from orgs.models import Organisation
 from students import services
-from students.models import Cohort, Placement, PlacementState, Student
+from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Student
 from tests.conftest import client_for, make_user
 
 START = datetime.date(2023, 1, 9)
@@ -33,6 +33,9 @@ def place(cohort, student_user, organisation, state=None, **fields) -> Placement
     if state is not None:
         Placement.objects.filter(pk=placement.pk).update(state=state)
         placement.refresh_from_db()
+    if state not in (None, PlacementState.PLANNED, PlacementState.CANCELLED):
+        # The agreement flow has its own tests; here it is simply approved.
+        ExpectationAgreement.objects.create(placement=placement, state=AgreementState.APPROVED)
     return placement
 
 
@@ -87,6 +90,16 @@ def test_a_placement_becomes_active_only_from_its_start_date(cast, cohort):
     assert error.value.code == "not_started"
     services.placement_activate(placement=placement, today=START)
     assert placement.state == PlacementState.ACTIVE
+
+
+def test_a_placement_starts_only_once_its_agreement_is_approved(cast, cohort):
+    placement = place(cohort, cast.student_a, cast.org_a, state=PlacementState.AGREEMENT)
+    ExpectationAgreement.objects.filter(placement=placement).update(state=AgreementState.SIGNED)
+    with pytest.raises(ValidationError) as error:
+        services.placement_activate(placement=placement, today=START)
+    assert error.value.code == "not_approved"
+    placement.refresh_from_db()
+    assert placement.state == PlacementState.AGREEMENT
 
 
 def test_a_placement_is_completed_only_after_its_end_date(cast, cohort):

@@ -1,0 +1,271 @@
+"""The expectation agreement's pages: overview, each party's steps, signing, review and print."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from innopraksis import access
+from innopraksis.models import Role
+from students import agreements, services
+from students.forms import AgreementReturnForm, AgreementSignForm, AgreementStepForm
+from students.models import AgreementState, ExpectationAgreement, Side
+
+CHANGES_SHOWN = 20
+
+
+def _progress(agreement: ExpectationAgreement, side: str, current: str = "") -> list[dict]:
+    return [
+        {"step": step, "number": number, "complete": step.is_complete(agreement), "current": step.key == current}
+        for number, step in enumerate(agreements.steps_for(side), start=1)
+    ]
+
+
+def _refuse_edit_if_approved(request, agreement: ExpectationAgreement):
+    if agreement.state == AgreementState.APPROVED:
+        messages.info(
+            request,
+            _("The agreement is approved and can no longer be changed. Ask your coordinator if something must change."),
+        )
+        return redirect("agreement_detail", pk=agreement.placement_id)
+    return None
+
+
+def agreement_detail(request, pk: int):
+    placement = access.get_placement_for(request.user, pk)
+    agreement = getattr(placement, "agreement", None)
+    side = access.agreement_side_of(request.user, placement)
+    context = {
+        "placement": placement,
+        "agreement": agreement,
+        "side": side,
+        "is_coordinator": access.has_role(request.user, Role.COORDINATOR),
+    }
+    if agreement is not None:
+        context.update(
+            sections=agreements.sections(agreements.values_of(agreement)),
+            parts=[
+                {"side": part, "label": Side(part).label, "progress": _progress(agreement, part)}
+                for part in (Side.STUDENT, Side.ORGANISATION)
+            ],
+            versions=agreement.versions.select_related("voided_by"),
+            changes=agreement.changes.select_related("changed_by")[:CHANGES_SHOWN],
+            field_labels={name: agreements.field_label(name) for name in agreements.CONTENT_FIELDS},
+        )
+    return render(request, "students/agreement_detail.html", context)
+
+
+def agreement_part(request, pk: int, side: str):
+    """A party's own part: where each step stands, and the button that finishes the part."""
+    agreement = access.get_agreement_to_edit(request.user, pk, side)
+    if request.method == "POST":
+        try:
+            services.agreement_complete_part(agreement=agreement, side=side, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("agreement_part", pk=pk, side=side)
+        if agreement.state == AgreementState.SIGNING:
+            messages.success(request, _("Your part is finished. Both parts are done: read the agreement and sign it."))
+        else:
+            messages.success(request, _("Your part is finished. We have told the other party it is their turn."))
+        return redirect("agreement_detail", pk=pk)
+    values = agreements.values_of(agreement)
+    section = next(section for section in agreements.sections(values) if section.side == side)
+    progress = _progress(agreement, side)
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "side": side,
+        "side_label": Side(side).label,
+        "section": section,
+        "progress": progress,
+        "next_step": next((item["step"] for item in progress if not item["complete"]), None),
+        "is_done": agreement.completed_at(side) is not None,
+        "returned": agreement.returned_to == side,
+    }
+    return render(request, "students/agreement_part.html", context)
+
+
+def agreement_step(request, pk: int, side: str, step: str):
+    agreement = access.get_agreement_to_edit(request.user, pk, side)
+    current = agreements.get_step(side, step)
+    if current is None:
+        raise Http404
+    refused = _refuse_edit_if_approved(request, agreement)
+    if refused:
+        return refused
+    steps = agreements.steps_for(side)
+    index = steps.index(current)
+    conflict = None
+    form = AgreementStepForm(request.POST or None, step=current, agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_save_step(
+                agreement=agreement,
+                side=side,
+                step=current,
+                values=form.answers(),
+                base=form.cleaned_data["base"],
+                user=request.user,
+            )
+        except services.AgreementConflict as error:
+            conflict = error
+            # The next save is a deliberate choice made with the other person's text in view.
+            data = request.POST.copy()
+            data["base"] = agreements.fingerprint(error.current)
+            form = AgreementStepForm(data, step=current, agreement=agreement)
+            form.is_valid()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("agreement_detail", pk=pk)
+        else:
+            direction = request.POST.get("go", "next")
+            if direction == "back":
+                target = steps[index - 1] if index > 0 else None
+                return redirect(_step_or_part(pk, side, target))
+            if direction == "next":
+                data = request.POST.copy()
+                data["base"] = agreements.fingerprint(agreements.values_of(agreement, current.fields))
+                form = AgreementStepForm(data, step=current, agreement=agreement)
+                form.is_valid()
+                if form.require_answers():
+                    target = steps[index + 1] if index + 1 < len(steps) else None
+                    return redirect(_step_or_part(pk, side, target))
+                messages.info(request, _("Your answers are saved. Fill in what is missing to go on."))
+            else:
+                messages.success(request, _("Your answers are saved. You can come back and go on at any time."))
+                return redirect("agreement_part", pk=pk, side=side)
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "side": side,
+        "side_label": Side(side).label,
+        "step": current,
+        "number": index + 1,
+        "total": len(steps),
+        "progress": _progress(agreement, side, current.key),
+        "form": form,
+        "conflict": conflict,
+        "conflict_rows": [
+            (agreements.field_label(name), agreements.display_value(name, value))
+            for name, value in (conflict.current.items() if conflict else [])
+        ],
+        "has_previous": index > 0,
+        "is_last": index + 1 == len(steps),
+        "returned": agreement.returned_to == side,
+    }
+    if side == Side.ORGANISATION and current.key == "tasks":
+        values = agreements.values_of(agreement)
+        context["student_section"] = next(s for s in agreements.sections(values) if s.side == Side.STUDENT)
+    return render(request, "students/agreement_step.html", context)
+
+
+def _step_or_part(pk: int, side: str, step: agreements.Step | None) -> str:
+    """The given step's page, or the part's summary when there is no step to go to."""
+    if step is None:
+        return reverse("agreement_part", kwargs={"pk": pk, "side": side})
+    return reverse("agreement_step", kwargs={"pk": pk, "side": side, "step": step.key})
+
+
+def agreement_sign(request, pk: int):
+    agreement, side = access.get_agreement_to_sign(request.user, pk)
+    form = AgreementSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_sign(
+                agreement=agreement, side=side, user=request.user, read_fingerprint=form.cleaned_data["read"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("agreement_sign", pk=pk)
+        messages.success(request, _("You have signed the expectation agreement."))
+        return redirect("agreement_detail", pk=pk)
+    values = agreements.values_of(agreement)
+    already = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "side": side,
+        "sections": agreements.sections(values),
+        "read": agreements.fingerprint(values),
+        "ready": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
+        "already": already,
+    }
+    return render(request, "students/agreement_sign.html", context)
+
+
+def agreement_review(request, pk: int):
+    """The coordinator's page: approve, send back to one party, or record signatures made on paper."""
+    agreement = access.get_agreement_to_review(request.user, pk)
+    return_form = AgreementReturnForm(request.POST if request.POST.get("action") == "return" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                services.agreement_approve(agreement=agreement, user=request.user)
+                messages.success(request, _("The agreement is approved. Both parties have been told."))
+                return redirect("agreement_detail", pk=pk)
+            if action == "paper":
+                services.agreement_record_paper(agreement=agreement, user=request.user)
+                messages.success(request, _("The signatures on paper are recorded. You can approve the agreement now."))
+                return redirect("agreement_review", pk=pk)
+            if action == "return" and return_form.is_valid():
+                services.agreement_return(
+                    agreement=agreement,
+                    side=return_form.cleaned_data["side"],
+                    comment=return_form.cleaned_data["comment"],
+                    user=request.user,
+                )
+                messages.success(request, _("The agreement is sent back with your comment."))
+                return redirect("agreement_detail", pk=pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("agreement_review", pk=pk)
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "sections": agreements.sections(agreements.values_of(agreement)),
+        "return_form": return_form,
+        "can_return": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
+        "can_record_paper": agreement.state == AgreementState.SIGNING,
+        "can_approve": agreement.state == AgreementState.SIGNED,
+    }
+    return render(request, "students/agreement_review.html", context)
+
+
+def agreement_print(request, pk: int):
+    agreement = access.get_agreement_for(request.user, pk)
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "sections": agreements.sections(agreements.values_of(agreement)),
+    }
+    return render(request, "students/agreement_print.html", context)
+
+
+def agreement_version(request, pk: int, number: int):
+    agreement = access.get_agreement_for(request.user, pk)
+    version = agreement.versions.select_related("voided_by").filter(number=number).first()
+    if version is None:
+        raise Http404
+    now = agreements.values_of(agreement)
+    context = {
+        "agreement": agreement,
+        "placement": agreement.placement,
+        "version": version,
+        "sections": agreements.sections(version.content),
+        "differences": [
+            (
+                agreements.field_label(name),
+                agreements.display_value(name, version.content.get(name)),
+                agreements.display_value(name, now[name]),
+            )
+            for name in agreements.CONTENT_FIELDS
+            if version.content.get(name) != now[name]
+        ],
+    }
+    return render(request, "students/agreement_version.html", context)
