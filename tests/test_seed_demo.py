@@ -1,12 +1,23 @@
+import datetime
 from io import StringIO
 
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from innopraksis.management.commands.seed_demo import DEMO_PASSWORD
+from innopraksis.management.commands.seed_demo import DEMO_PASSWORD, demo_student_email
 from innopraksis.models import User
 from orgs.models import Membership, Organisation
-from students.models import Cohort, Placement, PlacementState, Student
+from students.models import (
+    AgreementState,
+    AgreementVersion,
+    Cohort,
+    ExpectationAgreement,
+    Placement,
+    PlacementState,
+    Student,
+)
 
 
 def seed() -> str:
@@ -15,7 +26,13 @@ def seed() -> str:
     return out.getvalue()
 
 
-def test_seed_builds_the_spring_2023_round(db):
+def current_round() -> Cohort:
+    return Cohort.objects.filter(placements__student__user__email="student01@student.innopraksis.example").latest(
+        "starts_on"
+    )
+
+
+def test_seed_builds_the_current_round(db):
     output = seed()
     assert Organisation.objects.count() == 7
     assert Student.objects.filter(user__email__startswith="student").count() == 30
@@ -55,10 +72,11 @@ def test_each_printed_demo_login_signs_in_to_its_role_home(client, db):
         client.post(reverse("logout"))
 
 
-def test_seed_places_every_student_in_spring_2023_in_varied_states(db):
+def test_seed_places_every_student_in_the_current_round_in_varied_states(db):
     seed()
-    spring_2023 = Cohort.objects.get(name="Internship våren 2023")
-    placements = Placement.objects.filter(cohort=spring_2023)
+    current = current_round()
+    assert current.starts_on < timezone.localdate() < current.ends_on
+    placements = Placement.objects.filter(cohort=current)
     assert placements.count() == 30
     assert set(placements.values_list("state", flat=True)) == {
         PlacementState.PLANNED,
@@ -66,12 +84,31 @@ def test_seed_places_every_student_in_spring_2023_in_varied_states(db):
         PlacementState.ACTIVE,
         PlacementState.CANCELLED,
     }
-    returning = Organisation.objects.with_returning(spring_2023).filter(is_returning=True)
+    returning = Organisation.objects.with_returning(current).filter(is_returning=True)
     assert returning.count() == 3
-    assert Organisation.objects.with_returning(spring_2023).filter(is_returning=False).count() == 4
+    assert Organisation.objects.with_returning(current).filter(is_returning=False).count() == 4
 
 
 def test_demo_organisation_numbers_are_valid(db):
     seed()
     for organisation in Organisation.objects.all():
         organisation.full_clean()
+
+
+def test_seed_has_agreements_in_every_state_some_overdue_and_one_changed_after_signing(db):
+    seed()
+    agreements = ExpectationAgreement.objects.filter(placement__cohort=current_round())
+    assert set(agreements.values_list("state", flat=True)) == set(AgreementState.values)
+    placements = Placement.objects.filter(cohort=current_round()).select_related("cohort", "agreement")
+    overdue = [placement.agreement_is_overdue() for placement in placements]
+    assert any(overdue) and not all(overdue)
+    assert AgreementVersion.objects.filter(agreement__placement__student__user__email=demo_student_email(1)).exists()
+
+
+def test_seed_on_a_later_day_keeps_the_rounds_it_made(db):
+    seed()
+    before = list(Cohort.objects.values_list("name", "starts_on"))
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=90)):
+        seed()
+    assert list(Cohort.objects.values_list("name", "starts_on")) == before
+    assert Placement.objects.count() == 36

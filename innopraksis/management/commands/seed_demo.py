@@ -1,22 +1,36 @@
-"""Demo data: the programme's spring 2023 round as the experience write-up describes it.
+"""Demo data: a round of the programme as the experience write-up describes it.
 
-Deterministic and idempotent: running it again updates the same rows and
-creates nothing twice. Passwords are set only when a demo user is created, so
-a password someone changed stays changed.
+The current round is under way on the day the demo is first seeded (it
+started six weeks earlier), and the previous round ended a year before, so
+that deadlines, overdue agreements and due dates look as they would in real
+use. Deterministic and idempotent: running it again finds the rounds it made
+and updates the same rows, creating nothing twice. Passwords are set only
+when a demo user is created, so a password someone changed stays changed.
 """
 
 from __future__ import annotations
 
 import datetime
-from functools import partial
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
+from students import agreements
 from students import services as placement_services
-from students.models import Cohort, Placement, PlacementState, Student, Weekday
+from students.models import (
+    Cohort,
+    ExpectationAgreement,
+    FeedbackFrequency,
+    Placement,
+    PlacementState,
+    Side,
+    Student,
+    Weekday,
+)
 
 DEMO_PASSWORD = "innopraksis-demo"
 
@@ -26,7 +40,7 @@ COORDINATORS = [
 ]
 
 # (org number, name, sector, address, website, supervisors); the first three
-# also hosted students in spring 2022, the last four are new in spring 2023.
+# also hosted students in the previous round, the last four are new in this one.
 ORGANISATIONS = [
     (
         "912345602",
@@ -147,17 +161,77 @@ STUDY_PROGRAMME = "Bachelor i økonomi og administrasjon"
 INTERNSHIP_COURSES = ["INP3001", "INP3002", "INP3003"]
 
 
-SPRING_2022 = ("Internship våren 2022", datetime.date(2022, 1, 10), datetime.date(2022, 5, 20))
-SPRING_2023 = ("Internship våren 2023", datetime.date(2023, 1, 9), datetime.date(2023, 5, 19))
-# The day the demo looks at the spring 2023 round from: mid-February 2023, when
-# most internships have started and some agreements are still under way.
-DEMO_TODAY = datetime.date(2023, 2, 15)
-# Spring 2023 placements by student number: everyone not listed is active.
-STATES_2023 = {
+# Placements of the current round by student number: everyone not listed is active.
+STATES_NOW = {
     **dict.fromkeys([3, 9, 17, 26], PlacementState.AGREEMENT),
     **dict.fromkeys([5, 22], PlacementState.PLANNED),
     14: PlacementState.CANCELLED,
 }
+# How far each agreement under way has come; 17 and 26 start three weeks late,
+# so their agreements are not due yet.
+AGREEMENT_STAGES = {3: "student_half", 9: "returned", 17: "student_signed", 26: "signed"}
+LATE_STARTERS = {17, 26}
+# Active placements whose agreement has a story: changed after signing, or signed on paper.
+AGREEMENT_HISTORY = {1: "changed_after_signing", 2: "paper"}
+
+STUDENT_ANSWERS = [
+    {
+        "student_wants": "Erfaring med økonomistyring i praksis og å se hvordan faget brukes i en ekte organisasjon.",
+        "student_learning_goals": "Lage et budsjett fra bunnen av.\nPresentere tall for folk som ikke er økonomer.",
+        "student_strengths": "Strukturert, god i Excel, liker å skrive.",
+        "student_interests": "Bærekraft og offentlig sektor.",
+        "student_unsure": "Om jeg tør å si fra når jeg ikke forstår en oppgave.",
+        "student_days_hours": "Tirsdag og torsdag, 09–16.",
+        "student_other": "Eksamen i uke 21.",
+    },
+    {
+        "student_wants": "Å prøve meg på markedsføring og kundekontakt, og kanskje en jobb etter studiet.",
+        "student_learning_goals": "Planlegge en kampanje.\nMåle resultater og forklare dem.",
+        "student_strengths": "Sosial, kreativ, vant til å jobbe i team.",
+        "student_interests": "Digital markedsføring og reiseliv.",
+        "student_unsure": "Hvor selvstendig jeg forventes å jobbe den første tiden.",
+        "student_days_hours": "Tirsdag og torsdag, fleksibel tid.",
+        "student_other": "",
+    },
+    {
+        "student_wants": "Innsikt i hvordan beslutninger tas, og hvordan analyser brukes i ledelsen.",
+        "student_learning_goals": "Gjøre en analyse som blir brukt.\nBli tryggere i møter.",
+        "student_strengths": "Analytisk og nøyaktig.",
+        "student_interests": "Finans, data og strategi.",
+        "student_unsure": "Om oppgavene blir for store eller for små for meg.",
+        "student_days_hours": "Tirsdag og torsdag, 08–15.",
+        "student_other": "Trener fotball onsdager, ellers fleksibel.",
+    },
+]
+
+
+def organisation_answers(organisation: Organisation, supervisor: User, number: int) -> dict:
+    return {
+        "org_deliverables": f"Et avgrenset prosjekt for {organisation.name} med en kort rapport og en presentasjon.",
+        "org_quality": "Arbeid vi kan bruke videre: ryddig, etterprøvbart og levert til avtalt tid.",
+        "org_independence": "Tett oppfølging de første ukene, deretter mer selvstendig arbeid.",
+        "org_role": "Studenten er en del av teamet, har eget ansvar for prosjektet og deltar på teammøter.",
+        "org_tasks": "Teammøter, kundemøter, budsjettarbeid, en dag med ledelsen og en dag i drift – "
+        "tilpasset det studenten ønsker å lære.",
+        "org_feedback_how": "Kort samtale etter hver leveranse; vi sier tydelig fra når noe ikke holder mål.",
+        "org_feedback_frequency": FeedbackFrequency.WEEKLY if number % 2 else FeedbackFrequency.FORTNIGHTLY,
+        "contact_name": supervisor.get_full_name(),
+        "contact_email": supervisor.email,
+        "contact_phone": "",
+        "question_weekday": Weekday.TUESDAY if number % 2 else Weekday.THURSDAY,
+        "question_time": datetime.time(14, 0),
+        "question_minutes": 30,
+        "question_place": "Møterommet i 2. etasje",
+    }
+
+
+def monday_on_or_before(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def round_name(starts_on: datetime.date) -> str:
+    season = "våren" if starts_on.month <= 6 else "høsten"
+    return f"Internship {season} {starts_on.year}"
 
 
 def demo_student_email(number: int) -> str:
@@ -165,13 +239,14 @@ def demo_student_email(number: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo data (spring 2023 round) and print one demo login per role."
+    help = "Create or update the demo data (the current and the previous round) and print one demo login per role."
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, quiet: bool = False, **options):
-        with transaction.atomic():
+        # The demo's people are made up: nobody is e-mailed while it is built.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             created = self._seed()
         if not quiet:
             self._print_logins(created)
@@ -212,21 +287,32 @@ class Command(BaseCommand):
         created += self._seed_placements()
         return created
 
-    def _cohort(self, name: str, starts_on: datetime.date, ends_on: datetime.date) -> Cohort:
+    def _cohort(self, starts_on: datetime.date) -> Cohort:
+        ends_on = starts_on + datetime.timedelta(weeks=19, days=-3)  # a Friday, 19 weeks on
         cohort, _ = Cohort.objects.update_or_create(
-            name=name,
+            name=round_name(starts_on),
             defaults={"starts_on": starts_on, "ends_on": ends_on, "internship_courses": ", ".join(INTERNSHIP_COURSES)},
         )
         return cohort
 
-    def _place(self, cohort: Cohort, student: Student, org_number: str, state: PlacementState, today) -> None:
+    def _current_start(self) -> datetime.date:
+        """The current round's start: kept from an earlier run, else six weeks before today."""
+        earlier = (
+            Cohort.objects.filter(placements__student__user__email=demo_student_email(1))
+            .order_by("-starts_on")
+            .values_list("starts_on", flat=True)
+            .first()
+        )
+        return earlier or monday_on_or_before(timezone.localdate() - datetime.timedelta(weeks=6))
+
+    def _place(self, cohort: Cohort, student: Student, number: int, org_number: str, state, starts_on) -> None:
         organisation = Organisation.objects.get(org_number=org_number)
         placement, was_created = Placement.objects.update_or_create(
             cohort=cohort,
             student=student,
             defaults={
                 "organisation": organisation,
-                "starts_on": cohort.starts_on,
+                "starts_on": starts_on,
                 "ends_on": cohort.ends_on,
                 "work_days": [Weekday.TUESDAY, Weekday.THURSDAY],
             },
@@ -235,40 +321,108 @@ class Command(BaseCommand):
         if not was_created:
             return
         # Walk the lifecycle the way the portal does, up to the demo state.
-        agree = placement_services.placement_start_agreement
-        activate = partial(placement_services.placement_activate, today=today)
-        complete = partial(placement_services.placement_complete, today=today)
-        path = {
-            PlacementState.PLANNED: [],
-            PlacementState.AGREEMENT: [agree],
-            PlacementState.ACTIVE: [agree, activate],
-            PlacementState.COMPLETED: [agree, activate, complete],
-            PlacementState.CANCELLED: [placement_services.placement_cancel],
-        }[state]
-        for step in path:
-            step(placement=placement)
+        if state == PlacementState.CANCELLED:
+            placement_services.placement_cancel(placement=placement)
+            return
+        if state == PlacementState.PLANNED:
+            return
+        placement_services.placement_start_agreement(placement=placement)
+        stage = AGREEMENT_STAGES.get(number, "approved") if state == PlacementState.AGREEMENT else "approved"
+        self._agreement(placement, number, stage, AGREEMENT_HISTORY.get(number))
+        if state == PlacementState.COMPLETED:
+            placement_services.placement_complete(placement=placement, today=cohort.ends_on + datetime.timedelta(1))
+
+    def _agreement(self, placement: Placement, number: int, stage: str, history: str | None) -> None:
+        """Fill in, sign and approve through the same functions the pages use, as far as ``stage``."""
+        agreement = ExpectationAgreement.objects.get(placement=placement)
+        student = placement.student.user
+        supervisor = placement.supervisors.order_by("pk").first()
+        coordinator = User.objects.get(email=COORDINATORS[0][0])
+        answers = {
+            Side.STUDENT: STUDENT_ANSWERS[number % len(STUDENT_ANSWERS)],
+            Side.ORGANISATION: organisation_answers(placement.organisation, supervisor, number),
+        }
+
+        def fill(side: str, upto: int | None = None) -> None:
+            person = student if side == Side.STUDENT else supervisor
+            for step in agreements.steps_for(side)[:upto]:
+                placement_services.agreement_save_step(
+                    agreement=agreement,
+                    side=side,
+                    step=step,
+                    values=answers[side],
+                    base=agreements.fingerprint(agreements.values_of(agreement, step.fields)),
+                    user=person,
+                )
+            if upto is None:
+                placement_services.agreement_complete_part(agreement=agreement, side=side, user=person)
+
+        def sign(side: str) -> None:
+            placement_services.agreement_sign(
+                agreement=agreement,
+                side=side,
+                user=student if side == Side.STUDENT else supervisor,
+                read_fingerprint=agreements.fingerprint(agreements.values_of(agreement)),
+            )
+
+        if stage == "student_half":
+            fill(Side.STUDENT, upto=3)
+            return
+        fill(Side.STUDENT)
+        fill(Side.ORGANISATION)
+        if stage == "returned":
+            placement_services.agreement_return(
+                agreement=agreement,
+                side=Side.ORGANISATION,
+                comment="Beskriv oppgavene mer konkret, og tilpass dem det studenten skriver om egne mål.",
+                user=coordinator,
+            )
+            return
+        if history == "paper":
+            placement_services.agreement_record_paper(agreement=agreement, user=coordinator)
+        else:
+            sign(Side.STUDENT)
+            if stage == "student_signed":
+                return
+            sign(Side.ORGANISATION)
+        if history == "changed_after_signing":
+            # The supervisor adjusted the tasks after both had signed: both signed again.
+            tasks = agreements.get_step(Side.ORGANISATION, "tasks")
+            placement_services.agreement_save_step(
+                agreement=agreement,
+                side=Side.ORGANISATION,
+                step=tasks,
+                values={"org_tasks": answers[Side.ORGANISATION]["org_tasks"] + " Også deltakelse i årsoppgjøret."},
+                base=agreements.fingerprint(agreements.values_of(agreement, tasks.fields)),
+                user=supervisor,
+            )
+            sign(Side.STUDENT)
+            sign(Side.ORGANISATION)
+        if stage == "signed":
+            return
+        placement_services.agreement_approve(
+            agreement=agreement, user=coordinator, today=max(placement.starts_on, timezone.localdate())
+        )
 
     def _seed_placements(self) -> int:
-        """Spring 2022: the three returning organisations' alumni. Spring 2023: all thirty students."""
+        """The previous round: the three returning organisations' alumni. The current round: all thirty students."""
         created = 0
-        spring_2022 = self._cohort(*SPRING_2022)
+        current_start = self._current_start()
+        previous = self._cohort(monday_on_or_before(current_start - datetime.timedelta(days=364)))
         for number in range(1, 7):
             user, was_created = self._user(f"alumni{number:02d}@student.innopraksis.example", f"Alumni {number}")
             created += was_created
             student, _ = Student.objects.get_or_create(user=user, defaults={"study_programme": STUDY_PROGRAMME})
             org_number = ORGANISATIONS[(number - 1) % 3][0]
-            self._place(
-                spring_2022,
-                student,
-                org_number,
-                PlacementState.COMPLETED,
-                spring_2022.ends_on + datetime.timedelta(days=1),
-            )
-        spring_2023 = self._cohort(*SPRING_2023)
+            self._place(previous, student, number, org_number, PlacementState.COMPLETED, previous.starts_on)
+        current = self._cohort(current_start)
         for number in range(1, 31):
             student = Student.objects.get(user__email=demo_student_email(number))
             org_number = ORGANISATIONS[(number - 1) % len(ORGANISATIONS)][0]
-            self._place(spring_2023, student, org_number, STATES_2023.get(number, PlacementState.ACTIVE), DEMO_TODAY)
+            starts_on = current.starts_on
+            if number in LATE_STARTERS:
+                starts_on = current.starts_on + datetime.timedelta(weeks=9)  # three weeks after the first seeding
+            self._place(current, student, number, org_number, STATES_NOW.get(number, PlacementState.ACTIVE), starts_on)
         return created
 
     def _print_logins(self, created: int) -> None:
