@@ -15,6 +15,7 @@ from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationStatus, Role
+from students.models import AgreementState
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -33,6 +34,9 @@ def home(request):
     return redirect(f"home_{role}")
 
 
+HOME_LIST_LENGTH = 10
+
+
 @role_required(Role.COORDINATOR)
 def home_coordinator(request):
     user = request.user
@@ -42,6 +46,9 @@ def home_coordinator(request):
         "student_count": access.students_visible_to(user).count(),
         "pending_invitation_count": invitations.pending(timezone.now()).count(),
         "recent_invitations": invitations[:5],
+        "awaiting_approval": access.placements_visible_to(user)
+        .filter(agreement__state=AgreementState.SIGNED)
+        .order_by("starts_on", "student__user__full_name")[:HOME_LIST_LENGTH],
     }
     return render(request, "innopraksis/home_coordinator.html", context)
 

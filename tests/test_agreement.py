@@ -574,3 +574,13 @@ class TestQueryCounts:
 
 # Session, user, roles, the placement, the side check, versions, changes.
 EXPECTED_DETAIL_QUERIES = 7
+
+
+def test_the_coordinator_home_lists_agreements_waiting_for_approval(cast, agreement):
+    client = client_for(cast.coordinator)
+    html = client.get(reverse("home_coordinator")).content.decode()
+    assert "Ingen avtale venter på deg." in html
+    signed(cast, agreement)
+    html = client.get(reverse("home_coordinator")).content.decode()
+    assert reverse("agreement_review", kwargs={"pk": agreement.placement_id}) in html
+    assert "Siri Student – Solberg &amp; Dahl Revisjon AS" in html
