@@ -12,6 +12,7 @@ people's data directly. Rules:
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 
@@ -23,7 +24,18 @@ from django.shortcuts import get_object_or_404
 
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
-from students.models import Cohort, ExpectationAgreement, ImportBatch, Placement, Side, Student
+from students.models import (
+    Cohort,
+    ExpectationAgreement,
+    ImportBatch,
+    ItemOwner,
+    OfficeHour,
+    OnboardingItem,
+    Placement,
+    PlacementState,
+    Side,
+    Student,
+)
 
 # URL names reachable without signing in. Anything not listed here needs a
 # signed-in user (LoginRequiredMiddleware); a test keeps this list and the
@@ -36,6 +48,7 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_confirm",
         "password_reset_complete",
         "invitation_accept",
+        "calendar_feed",  # the secret address is the credential: calendar apps cannot sign in
         "set_language",
         "admin:login",
     }
@@ -164,8 +177,9 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
     """Placements at the organisations the user supervises for, whatever other roles they hold."""
     return (
         Placement.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation"))
-        .select_related("cohort", "organisation", "student__user", "agreement")
+        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour")
         .with_organisation_returning()
+        .with_onboarding_progress()
         .order_by("-cohort__starts_on", "student__user__full_name")
     )
 
@@ -173,7 +187,8 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .select_related("cohort", "organisation", "agreement")
+        .select_related("cohort", "organisation", "agreement", "office_hour")
+        .with_onboarding_progress()
         .prefetch_related("supervisors")
         .order_by("-cohort__starts_on")
     )
@@ -298,3 +313,57 @@ def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
     agreement = get_agreement_for(user, pk)
     require_role(user, Role.COORDINATOR)
     return agreement
+
+
+# Onboarding: the owners of an item tick it (the student, the organisation's
+# members, or either); others who see the placement read it (403 on change).
+
+OWNER_SIDES = {
+    ItemOwner.STUDENT: {Side.STUDENT},
+    ItemOwner.SUPERVISOR: {Side.ORGANISATION},
+    ItemOwner.BOTH: {Side.STUDENT, Side.ORGANISATION},
+}
+
+
+def can_tick(side: Side | None, item: OnboardingItem) -> bool:
+    return side in OWNER_SIDES[item.owner]
+
+
+def get_onboarding_item_to_tick(user: User, pk: int, item_pk: int) -> OnboardingItem:
+    placement = get_placement_for(user, pk)
+    item = get_object_or_404(OnboardingItem.objects.select_related("placement"), placement=placement, pk=item_pk)
+    if not can_tick(agreement_side_of(user, placement), item):
+        raise PermissionDenied
+    return item
+
+
+def get_placement_for_organisation_member(user: User, pk: int) -> Placement:
+    """A placement whose organisation the user belongs to; the student and coordinators get 403."""
+    placement = get_placement_for(user, pk)
+    if agreement_side_of(user, placement) != Side.ORGANISATION:
+        raise PermissionDenied
+    return placement
+
+
+def get_office_hour_to_change(user: User, pk: int) -> OfficeHour:
+    placement = get_placement_for_organisation_member(user, pk)
+    # 404 until the agreement is approved: the question time is set in the agreement before that.
+    return get_object_or_404(OfficeHour.objects.select_related("placement__student__user"), placement=placement)
+
+
+def placements_in_calendar_of(user: User) -> QuerySet[Placement]:
+    """The live placements in a person's calendar feed: those they can see."""
+    return (
+        placements_visible_to(user)
+        .exclude(state=PlacementState.CANCELLED)
+        .select_related("office_hour")
+        .prefetch_related("onboarding_items")
+    )
+
+
+def user_for_calendar_token(token: str) -> User | None:
+    """The active user whose calendar feed address holds ``token``."""
+    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None or not hmac.compare_digest(user.calendar_token, token):
+        return None
+    return user

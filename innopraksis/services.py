@@ -156,3 +156,17 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     return user
+
+
+def calendar_token_for(user: User) -> str:
+    """The secret of the user's calendar feed address, made the first time it is asked for."""
+    if not user.calendar_token:
+        return calendar_token_renew(user=user)
+    return user.calendar_token
+
+
+def calendar_token_renew(*, user: User) -> str:
+    """A new feed address; the old one stops working at once."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token

@@ -13,6 +13,8 @@ urlpatterns = [
     path("role/", views.switch_role, name="switch_role"),
     path("language/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
+    path("profile/calendar/renew/", views.calendar_renew, name="calendar_renew"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),

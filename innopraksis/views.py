@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from innopraksis import access, services
+from innopraksis import access, calendar, services
 from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
@@ -106,7 +108,41 @@ def profile(request):
         translation.activate(user.language)  # confirm in the language just chosen
         messages.success(request, _("Your profile has been saved."))
         return redirect("profile")
-    return render(request, "innopraksis/profile.html", {"form": form, "roles": access.roles_of(request.user)})
+    feed_path = reverse("calendar_feed", kwargs={"token": services.calendar_token_for(request.user)})
+    context = {
+        "form": form,
+        "roles": access.roles_of(request.user),
+        "calendar_url": request.build_absolute_uri(feed_path),
+    }
+    return render(request, "innopraksis/profile.html", context)
+
+
+def calendar_renew(request):
+    if request.method == "POST":
+        services.calendar_token_renew(user=request.user)
+        messages.success(request, _("Your calendar has a new address. Add it to your calendar app again."))
+        return redirect("profile")
+    context = {
+        "title": _("Renew the calendar address"),
+        "question": _("Make a new address for your calendar feed?"),
+        "consequence": _(
+            "The old address stops working at once: calendars that use it stop updating until you add the new one."
+        ),
+        "confirm_label": _("Make a new address"),
+        "back_url": reverse("profile"),
+    }
+    return render(request, "_confirm.html", context)
+
+
+@public
+def calendar_feed(request, token: str):
+    user = access.user_for_calendar_token(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar.feed_for(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="innopraksis.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
 
 
 @role_required(Role.COORDINATOR)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from students import services
 from students.models import Cohort, Placement, Student
 
 
@@ -25,6 +26,11 @@ class CohortAdmin(admin.ModelAdmin):
     ]
     list_display = ["name", "starts_on", "ends_on"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new cohort starts with the six onboarding practices, as in the portal
+            services.cohort_add_default_template(cohort=obj)
 
 
 @admin.register(Placement)

@@ -7,7 +7,19 @@ from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
 from orgs.models import Organisation
 from students import agreements
-from students.models import Cohort, ExpectationAgreement, ImportKind, Placement, PlacementState, Side, Student, Weekday
+from students.models import (
+    Cohort,
+    ExpectationAgreement,
+    ImportKind,
+    OfficeHour,
+    OnboardingItem,
+    OnboardingTemplateItem,
+    Placement,
+    PlacementState,
+    Side,
+    Student,
+    Weekday,
+)
 
 
 class DateInput(forms.DateInput):
@@ -243,3 +255,59 @@ class AgreementReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The party gets this comment by e-mail and sees it above their part."),
     )
+
+
+class TemplateItemForm(forms.ModelForm):
+    """One row of a cohort's onboarding template; a default practice may keep its own words."""
+
+    class Meta:
+        model = OnboardingTemplateItem
+        fields = ["position", "title", "explanation", "owner", "due_days"]
+        widgets = {
+            "explanation": forms.Textarea(attrs={"rows": 2}),
+            "position": forms.NumberInput(attrs={"min": 0, "class": "position-input"}),
+        }
+        labels = {"position": _("Order")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.practice:
+            self.fields["title"].widget.attrs["placeholder"] = self.instance.display_title
+            self.fields["explanation"].widget.attrs["placeholder"] = self.instance.display_explanation
+            self.fields["title"].help_text = _(
+                "Leave empty to keep the practice's own words, in each reader's language."
+            )
+
+
+TemplateItemFormSet = forms.modelformset_factory(
+    OnboardingTemplateItem, form=TemplateItemForm, fields=TemplateItemForm.Meta.fields, extra=1, can_delete=True
+)
+
+
+class OnboardingTickForm(forms.Form):
+    done = forms.BooleanField(label=_("Done"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OnboardingItemForm(forms.ModelForm):
+    """A supervisor's own item on a placement's checklist."""
+
+    class Meta:
+        model = OnboardingItem
+        fields = ["title", "explanation", "owner", "due_on"]
+        widgets = {"due_on": DateInput(), "explanation": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = True
+
+
+class OfficeHourForm(forms.ModelForm):
+    class Meta:
+        model = OfficeHour
+        fields = ["weekday", "starts_at", "minutes", "place"]
+        widgets = {"starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {
+            "minutes": _("From 15 to 240 minutes."),
+            "place": _("A meeting room, or a link to a video meeting."),
+        }

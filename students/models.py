@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,8 +50,6 @@ class Cohort(models.Model):
         help_text=_("Clarifying expectations and roles before the start is important."),
     )
     checkin_cadence_days = models.PositiveSmallIntegerField(_("days between check-ins"), default=14)
-    # The onboarding checklist template; its items are defined with the onboarding feature.
-    onboarding_template = models.JSONField(_("onboarding checklist template"), default=list, blank=True)
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -100,6 +99,21 @@ class PlacementQuerySet(models.QuerySet):
             organisation=models.OuterRef("organisation"), cohort__starts_on__lt=models.OuterRef("cohort__starts_on")
         ).exclude(state=PlacementState.CANCELLED)
         return self.annotate(organisation_is_returning=models.Exists(earlier))
+
+    def with_onboarding_progress(self, today: datetime.date | None = None) -> models.QuerySet:
+        """Annotate ``onboarding_total``, ``onboarding_done`` and ``onboarding_overdue`` (subqueries, no join)."""
+        today = today or timezone.localdate()
+        items = OnboardingItem.objects.filter(placement=models.OuterRef("pk")).order_by().values("placement")
+
+        def count(queryset):
+            counted = queryset.annotate(n=models.Count("pk")).values("n")
+            return Coalesce(models.Subquery(counted), 0)
+
+        return self.annotate(
+            onboarding_total=count(items),
+            onboarding_done=count(items.filter(done_at__isnull=False)),
+            onboarding_overdue=count(items.filter(done_at__isnull=True, due_on__lt=today)),
+        )
 
 
 class Placement(models.Model):
@@ -429,3 +443,183 @@ class AgreementChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} – {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class Practice(models.TextChoices):
+    """The host organisations' six onboarding practices from the experience write-up."""
+
+    CLARIFY = "clarify", _("Clarify what the student wants to get out of the internship")
+    RANGE = "range", _("Let the student take part in the whole range of tasks")
+    ADAPTED = "adapted", _("Adapt the tasks to who the student is")
+    SAFE_TO_ASK = "safe_to_ask", _("Make the student feel safe to ask why")
+    WORKLOAD = "workload", _("Align along the way and adjust the workload")
+    QUESTION_TIME = "question_time", _("Set aside a fixed question time")
+
+
+PRACTICE_EXPLANATIONS = {
+    Practice.CLARIFY: _(
+        "Talk with the student about what they want to get out of the internship position, "
+        "using their part of the expectation agreement."
+    ),
+    Practice.RANGE: _("The students must take part in the whole range of the organisation's tasks."),
+    Practice.ADAPTED: _("The tasks must be adapted to who the students are."),
+    Practice.SAFE_TO_ASK: _(
+        "Make the students feel safe enough to dare to ask why the organisation does things the way it does."
+    ),
+    Practice.WORKLOAD: _("Align with the students along the way, to adjust the workload."),
+    Practice.QUESTION_TIME: _(
+        "It can be good to set aside a fixed time in the calendar when the student knows "
+        "they can come and ask questions."
+    ),
+}
+
+
+class ItemOwner(models.TextChoices):
+    SUPERVISOR = "supervisor", _("Supervisor")
+    STUDENT = "student", _("Student")
+    BOTH = "both", _("Both")
+
+
+class ChecklistText(models.Model):
+    """Title and explanation of a checklist item: a default practice's own words unless written over."""
+
+    practice = models.CharField(_("practice"), max_length=20, choices=Practice.choices, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    owner = models.CharField(_("who does it"), max_length=20, choices=ItemOwner.choices, default=ItemOwner.SUPERVISOR)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language for a default practice that nobody has renamed."""
+        if self.title:
+            return self.title
+        return str(Practice(self.practice).label) if self.practice else ""
+
+    @property
+    def display_explanation(self) -> str:
+        if self.explanation:
+            return self.explanation
+        return str(PRACTICE_EXPLANATIONS[self.practice]) if self.practice else ""
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.title.strip() and not self.practice:
+            raise ValidationError({"title": _("Give the item a title.")}, code="title")
+
+
+class OnboardingTemplateItem(ChecklistText):
+    """One item of a cohort's onboarding checklist template."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="onboarding_template", verbose_name=_("cohort")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    due_days = models.SmallIntegerField(
+        _("due (days from the start)"),
+        default=0,
+        validators=[MinValueValidator(-60), MaxValueValidator(365)],
+        help_text=_("0 is the first day; 7 a week in; a negative number is before the start."),
+    )
+
+    class Meta:
+        ordering = ["cohort", "position", "pk"]
+        verbose_name = _("onboarding template item")
+        verbose_name_plural = _("onboarding template items")
+
+
+class OnboardingItemQuerySet(models.QuerySet):
+    def overdue(self, today: datetime.date) -> models.QuerySet:
+        return self.filter(done_at__isnull=True, due_on__lt=today)
+
+
+class OnboardingItem(ChecklistText):
+    """One item of a placement's onboarding checklist."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="onboarding_items", verbose_name=_("placement")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+        help_text=_("Empty for items from the cohort's template."),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = OnboardingItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["placement", "due_on", "position", "pk"]
+        verbose_name = _("onboarding item")
+        verbose_name_plural = _("onboarding items")
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return not self.is_done and self.due_on < (today or timezone.localdate())
+
+
+class OfficeHour(models.Model):
+    """The placement's weekly fixed question time (fast spørretid), from the agreement on."""
+
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, related_name="office_hour", verbose_name=_("placement")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("time"))
+    minutes = models.PositiveSmallIntegerField(
+        _("length in minutes"), validators=[MinValueValidator(15), MaxValueValidator(240)]
+    )
+    place = models.CharField(_("place or video link"), max_length=300)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["placement"]
+        verbose_name = _("question time")
+        verbose_name_plural = _("question times")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=15, minutes__lte=240),
+                name="students_officehour_minutes_range",
+                violation_error_message=_("A question time lasts from 15 to 240 minutes."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}"
+
+    @property
+    def ends_at(self) -> datetime.time:
+        start = datetime.datetime.combine(datetime.date(2000, 1, 3), self.starts_at)
+        return (start + datetime.timedelta(minutes=self.minutes)).time()

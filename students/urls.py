@@ -1,12 +1,13 @@
 from django.urls import path
 
-from students import agreement_views, views
+from students import agreement_views, onboarding_views, views
 
 urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohort_list"),
     path("cohorts/new/", views.cohort_create, name="cohort_create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort_detail"),
     path("cohorts/<int:pk>/edit/", views.cohort_edit, name="cohort_edit"),
+    path("cohorts/<int:pk>/onboarding/", onboarding_views.cohort_onboarding, name="cohort_onboarding"),
     path("students/", views.student_list, name="student_list"),
     path("students/new/", views.student_create, name="student_create"),
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
@@ -33,6 +34,14 @@ urlpatterns = [
         agreement_views.agreement_step,
         name="agreement_step",
     ),
+    path("placements/<int:pk>/onboarding/", onboarding_views.onboarding_checklist, name="onboarding_checklist"),
+    path("placements/<int:pk>/onboarding/new/", onboarding_views.onboarding_item_add, name="onboarding_item_add"),
+    path(
+        "placements/<int:pk>/onboarding/<int:item_pk>/",
+        onboarding_views.onboarding_item_update,
+        name="onboarding_item_update",
+    ),
+    path("placements/<int:pk>/question-time/", onboarding_views.office_hour_edit, name="office_hour_edit"),
     path("import/", views.import_start, name="import_start"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("import/template/<str:kind>.csv", views.import_template, name="import_template"),

@@ -48,7 +48,7 @@ def cohort_list(request):
 def cohort_create(request):
     form = CohortForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        cohort = form.save()
+        cohort = services.cohort_create(form=form)
         messages.success(request, _("%(name)s has been created. Place its students next.") % {"name": cohort})
         return redirect("cohort_detail", pk=cohort.pk)
     return render(request, "students/cohort_form.html", {"form": form})
@@ -196,15 +196,17 @@ def placement_detail(request, pk: int):
     placement = access.get_placement_for(request.user, pk)
     placement = (
         Placement.objects.filter(pk=placement.pk)
-        .select_related("cohort", "organisation", "student__user", "agreement")
+        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour")
         .prefetch_related("supervisors")
         .with_organisation_returning()
+        .with_onboarding_progress()
         .get()
     )
     context = {
         "placement": placement,
         "is_coordinator": access.has_role(request.user, Role.COORDINATOR),
         "actions": services.available_actions(placement),
+        "is_organisation_member": access.agreement_side_of(request.user, placement) == "organisation",
     }
     return render(request, "students/placement_detail.html", context)
 

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from innopraksis import access, services
 from innopraksis.models import Invitation, InvitationRole
-from students.models import AgreementVersion, Cohort, ExpectationAgreement, ImportBatch, Placement
+from students.models import (
+    AgreementVersion,
+    Cohort,
+    ExpectationAgreement,
+    ImportBatch,
+    OfficeHour,
+    OnboardingItem,
+    Placement,
+)
 from tests.conftest import ROLES, client_for, invitation_token
 
 LOGIN = "login-redirect"
@@ -125,6 +133,29 @@ def agreement_step_of(side: str, step: str):
 
 def agreement_version_1(cast) -> dict:
     return {**agreement_of_student_a(cast), "number": 1}
+
+
+def onboarding_item_of_student_a(cast) -> dict:
+    """An item of student A's checklist that the supervisor owns."""
+    pk = placement_of_student_a(cast)["pk"]
+    item = OnboardingItem.objects.create(
+        placement_id=pk, practice="clarify", owner="supervisor", due_on=datetime.date(2023, 1, 9)
+    )
+    return {"pk": pk, "item_pk": item.pk}
+
+
+def checklist_of_student_a(cast) -> dict:
+    return {"pk": onboarding_item_of_student_a(cast)["pk"]}
+
+
+def office_hour_of_student_a(cast) -> dict:
+    pk = placement_of_student_a(cast)["pk"]
+    OfficeHour.objects.create(placement_id=pk, weekday=2, starts_at=datetime.time(14), minutes=30, place="Rom 2")
+    return {"pk": pk}
+
+
+def calendar_token_of_student_a(cast) -> dict:
+    return {"token": services.calendar_token_for(cast.student_a)}
 
 
 def student_a(cast) -> dict:
@@ -250,6 +281,31 @@ MATRIX = {
     ),
     "placement_cancel": ("get", None, placement_of_student_a, placement_a_page(insiders=FORBIDDEN)),
     "agreement_detail": ("get", None, agreement_of_student_a, placement_a_page()),
+    "onboarding_checklist": ("get", None, checklist_of_student_a, placement_a_page()),
+    # Supervisors add their own items and move the question time; the student and coordinators read (403).
+    "onboarding_item_add": (
+        "get",
+        None,
+        placement_of_student_a,
+        placement_a_page(coordinator=FORBIDDEN, student_a=FORBIDDEN),
+    ),
+    "office_hour_edit": (
+        "get",
+        None,
+        office_hour_of_student_a,
+        placement_a_page(coordinator=FORBIDDEN, student_a=FORBIDDEN),
+    ),
+    # An item the supervisor owns: only the organisation's members tick it.
+    "onboarding_item_update": (
+        "post",
+        {},
+        onboarding_item_of_student_a,
+        placement_a_page(coordinator=FORBIDDEN, supervisor_a="redirect:onboarding_checklist", student_a=FORBIDDEN),
+    ),
+    "cohort_onboarding": ("get", None, cohort, coordinator_only()),
+    "calendar_renew": ("get", None, None, row()),
+    # Public: the secret in the address is the credential, whoever fetches it.
+    "calendar_feed": ("get", None, calendar_token_of_student_a, row(anonymous=OK)),
     # Each party fills in only their own part; the other party and coordinators read it elsewhere (403).
     "agreement_part": (
         "get",

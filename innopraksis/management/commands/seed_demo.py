@@ -225,6 +225,13 @@ def organisation_answers(organisation: Organisation, supervisor: User, number: i
     }
 
 
+NOTES = {
+    "clarify": "Gikk gjennom studentens mål første dag; vi valgte budsjettprosjektet ut fra dem.",
+    "question_time": "Fast spørretid lagt inn i begges kalender.",
+    "range": "Har vært med på kundemøte, ledermøte og en dag i drift.",
+}
+
+
 def monday_on_or_before(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
@@ -293,6 +300,7 @@ class Command(BaseCommand):
             name=round_name(starts_on),
             defaults={"starts_on": starts_on, "ends_on": ends_on, "internship_courses": ", ".join(INTERNSHIP_COURSES)},
         )
+        placement_services.cohort_add_default_template(cohort=cohort)
         return cohort
 
     def _current_start(self) -> datetime.date:
@@ -403,6 +411,18 @@ class Command(BaseCommand):
         placement_services.agreement_approve(
             agreement=agreement, user=coordinator, today=max(placement.starts_on, timezone.localdate())
         )
+        self._onboarding(placement, number, student, supervisor)
+
+    def _onboarding(self, placement: Placement, number: int, student: User, supervisor: User) -> None:
+        """Checklists at different stages: all due items done, some done, or falling behind."""
+        stage = "finished" if placement.ends_on < timezone.localdate() else ("all", "some", "behind")[number % 3]
+        due = placement.onboarding_items.filter(due_on__lte=timezone.localdate()).order_by("due_on", "position")
+        items = list(due)
+        chosen = {"finished": items, "all": items, "some": items[::2], "behind": items[:1]}[stage]
+        for item in chosen:
+            person = student if item.owner == "student" else supervisor
+            note = NOTES.get(item.practice, "") if number % 2 else ""
+            placement_services.onboarding_item_update(item=item, user=person, done=True, note=note)
 
     def _seed_placements(self) -> int:
         """The previous round: the three returning organisations' alumni. The current round: all thirty students."""

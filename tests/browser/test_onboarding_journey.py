@@ -1,0 +1,43 @@
+"""The supervisor works the onboarding checklist; the student sees the progress."""
+
+from playwright.sync_api import expect
+
+from students import services
+from tests.browser.test_agreement_journey import START, open_agreement
+from tests.browser.test_journeys import sign_in
+from tests.test_agreement import signed
+
+
+def test_the_supervisor_ticks_two_items_with_a_note_and_the_student_sees_the_progress(page, cast):
+    placement = open_agreement(cast)
+    services.cohort_add_default_template(cohort=placement.cohort)
+    services.agreement_approve(agreement=signed(cast, placement.agreement), user=cast.coordinator, today=START)
+
+    sign_in(page, cast.supervisor_a.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mine studenter")
+    page.get_by_role("link", name="0 av 6 gjort").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Onboarding: Siri Student")
+
+    clarify = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Avklar hva studenten ønsker å få ut av internshipet")
+    )
+    clarify.get_by_label("Gjort").check()
+    clarify.get_by_label("Notat").fill("Gikk gjennom målene hennes første dag.")
+    clarify.get_by_role("button", name="Lagre").click()
+    expect(page.get_by_text("«Avklar hva studenten ønsker å få ut av internshipet» er lagret.")).to_be_visible()
+
+    question_time = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Sett av en fast spørretid")
+    )
+    question_time.get_by_label("Gjort").check()
+    question_time.get_by_role("button", name="Lagre").click()
+    expect(page.get_by_text("2 av 6 gjort")).to_be_visible()
+    page.get_by_role("button", name="Logg ut").click()
+
+    sign_in(page, cast.student_a.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_text("2 av 6 gjort")).to_be_visible()
+    expect(page.get_by_text("Hver tirsdag 14:00–14:30, Møterom 2")).to_be_visible()
+    page.get_by_role("link", name="Åpne sjekklisten").click()
+    expect(page.get_by_text("Gikk gjennom målene hennes første dag.")).to_be_visible()
+    expect(page.get_by_text("Gjort av Ane Veileder").first).to_be_visible()

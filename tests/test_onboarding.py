@@ -1,0 +1,355 @@
+"""Onboarding: the cohort's template, each placement's checklist, the question time and the calendar feed."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from icalendar import Calendar
+
+from innopraksis import services as account_services
+from students import services
+from students.models import (
+    Cohort,
+    ExpectationAgreement,
+    ItemOwner,
+    OfficeHour,
+    OnboardingItem,
+    Placement,
+    Practice,
+)
+from tests.conftest import client_for, make_user
+from tests.test_agreement import signed
+
+START = datetime.date(2023, 1, 9)  # a Monday
+END = datetime.date(2023, 5, 19)
+
+
+@pytest.fixture
+def cohort(db) -> Cohort:
+    cohort = Cohort.objects.create(name="Internship våren 2023", starts_on=START, ends_on=END)
+    services.cohort_add_default_template(cohort=cohort)
+    return cohort
+
+
+def place(cast, cohort, student, organisation, supervisor) -> Placement:
+    placement = Placement.objects.create(
+        cohort=cohort, student=student.student, organisation=organisation, starts_on=START, ends_on=END
+    )
+    placement.supervisors.add(supervisor)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.placement_start_agreement(placement=placement)
+    return placement
+
+
+def approve(cast, placement) -> Placement:
+    agreement = placement.agreement
+    if agreement.placement.student.user == cast.student_a:
+        signed(cast, agreement)
+    services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(days=1))
+    return placement
+
+
+@pytest.fixture
+def placement(cast, cohort) -> Placement:
+    return approve(cast, place(cast, cohort, cast.student_a, cast.org_a, cast.supervisor_a))
+
+
+def item(placement, practice) -> OnboardingItem:
+    return placement.onboarding_items.get(practice=practice)
+
+
+class TestTemplate:
+    def test_a_new_cohort_starts_with_the_six_practices(self, cast):
+        response = client_for(cast.coordinator).post(
+            reverse("cohort_create"),
+            {
+                "name": "Internship våren 2024",
+                "starts_on": "2024-01-08",
+                "ends_on": "2024-05-17",
+                "agreement_deadline_days": 14,
+                "checkin_cadence_days": 14,
+            },
+        )
+        cohort = Cohort.objects.get(name="Internship våren 2024")
+        assert response.url == reverse("cohort_detail", kwargs={"pk": cohort.pk})
+        template = list(cohort.onboarding_template.all())
+        assert {entry.practice for entry in template} == set(Practice.values)
+        html = client_for(cast.coordinator).get(reverse("cohort_onboarding", kwargs={"pk": cohort.pk})).content.decode()
+        assert "Avklar hva studenten ønsker å få ut av internshipet" in html
+        assert "Sett av en fast spørretid" in html
+
+    def test_the_coordinator_renames_reorders_removes_and_adds_items(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+        forms = client.get(url).context["formset"].forms
+        data = {
+            "form-TOTAL_FORMS": len(forms),
+            "form-INITIAL_FORMS": len(forms) - 1,
+            "form-MIN_NUM_FORMS": 0,
+            "form-MAX_NUM_FORMS": 1000,
+        }
+        for index, form in enumerate(forms[:-1]):
+            entry = form.instance
+            data |= {
+                f"form-{index}-id": entry.pk,
+                f"form-{index}-position": entry.position,
+                f"form-{index}-title": entry.title,
+                f"form-{index}-explanation": entry.explanation,
+                f"form-{index}-owner": entry.owner,
+                f"form-{index}-due_days": entry.due_days,
+            }
+        data["form-0-title"] = "Første samtale om mål"
+        data["form-0-position"] = 10  # last
+        data["form-1-DELETE"] = "on"
+        last = len(forms) - 1
+        data |= {
+            f"form-{last}-position": 0,
+            f"form-{last}-title": "Vis fram kantina",
+            f"form-{last}-owner": "student",
+            f"form-{last}-due_days": 1,
+            f"form-{last}-explanation": "",
+        }
+        response = client.post(url, data)
+        assert response.status_code == 302
+        titles = [entry.display_title for entry in cohort.onboarding_template.all()]
+        assert titles[0] == "Vis fram kantina"
+        assert titles[-1] == "Første samtale om mål"
+        assert len(titles) == 6
+        assert [entry.position for entry in cohort.onboarding_template.all()] == [1, 2, 3, 4, 5, 6]
+
+    def test_a_new_item_needs_a_title(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+        data = {
+            "form-TOTAL_FORMS": 1,
+            "form-INITIAL_FORMS": 0,
+            "form-MIN_NUM_FORMS": 0,
+            "form-MAX_NUM_FORMS": 1000,
+            "form-0-position": 7,
+            "form-0-title": "",
+            "form-0-explanation": "Noe uten tittel",
+            "form-0-owner": "supervisor",
+            "form-0-due_days": 3,
+        }
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert "Gi punktet en tittel." in response.content.decode()
+        assert cohort.onboarding_template.count() == 6
+
+
+class TestChecklist:
+    def test_approval_gives_the_placement_its_checklist_and_question_time(self, placement):
+        items = list(placement.onboarding_items.all())
+        assert len(items) == 6
+        assert item(placement, Practice.WORKLOAD).due_on == START + datetime.timedelta(days=28)
+        assert item(placement, Practice.SAFE_TO_ASK).owner == ItemOwner.BOTH
+        office_hour = OfficeHour.objects.get(placement=placement)
+        assert (office_hour.weekday, office_hour.starts_at, office_hour.minutes) == (2, datetime.time(14, 0), 30)
+
+    def test_the_checklist_is_made_once_never_twice(self, placement):
+        services.placement_onboarding_start(placement=placement, agreement=placement.agreement)
+        assert placement.onboarding_items.count() == 6
+        assert OfficeHour.objects.filter(placement=placement).count() == 1
+
+    def test_a_later_template_change_leaves_a_given_checklist_alone(self, placement, cohort):
+        cohort.onboarding_template.all().delete()
+        services.placement_onboarding_start(placement=placement, agreement=placement.agreement)
+        assert placement.onboarding_items.count() == 6
+
+    def test_the_supervisor_ticks_their_item_with_a_note(self, cast, placement):
+        clarify = item(placement, Practice.CLARIFY)
+        response = client_for(cast.supervisor_a).post(
+            reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": clarify.pk}),
+            {f"item{clarify.pk}-done": "on", f"item{clarify.pk}-note": "Snakket om mål første dag."},
+            follow=True,
+        )
+        assert "er lagret" in response.content.decode()
+        clarify.refresh_from_db()
+        assert clarify.is_done and clarify.done_by == cast.supervisor_a
+        assert clarify.note == "Snakket om mål første dag."
+
+    def test_undoing_an_item_clears_who_and_when(self, cast, placement):
+        clarify = item(placement, Practice.CLARIFY)
+        services.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=True, note="")
+        services.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=False, note="Ikke ferdig likevel")
+        clarify.refresh_from_db()
+        assert (clarify.done_at, clarify.done_by, clarify.note) == (None, None, "Ikke ferdig likevel")
+
+    def test_the_student_ticks_a_shared_item_but_not_the_supervisors(self, cast, placement):
+        client = client_for(cast.student_a)
+        shared, own = item(placement, Practice.SAFE_TO_ASK), item(placement, Practice.CLARIFY)
+        url = reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": shared.pk})
+        assert client.post(url, {f"item{shared.pk}-done": "on"}).status_code == 302
+        url = reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": own.pk})
+        assert client.post(url, {f"item{own.pk}-done": "on"}).status_code == 403
+        shared.refresh_from_db()
+        own.refresh_from_db()
+        assert shared.done_by == cast.student_a and not own.is_done
+
+    def test_the_checklist_page_offers_ticking_only_to_owners(self, cast, placement):
+        url = reverse("onboarding_checklist", kwargs={"pk": placement.pk})
+        student_html = client_for(cast.student_a).get(url).content.decode()
+        coordinator_html = client_for(cast.coordinator).get(url).content.decode()
+        clarify, shared = item(placement, Practice.CLARIFY), item(placement, Practice.SAFE_TO_ASK)
+        assert f"item{shared.pk}-done" in student_html
+        assert f"item{clarify.pk}-done" not in student_html
+        assert "-done" not in coordinator_html
+
+    def test_a_supervisor_adds_an_item_of_their_own(self, cast, placement):
+        client = client_for(cast.supervisor_a)
+        url = reverse("onboarding_item_add", kwargs={"pk": placement.pk})
+        response = client.post(url, {"title": "", "owner": "both", "due_on": "2023-01-20"})
+        assert "Feltet er påkrevet." in response.content.decode()
+        response = client.post(
+            url, {"title": "Omvisning i lageret", "explanation": "", "owner": "both", "due_on": "2023-01-20"}
+        )
+        assert response.status_code == 302
+        added = placement.onboarding_items.get(title="Omvisning i lageret")
+        assert added.added_by == cast.supervisor_a
+        assert client_for(cast.student_a).get(url).status_code == 403
+
+
+class TestProgress:
+    def test_done_total_and_overdue_are_counted_against_today(self, cast, placement):
+        services.onboarding_item_update(
+            item=item(placement, Practice.CLARIFY), user=cast.supervisor_a, done=True, note=""
+        )
+        day_eight = START + datetime.timedelta(days=8)  # clarify, question time (day 0) and adapted (day 7) are due
+        annotated = Placement.objects.with_onboarding_progress(day_eight).get(pk=placement.pk)
+        assert (annotated.onboarding_done, annotated.onboarding_total, annotated.onboarding_overdue) == (1, 6, 2)
+
+    def test_progress_shows_on_the_placement_and_both_home_pages(self, cast, placement):
+        services.onboarding_item_update(
+            item=item(placement, Practice.CLARIFY), user=cast.supervisor_a, done=True, note=""
+        )
+        for user, url in [
+            (cast.supervisor_a, reverse("home_supervisor")),
+            (cast.student_a, reverse("home_student")),
+            (cast.coordinator, reverse("placement_detail", kwargs={"pk": placement.pk})),
+        ]:
+            html = client_for(user).get(url).content.decode()
+            assert "1 av 6 gjort" in html, url
+            assert "Hver tirsdag 14:00–14:30, Møterom 2" in html, url
+
+
+class TestQuestionTime:
+    def test_the_supervisor_moves_it_and_the_student_is_told(self, cast, placement):
+        url = reverse("office_hour_edit", kwargs={"pk": placement.pk})
+        client = client_for(cast.supervisor_a)
+        response = client.post(url, {"weekday": 4, "starts_at": "10:00", "minutes": 5, "place": "Kantina"})
+        assert "Verdien må være større enn eller lik 15." in response.content.decode()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(url, {"weekday": 4, "starts_at": "10:00", "minutes": 45, "place": "Kantina"})
+        assert response.status_code == 302
+        (message,) = mail.outbox
+        assert message.to == [cast.student_a.email]
+        assert "hver torsdag 10:00–10:45, Kantina" in message.body
+        assert client_for(cast.student_a).get(url).status_code == 403
+
+
+def parse(response) -> Calendar:
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.content)
+
+
+def feed(client, user):
+    return client.get(reverse("calendar_feed", kwargs={"token": account_services.calendar_token_for(user)}))
+
+
+class TestCalendar:
+    def test_the_feed_holds_the_weekly_question_time_and_the_due_dates(self, client, cast, placement):
+        calendar = parse(feed(client, cast.student_a))
+        events = calendar.walk("VEVENT")
+        (weekly,) = [event for event in events if event.get("RRULE")]
+        assert weekly["RRULE"]["FREQ"] == ["WEEKLY"]
+        start = weekly.decoded("DTSTART")
+        assert start.replace(tzinfo=None) == datetime.datetime(2023, 1, 10, 14, 0)  # the first Tuesday
+        assert str(start.tzinfo) == "Europe/Oslo"
+        assert weekly["DTSTART"].params["TZID"] == "Europe/Oslo"
+        assert weekly.decoded("DURATION") == datetime.timedelta(minutes=30)
+        assert weekly["RRULE"]["UNTIL"][0].date() == END
+        assert str(weekly["SUMMARY"]) == "Spørretid: Siri Student, Solberg & Dahl Revisjon AS"
+        assert str(weekly["LOCATION"]) == "Møterom 2"
+        due = sorted(event.decoded("DTSTART") for event in events if not event.get("RRULE"))
+        assert due == sorted(entry.due_on for entry in placement.onboarding_items.all())
+        assert [zone["TZID"] for zone in calendar.walk("VTIMEZONE")] == ["Europe/Oslo"]
+
+    def test_titles_are_in_the_persons_language(self, client, cast, placement):
+        cast.supervisor_a.language = "en"
+        cast.supervisor_a.save()
+        summaries = [str(event["SUMMARY"]) for event in parse(feed(client, cast.supervisor_a)).walk("VEVENT")]
+        assert "Question time: Siri Student, Solberg & Dahl Revisjon AS" in summaries
+        assert "Onboarding: Set aside a fixed question time (Siri Student)" in summaries
+
+    def test_nothing_from_placements_the_person_cannot_see(self, client, cast, cohort, placement):
+        other = place(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
+        OfficeHour.objects.create(placement=other, weekday=5, starts_at=datetime.time(9), minutes=30, place="Rådhuset")
+        services.placement_onboarding_start(placement=other, agreement=other.agreement)
+        text = feed(client, cast.supervisor_b).content.decode()
+        assert "Rådhuset" in text
+        assert "Siri Student" not in text and "Møterom 2" not in text
+
+    def test_renewing_stops_the_old_address(self, client, cast, placement):
+        old = account_services.calendar_token_for(cast.student_a)
+        user_client = client_for(cast.student_a)
+        assert old in user_client.get(reverse("profile")).content.decode()
+        user_client.post(reverse("calendar_renew"))
+        cast.student_a.refresh_from_db()
+        assert cast.student_a.calendar_token != old
+        assert client.get(reverse("calendar_feed", kwargs={"token": old})).status_code == 404
+        assert feed(client, cast.student_a).status_code == 200
+
+    def test_an_unknown_address_is_not_found(self, client, db):
+        assert client.get(reverse("calendar_feed", kwargs={"token": "not-a-token"})).status_code == 404
+
+
+class TestQueryCounts:
+    def fill(self, cast, cohort, size):
+        for number in range(size):
+            user = make_user(f"s{size}-{number}@example.org", f"Student {number}")
+            from students.models import Student
+
+            Student.objects.create(user=user)
+            placement = Placement.objects.create(
+                cohort=cohort, student=user.student, organisation=cast.org_a, starts_on=START, ends_on=END
+            )
+            OfficeHour.objects.create(placement=placement, weekday=2, starts_at=datetime.time(9), minutes=30, place="A")
+            services.placement_onboarding_start(
+                placement=placement, agreement=ExpectationAgreement(placement=placement)
+            )
+
+    @pytest.mark.parametrize(
+        ("url_name", "user", "expected"),
+        [("home_supervisor", "supervisor_a", 5), ("calendar_feed", "supervisor_a", 6)],
+    )
+    def test_pages_do_not_grow_with_placements(self, cast, cohort, url_name, user, expected):
+        person = getattr(cast, user)
+        client = client_for(person)
+        kwargs = {"token": account_services.calendar_token_for(person)} if url_name == "calendar_feed" else {}
+        counts = []
+        for size in (1, 6):
+            self.fill(cast, cohort, size)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(url_name, kwargs=kwargs)).status_code == 200
+            counts.append(len(queries))
+        assert counts == [expected] * 2
+
+    def test_the_checklist_page_does_not_grow_with_its_items(self, cast, placement):
+        client = client_for(cast.supervisor_a)
+        url = reverse("onboarding_checklist", kwargs={"pk": placement.pk})
+        counts = []
+        for extra in (0, 8):
+            for number in range(extra):
+                OnboardingItem.objects.create(
+                    placement=placement, title=f"Ekstra {number}", due_on=START, added_by=cast.supervisor_a
+                )
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1] == 7
