@@ -1,1 +1,246 @@
-# Check-ins, follow-ups, evaluations and gatherings live here as they are built.
+"""Aligning along the way: check-ins, supervisors' follow-ups, evaluations, and the reminders sent about them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from students.models import Placement, Side
+
+SCALE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Workload(models.IntegerChoices):
+    FAR_TOO_LITTLE = 1, _("1 – far too little")
+    TOO_LITTLE = 2, _("2 – too little")
+    RIGHT = 3, _("3 – about right")
+    TOO_MUCH = 4, _("4 – too much")
+    FAR_TOO_MUCH = 5, _("5 – far too much")
+
+
+class Scale(models.IntegerChoices):
+    ONE = 1, _("1 – not at all")
+    TWO = 2, "2"
+    THREE = 3, "3"
+    FOUR = 4, "4"
+    FIVE = 5, _("5 – very much")
+
+
+class Delivery(models.TextChoices):
+    BELOW = "below", _("Below expectations")
+    MEETS = "meets", _("Meets expectations")
+    ABOVE = "above", _("Above expectations")
+
+
+class YesPartlyNo(models.TextChoices):
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class CheckInQuerySet(models.QuerySet):
+    def due_by(self, today: datetime.date) -> models.QuerySet:
+        return self.filter(due_on__lte=today)
+
+
+class CheckIn(models.Model):
+    """Avstemming underveis: one due date of a placement, with a student side and a supervisor side.
+
+    The student's note to the coordinator is not here but in CoordinatorNote,
+    so that nothing that renders a check-in can show it by accident.
+    """
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("placement")
+    )
+    due_on = models.DateField(_("due"))
+
+    student_answered_at = models.DateTimeField(_("student answered"), null=True, blank=True)
+    workload = models.PositiveSmallIntegerField(
+        _("How is your workload?"), choices=Workload.choices, null=True, blank=True, validators=SCALE
+    )
+    resource = models.PositiveSmallIntegerField(
+        _("How much do you feel like a resource for the organisation?"),
+        choices=Scale.choices,
+        null=True,
+        blank=True,
+        validators=SCALE,
+    )
+    learning = models.PositiveSmallIntegerField(
+        _("How much are you learning?"), choices=Scale.choices, null=True, blank=True, validators=SCALE
+    )
+    safe_to_ask = models.CharField(
+        _("Do you feel safe asking why the organisation does things the way it does?"),
+        max_length=10,
+        choices=YesPartlyNo.choices,
+        blank=True,
+    )
+    goes_well = models.TextField(_("What goes well"), blank=True)
+    to_adjust = models.TextField(_("What should be adjusted"), blank=True)
+
+    supervisor_answered_at = models.DateTimeField(_("supervisor answered"), null=True, blank=True)
+    supervisor_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    delivery = models.CharField(
+        _("How does the student deliver against the expectations?"),
+        max_length=10,
+        choices=Delivery.choices,
+        blank=True,
+    )
+    feedback_given = models.TextField(_("The feedback we have given the student"), blank=True)
+    workload_adjustment = models.TextField(_("Workload adjustment agreed"), blank=True)
+
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["placement", "due_on"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "due_on"], name="feedback_checkin_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement} – {self.due_on}"
+
+    def answered_by_side(self, side: str) -> bool:
+        return (self.student_answered_at if side == Side.STUDENT else self.supervisor_answered_at) is not None
+
+    def is_revealed(self, today: datetime.date | None = None) -> bool:
+        """Each side sees the other's answers once both have answered or the due date has passed."""
+        both = self.student_answered_at is not None and self.supervisor_answered_at is not None
+        return both or self.due_on < (today or timezone.localdate())
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        both = self.student_answered_at is not None and self.supervisor_answered_at is not None
+        return not both and self.due_on < (today or timezone.localdate())
+
+
+class CoordinatorNote(models.Model):
+    """A student's note on a check-in for the coordinator only: never shown, exported or sent to an organisation."""
+
+    checkin = models.OneToOneField(
+        CheckIn, on_delete=models.CASCADE, related_name="coordinator_note", verbose_name=_("check-in")
+    )
+    text = models.TextField(_("note to the coordinator"))
+    written_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_at"]
+        verbose_name = _("note to the coordinator")
+        verbose_name_plural = _("notes to the coordinator")
+
+    def __str__(self) -> str:
+        return str(_("Note to the coordinator"))
+
+
+class FollowUpKind(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    FEEDBACK = "feedback", _("Feedback")
+    WORKLOAD = "workload", _("Workload adjustment")
+    OTHER = "other", _("Other")
+
+
+class FollowUp(models.Model):
+    """A supervisor's log entry of following the student up, at any time."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="followups", verbose_name=_("placement")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("written by")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices)
+    happened_on = models.DateField(_("date"))
+    note = models.TextField(_("note"))
+    shared_with_student = models.BooleanField(
+        _("Share with the student"), default=False, help_text=_("The student sees this entry on their placement.")
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_on}"
+
+
+class EvaluationKind(models.TextChoices):
+    MIDTERM = "midterm", _("Midterm evaluation")
+    FINAL = "final", _("Final evaluation")
+
+
+class Evaluation(models.Model):
+    """A midterm or final evaluation from one side of a placement."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("placement")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=EvaluationKind.choices)
+    side = models.CharField(_("side"), max_length=20, choices=Side.choices)
+    due_on = models.DateField(_("due"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    value = models.PositiveSmallIntegerField(
+        _("How much value has the internship given?"), choices=Scale.choices, null=True, blank=True, validators=SCALE
+    )
+    win_win = models.CharField(
+        _("Has it been a win-win for student and organisation?"), max_length=10, choices=YesPartlyNo.choices, blank=True
+    )
+    worked = models.TextField(_("What worked"), blank=True)
+    change = models.TextField(_("What should change"), blank=True)
+    host_again = models.CharField(
+        _("Would you host a student again?"), max_length=10, choices=YesPartlyNo.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["placement", "due_on", "side"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "kind", "side"], name="feedback_evaluation_one_per_side"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_side_display()})"
+
+
+class Reminder(models.Model):
+    """That one reminder went to one person; the unique key makes concurrent runs send it once."""
+
+    key = models.CharField(_("what it was about"), max_length=120)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "recipient"], name="feedback_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

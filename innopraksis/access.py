@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from feedback.models import CheckIn, Evaluation, FollowUp
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
 from students.models import (
@@ -357,7 +358,7 @@ def placements_in_calendar_of(user: User) -> QuerySet[Placement]:
         placements_visible_to(user)
         .exclude(state=PlacementState.CANCELLED)
         .select_related("office_hour")
-        .prefetch_related("onboarding_items")
+        .prefetch_related("onboarding_items", "checkins")
     )
 
 
@@ -367,3 +368,35 @@ def user_for_calendar_token(token: str) -> User | None:
     if user is None or not hmac.compare_digest(user.calendar_token, token):
         return None
     return user
+
+
+# Check-ins, follow-ups and evaluations. Each side sees the other side's
+# answers once a check-in is revealed; the student's note to the coordinator
+# is read by the coordinator and the student only.
+
+
+def get_checkin_for(user: User, pk: int, checkin_pk: int):
+    placement = get_placement_for(user, pk)
+    return get_object_or_404(
+        CheckIn.objects.select_related("supervisor_answered_by"), placement=placement, pk=checkin_pk
+    )
+
+
+def can_read_coordinator_note(user: User, placement: Placement) -> bool:
+    return has_role(user, Role.COORDINATOR) or placement.student.user_id == user.pk
+
+
+def followups_visible_to(user: User, placement: Placement) -> QuerySet:
+    """Coordinators and the organisation's members read every entry; the student those shared with them."""
+    followups = FollowUp.objects.filter(placement=placement).select_related("author")
+    if has_role(user, Role.COORDINATOR) or agreement_side_of(user, placement) == Side.ORGANISATION:
+        return followups
+    return followups.filter(shared_with_student=True)
+
+
+def get_evaluation_for(user: User, pk: int, kind: str):
+    placement = get_placement_for(user, pk)
+    evaluations = Evaluation.objects.filter(placement=placement, kind=kind).select_related("answered_by")
+    if not evaluations:
+        raise Http404
+    return placement, {evaluation.side: evaluation for evaluation in evaluations}

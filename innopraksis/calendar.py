@@ -10,10 +10,12 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from feedback.models import CheckIn
 from innopraksis import access
 from innopraksis.mail import absolute_url
 from innopraksis.models import User
@@ -63,6 +65,18 @@ def _onboarding_event(placement: Placement, item: OnboardingItem, stamp: datetim
     return event
 
 
+def _checkin_event(placement: Placement, checkin: CheckIn, stamp: datetime.datetime) -> Event:
+    """Only the due date: a check-in's answers never go into a calendar."""
+    event = Event()
+    event.add("uid", f"checkin-{checkin.pk}@{DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", checkin.due_on)
+    event.add("dtend", checkin.due_on + datetime.timedelta(days=1))
+    event.add("summary", _("Check-in due: %(student)s") % {"student": placement.student.user.get_full_name()})
+    event.add("url", absolute_url(reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk})))
+    return event
+
+
 def feed_for(user: User) -> bytes:
     """The whole feed, built in the user's language; its query count does not grow with the placements."""
     stamp = timezone.now().astimezone(datetime.UTC)
@@ -78,5 +92,7 @@ def feed_for(user: User) -> bytes:
                 calendar.add_component(_office_hour_event(placement, office_hour, stamp))
             for item in placement.onboarding_items.all():
                 calendar.add_component(_onboarding_event(placement, item, stamp))
+            for checkin in placement.checkins.all():
+                calendar.add_component(_checkin_event(placement, checkin, stamp))
         calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -165,6 +165,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address people reach the portal at: links in e-mails sent outside a
 # request (reminders, notifications from commands) start with it.
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days without a supervisor follow-up or check-in answer before a placement is flagged.
+FOLLOW_UP_DAYS = env_int("FOLLOW_UP_DAYS", 21, minimum=1)
+# Reminders go out this many days before something is due (and once more never).
+REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 2, minimum=0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -41,5 +41,6 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("", include("orgs.urls")),
     path("", include("students.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from feedback import flags
 from innopraksis import access, calendar, services
 from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
@@ -55,11 +56,22 @@ def home_coordinator(request):
     return render(request, "innopraksis/home_coordinator.html", context)
 
 
+def _with_flags(placements, *, for_student: bool = False) -> list:
+    """The placements, each with ``flags``: what needs attention, as the viewer may see it."""
+    today = timezone.localdate()
+    placements = list(flags.annotate(placements, today=today, revealed_only=True))
+    for placement in placements:
+        placement.flags = flags.flags_for(placement, today=today, for_student=for_student)
+    return placements
+
+
 @role_required(Role.SUPERVISOR)
 def home_supervisor(request):
+    placements = _with_flags(access.placements_for_supervisor_home(request.user))
     context = {
         "memberships": access.memberships_of(request.user),
-        "placements": access.placements_for_supervisor_home(request.user),
+        "placements": placements,
+        "flagged": [placement for placement in placements if placement.flags],
     }
     return render(request, "innopraksis/home_supervisor.html", context)
 
@@ -68,7 +80,7 @@ def home_supervisor(request):
 def home_student(request):
     context = {
         "student": access.get_student_profile(request.user),
-        "placements": access.placements_for_student_home(request.user),
+        "placements": _with_flags(access.placements_for_student_home(request.user), for_student=True),
     }
     return render(request, "innopraksis/home_student.html", context)
 

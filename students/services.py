@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from feedback import services as feedback_services
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import InvitationRole, User
 from innopraksis.services import invitation_for_person
@@ -90,7 +91,10 @@ def placement_activate(*, placement: Placement, today: datetime.date | None = No
             code="not_started",
             params={"date": placement.starts_on},
         )
-    return _move(placement=placement, to=PlacementState.ACTIVE)
+    with transaction.atomic():
+        _move(placement=placement, to=PlacementState.ACTIVE)
+        feedback_services.schedule_sync(placement=placement)
+    return placement
 
 
 def placement_complete(*, placement: Placement, today: datetime.date | None = None) -> Placement:
@@ -101,6 +105,12 @@ def placement_complete(*, placement: Placement, today: datetime.date | None = No
             _("The placement ends on %(date)s; it can be completed after that day."),
             code="not_ended",
             params={"date": placement.ends_on},
+        )
+    current = Placement.objects.values_list("state", flat=True).get(pk=placement.pk)
+    if current == PlacementState.ACTIVE and not feedback_services.final_evaluations_in(placement):
+        raise ValidationError(
+            _("A placement is completed when both the student and the organisation have given their final evaluation."),
+            code="no_final_evaluations",
         )
     return _move(placement=placement, to=PlacementState.COMPLETED)
 
@@ -226,8 +236,11 @@ def _save(locked: ExpectationAgreement, original: ExpectationAgreement) -> Expec
 
 
 def _people_of(agreement: ExpectationAgreement, side: str) -> list[User]:
+    return people_acting_for(agreement.placement, side)
+
+
+def people_acting_for(placement: Placement, side: str) -> list[User]:
     """Who acts for a side: the student, or the placement's supervisors (all members when none is named)."""
-    placement = agreement.placement
     if side == Side.STUDENT:
         return [placement.student.user]
     supervisors = list(placement.supervisors.filter(is_active=True))
@@ -471,6 +484,34 @@ def agreement_approve(
         recipients=_people_of(agreement, Side.STUDENT) + _people_of(agreement, Side.ORGANISATION),
     )
     return agreement
+
+
+def placements_complete_due(*, today: datetime.date | None = None) -> int:
+    """Complete every active placement whose end date has passed and whose final evaluations are in (run daily)."""
+    today = today or timezone.localdate()
+    completed = 0
+    for placement in Placement.objects.filter(state=PlacementState.ACTIVE, ends_on__lt=today):
+        if feedback_services.final_evaluations_in(placement):
+            placement_complete(placement=placement, today=today)
+            completed += 1
+    return completed
+
+
+@transaction.atomic
+def placement_save(*, form) -> Placement:
+    """Save a placement's register data; its check-in schedule follows new dates."""
+    placement = form.save()
+    feedback_services.schedule_sync(placement=placement)
+    return placement
+
+
+@transaction.atomic
+def cohort_save(*, form) -> Cohort:
+    """Save a cohort; its placements' check-in schedules follow a new cadence."""
+    cohort = form.save()
+    for placement in cohort.placements.filter(state__in=feedback_services.SCHEDULED_STATES).select_related("cohort"):
+        feedback_services.schedule_sync(placement=placement)
+    return cohort
 
 
 def placements_activate_due(*, today: datetime.date | None = None) -> int:

@@ -5,9 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from feedback import flags
 from innopraksis import access
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
@@ -79,7 +81,7 @@ def cohort_edit(request, pk: int):
     cohort = access.get_cohort_for(request.user, pk)
     form = CohortForm(request.POST or None, instance=cohort)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.cohort_save(form=form)
         messages.success(request, _("The changes to %(name)s have been saved.") % {"name": cohort})
         return redirect("cohort_detail", pk=cohort.pk)
     return render(request, "students/cohort_form.html", {"form": form, "cohort": cohort})
@@ -194,19 +196,23 @@ def placement_create(request):
 
 def placement_detail(request, pk: int):
     placement = access.get_placement_for(request.user, pk)
-    placement = (
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    side = access.agreement_side_of(request.user, placement)
+    placement = flags.annotate(
         Placement.objects.filter(pk=placement.pk)
         .select_related("cohort", "organisation", "student__user", "agreement", "office_hour")
         .prefetch_related("supervisors")
         .with_organisation_returning()
-        .with_onboarding_progress()
-        .get()
-    )
+        .with_onboarding_progress(),
+        today=timezone.localdate(),
+        revealed_only=not is_coordinator,
+    ).get()
     context = {
         "placement": placement,
-        "is_coordinator": access.has_role(request.user, Role.COORDINATOR),
+        "flags": flags.flags_for(placement, for_student=side == "student" and not is_coordinator),
+        "is_coordinator": is_coordinator,
         "actions": services.available_actions(placement),
-        "is_organisation_member": access.agreement_side_of(request.user, placement) == "organisation",
+        "is_organisation_member": side == "organisation",
     }
     return render(request, "students/placement_detail.html", context)
 
@@ -215,7 +221,7 @@ def placement_edit(request, pk: int):
     placement = access.get_placement_to_change(request.user, pk)
     form = _placement_form(request, instance=placement)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.placement_save(form=form)
         messages.success(request, _("The placement has been saved."))
         return redirect("placement_detail", pk=placement.pk)
     return render(request, "students/placement_form.html", {"form": form, "placement": placement})

@@ -360,7 +360,7 @@ class TestCoordinator:
         services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(1))
         out = StringIO()
         with time_machine.travel(datetime.datetime(2023, 1, 9, 8, 0), tick=False):
-            call_command("activate_placements", stdout=out)
+            call_command("advance_placements", stdout=out)
         assert "1" in out.getvalue()
         assert Placement.objects.get(pk=agreement.placement_id).state == PlacementState.ACTIVE
 

@@ -16,6 +16,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from feedback.models import CheckIn, Evaluation
 from innopraksis import access, services
 from innopraksis.models import Invitation, InvitationRole
 from students.models import (
@@ -156,6 +157,23 @@ def office_hour_of_student_a(cast) -> dict:
 
 def calendar_token_of_student_a(cast) -> dict:
     return {"token": services.calendar_token_for(cast.student_a)}
+
+
+def checkin_of_student_a(cast) -> dict:
+    pk = placement_of_student_a(cast)["pk"]
+    checkin = CheckIn.objects.create(placement_id=pk, due_on=datetime.date(2023, 1, 23))
+    return {"pk": pk, "checkin_pk": checkin.pk}
+
+
+def checkins_of_student_a(cast) -> dict:
+    return {"pk": checkin_of_student_a(cast)["pk"]}
+
+
+def midterm_of_student_a(cast) -> dict:
+    pk = placement_of_student_a(cast)["pk"]
+    for side in ("student", "organisation"):
+        Evaluation.objects.create(placement_id=pk, kind="midterm", side=side, due_on=datetime.date(2023, 3, 14))
+    return {"pk": pk, "kind": "midterm"}
 
 
 def student_a(cast) -> dict:
@@ -303,6 +321,16 @@ MATRIX = {
         placement_a_page(coordinator=FORBIDDEN, supervisor_a="redirect:onboarding_checklist", student_a=FORBIDDEN),
     ),
     "cohort_onboarding": ("get", None, cohort, coordinator_only()),
+    "checkin_list": ("get", None, checkins_of_student_a, placement_a_page()),
+    "checkin_detail": ("get", None, checkin_of_student_a, placement_a_page()),
+    "evaluation_detail": ("get", None, midterm_of_student_a, placement_a_page()),
+    # Supervisors log follow-ups; the student and coordinators read them (403 here).
+    "followup_create": (
+        "get",
+        None,
+        placement_of_student_a,
+        placement_a_page(coordinator=FORBIDDEN, student_a=FORBIDDEN),
+    ),
     "calendar_renew": ("get", None, None, row()),
     # Public: the secret in the address is the credential, whoever fetches it.
     "calendar_feed": ("get", None, calendar_token_of_student_a, row(anonymous=OK)),

@@ -5,11 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from feedback.models import Evaluation, EvaluationKind
 from innopraksis import access
 from orgs.models import Organisation
 from students import services
-from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Student
+from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side, Student
 from tests.conftest import client_for, make_user
 
 START = datetime.date(2023, 1, 9)
@@ -36,6 +38,12 @@ def place(cohort, student_user, organisation, state=None, **fields) -> Placement
     if state not in (None, PlacementState.PLANNED, PlacementState.CANCELLED):
         # The agreement flow has its own tests; here it is simply approved.
         ExpectationAgreement.objects.create(placement=placement, state=AgreementState.APPROVED)
+    if state == PlacementState.ACTIVE:
+        # Likewise the final evaluations, which completing a placement needs.
+        for side in Side:
+            Evaluation.objects.create(
+                placement=placement, kind=EvaluationKind.FINAL, side=side, due_on=END, answered_at=timezone.now()
+            )
     return placement
 
 

@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback import flags
+from feedback.models import CheckIn, CoordinatorNote
 from innopraksis.management.commands.seed_demo import DEMO_PASSWORD, demo_student_email
 from innopraksis.models import User
 from orgs.models import Membership, Organisation
@@ -112,3 +114,16 @@ def test_seed_on_a_later_day_keeps_the_rounds_it_made(db):
         seed()
     assert list(Cohort.objects.values_list("name", "starts_on")) == before
     assert Placement.objects.count() == 36
+
+
+def test_seed_has_months_of_check_ins_some_of_them_worrying(db):
+    seed()
+    today = timezone.localdate()
+    assert CheckIn.objects.filter(student_answered_at__isnull=False).count() > 50
+    placements = flags.annotate(
+        Placement.objects.select_related("cohort", "agreement"), today=today, revealed_only=False
+    )
+    kinds = {flag.kind for placement in placements for flag in flags.flags_for(placement, today=today)}
+    assert kinds >= {"workload", "resource", "delivery", "checkin", "agreement"}
+    assert CoordinatorNote.objects.exists()
+    assert Placement.objects.filter(state=PlacementState.COMPLETED, evaluations__answered_at__isnull=False).exists()

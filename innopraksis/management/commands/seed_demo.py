@@ -17,6 +17,8 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from feedback import services as feedback_services
+from feedback.models import CheckIn, Delivery, Evaluation, FollowUp, FollowUpKind, YesPartlyNo
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from students import agreements
@@ -232,6 +234,21 @@ NOTES = {
 }
 
 
+class _Answers:
+    """Answers given the way the forms give them to the feedback services."""
+
+    def __init__(
+        self, data: dict, fields=("workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust")
+    ):
+        self.cleaned_data = data
+
+        class Meta:
+            pass
+
+        Meta.fields = list(fields)
+        self.Meta = Meta
+
+
 def monday_on_or_before(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
@@ -412,6 +429,74 @@ class Command(BaseCommand):
             agreement=agreement, user=coordinator, today=max(placement.starts_on, timezone.localdate())
         )
         self._onboarding(placement, number, student, supervisor)
+        self._follow_up(placement, number, student, supervisor)
+
+    def _follow_up(self, placement: Placement, number: int, student: User, supervisor: User) -> None:
+        """Check-ins answered so far, mostly well, some worrying; follow-ups; evaluations that are due."""
+        today = timezone.localdate()
+        placement.refresh_from_db()
+        past = placement.ends_on < today
+        due = list(CheckIn.objects.filter(placement=placement, due_on__lte=today).order_by("due_on"))
+        for index, checkin in enumerate(due):
+            latest = index == len(due) - 1
+            if not past and number == 10 and index >= 1:
+                continue  # falling behind: nobody has answered since the first check-in
+            answers = {"workload": 3, "resource": 4, "learning": 4, "safe_to_ask": YesPartlyNo.YES}
+            answers |= {"goes_well": "Godt samarbeid i teamet.", "to_adjust": ""}
+            delivery = Delivery.MEETS if index % 3 else Delivery.ABOVE
+            adjustment = ""
+            note = ""
+            if not past and latest and number == 4:
+                answers |= {"workload": 5, "to_adjust": "For mange oppgaver samtidig."}
+                note = "Jeg tør ikke si fra om at det er for mye, de virker så travle."
+                adjustment = "Vi tar bort rapporteringsoppgaven resten av måneden."
+            if not past and latest and number == 6:
+                answers |= {"resource": 2, "to_adjust": "Får mest kopieringsoppgaver."}
+            if not past and latest and number == 13:
+                answers |= {"workload": 1, "to_adjust": "Har lite å gjøre."}
+            if not past and number == 8 and index >= len(due) - 2:
+                delivery = Delivery.BELOW
+            student_form = _Answers(answers)
+            feedback_services.checkin_answer_student(checkin=checkin, user=student, form=student_form, note=note)
+            if not past and number == 12:
+                continue  # the supervisor never answers: no follow-up flag
+            supervisor_form = _Answers(
+                {
+                    "delivery": delivery,
+                    "feedback_given": "Gode analyser; jobb med å presentere kortere.",
+                    "workload_adjustment": adjustment,
+                },
+                fields=("delivery", "feedback_given", "workload_adjustment"),
+            )
+            feedback_services.checkin_answer_supervisor(checkin=checkin, user=supervisor, form=supervisor_form)
+        if number != 12:
+            FollowUp.objects.get_or_create(
+                placement=placement,
+                kind=FollowUpKind.MEETING,
+                happened_on=min(placement.ends_on, today - datetime.timedelta(days=5 + number % 7)),
+                defaults={
+                    "author": supervisor,
+                    "note": "Statusmøte: gikk gjennom oppgavene og arbeidsmengden.",
+                    "shared_with_student": number % 2 == 0,
+                },
+            )
+        for evaluation in Evaluation.objects.filter(placement=placement, due_on__lt=today):
+            form = _Answers(
+                {
+                    "value": 4,
+                    "win_win": YesPartlyNo.YES,
+                    "worked": "Tydelige forventninger fra start.",
+                    "change": "",
+                    "host_again": YesPartlyNo.YES if evaluation.side == Side.ORGANISATION else "",
+                },
+                fields=("value", "win_win", "worked", "change", "host_again"),
+            )
+            feedback_services.evaluation_answer(
+                evaluation=evaluation,
+                user=student if evaluation.side == Side.STUDENT else supervisor,
+                form=form,
+                today=placement.starts_on,  # the demo completes the previous round itself
+            )
 
     def _onboarding(self, placement: Placement, number: int, student: User, supervisor: User) -> None:
         """Checklists at different stages: all due items done, some done, or falling behind."""

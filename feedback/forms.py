@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import CheckIn, Evaluation, FollowUp
+from students.forms import DateInput
+
+
+class RadioModelForm(forms.ModelForm):
+    """Choices as radio buttons, every choice answer required, without the empty choice."""
+
+    required_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            field = self.fields[name]
+            field.required = True
+            if hasattr(field, "choices"):
+                field.choices = [choice for choice in field.choices if choice[0] != ""]
+                field.widget = forms.RadioSelect(choices=field.choices)
+
+
+class StudentCheckInForm(RadioModelForm):
+    note = forms.CharField(
+        label=_("A note only for the coordinator (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only the programme's coordinator reads this. Your organisation never sees it: not on a page, "
+            "in an export, in an e-mail or in a calendar."
+        ),
+    )
+    required_fields = ("workload", "resource", "learning", "safe_to_ask")
+
+    class Meta:
+        model = CheckIn
+        fields = ["workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust"]
+        widgets = {"goes_well": forms.Textarea(attrs={"rows": 3}), "to_adjust": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "workload": _("3 is about right. Your supervisor sees your answers once they have answered too."),
+            "resource": _(
+                "The key to a successful internship is that the students coming into the organisation "
+                "get to feel that they are a resource."
+            ),
+        }
+
+
+class SupervisorCheckInForm(RadioModelForm):
+    required_fields = ("delivery", "feedback_given")
+
+    class Meta:
+        model = CheckIn
+        fields = ["delivery", "feedback_given", "workload_adjustment"]
+        widgets = {
+            "feedback_given": forms.Textarea(attrs={"rows": 3}),
+            "workload_adjustment": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "delivery": _(
+                "Tell the students clearly when they do not deliver to expectation. Students are used to "
+                "constructive feedback from their studies and can take being challenged."
+            ),
+            "workload_adjustment": _("Align with the students along the way, to adjust the workload."),
+        }
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["kind", "happened_on", "note", "shared_with_student"]
+        widgets = {"happened_on": DateInput(), "note": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"note": _("Close follow-up of the student by the organisation is important.")}
+
+
+class EvaluationForm(RadioModelForm):
+    required_fields = ("value", "win_win")
+
+    class Meta:
+        model = Evaluation
+        fields = ["value", "win_win", "worked", "change", "host_again"]
+        widgets = {"worked": forms.Textarea(attrs={"rows": 3}), "change": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "win_win": _("An internship should be a win-win situation and give value to both student and organisation.")
+        }
+
+    def __init__(self, *args, side: str, **kwargs):
+        if side == "organisation":
+            self.required_fields = (*self.required_fields, "host_again")
+        super().__init__(*args, **kwargs)
+        if side != "organisation":
+            del self.fields["host_again"]

@@ -1,0 +1,135 @@
+"""Check-ins, follow-ups and evaluations: the schedule, and each side's answers.
+
+Each function is one transaction; mail goes out when it commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback.models import CheckIn, CoordinatorNote, Evaluation, EvaluationKind, FollowUp
+from innopraksis.models import User
+from students.models import Placement, PlacementState, Side
+
+SCHEDULED_STATES = (PlacementState.ACTIVE, PlacementState.COMPLETED)
+
+
+def checkin_dates(placement: Placement) -> list[datetime.date]:
+    """Every cadence days from the start, up to and including the end date."""
+    cadence = datetime.timedelta(days=placement.cohort.checkin_cadence_days)
+    dates, day = [], placement.starts_on + cadence
+    while day <= placement.ends_on:
+        dates.append(day)
+        day += cadence
+    return dates
+
+
+def evaluation_dates(placement: Placement) -> dict[str, datetime.date]:
+    middle = placement.starts_on + (placement.ends_on - placement.starts_on) / 2
+    return {EvaluationKind.MIDTERM: middle, EvaluationKind.FINAL: placement.ends_on}
+
+
+@transaction.atomic
+def schedule_sync(*, placement: Placement) -> None:
+    """Make the placement's check-ins and evaluations follow its dates and its cohort's cadence.
+
+    Check-ins that nobody has answered move with the schedule; answered ones
+    are kept whatever happens to the dates. Only started placements have a
+    schedule.
+    """
+    if placement.state not in SCHEDULED_STATES:
+        return
+    wanted = set(checkin_dates(placement))
+    existing = {checkin.due_on: checkin for checkin in CheckIn.objects.filter(placement=placement)}
+    unanswered = [
+        checkin
+        for due_on, checkin in existing.items()
+        if due_on not in wanted and checkin.student_answered_at is None and checkin.supervisor_answered_at is None
+    ]
+    CheckIn.objects.filter(pk__in=[checkin.pk for checkin in unanswered]).exclude(
+        coordinator_note__isnull=False
+    ).delete()
+    CheckIn.objects.bulk_create(
+        [CheckIn(placement=placement, due_on=day) for day in sorted(wanted - existing.keys())], ignore_conflicts=True
+    )
+    for kind, due_on in evaluation_dates(placement).items():
+        for side in Side:
+            evaluation, created = Evaluation.objects.get_or_create(
+                placement=placement, kind=kind, side=side, defaults={"due_on": due_on}
+            )
+            if not created and evaluation.answered_at is None and evaluation.due_on != due_on:
+                evaluation.due_on = due_on
+                evaluation.save(update_fields=["due_on"])
+
+
+def _refuse_second_answer(answered_at) -> None:
+    if answered_at is not None:
+        raise ValidationError(_("This has already been answered."), code="answered")
+
+
+@transaction.atomic
+def checkin_answer_student(*, checkin: CheckIn, user: User, form, note: str = "") -> CheckIn:
+    """The student's side, and their note to the coordinator kept apart from it."""
+    locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    _refuse_second_answer(locked.student_answered_at)
+    for name in form.Meta.fields:
+        setattr(locked, name, form.cleaned_data[name])
+    locked.student_answered_at = timezone.now()
+    locked.full_clean()
+    locked.save()
+    if note.strip():
+        CoordinatorNote.objects.create(checkin=locked, text=note.strip())
+    return locked
+
+
+@transaction.atomic
+def checkin_answer_supervisor(*, checkin: CheckIn, user: User, form) -> CheckIn:
+    locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    _refuse_second_answer(locked.supervisor_answered_at)
+    for name in form.Meta.fields:
+        setattr(locked, name, form.cleaned_data[name])
+    locked.supervisor_answered_at, locked.supervisor_answered_by = timezone.now(), user
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+def followup_log(*, placement: Placement, user: User, form) -> FollowUp:
+    followup = form.save(commit=False)
+    followup.placement, followup.author = placement, user
+    followup.full_clean()
+    followup.save()
+    return followup
+
+
+@transaction.atomic
+def evaluation_answer(*, evaluation: Evaluation, user: User, form, today: datetime.date | None = None) -> Evaluation:
+    """One side's evaluation; the last final evaluation after the end date completes the placement."""
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    _refuse_second_answer(locked.answered_at)
+    for name in form.Meta.fields:
+        if name in form.cleaned_data:
+            setattr(locked, name, form.cleaned_data[name])
+    locked.answered_at, locked.answered_by = timezone.now(), user
+    locked.full_clean()
+    locked.save()
+    placement = locked.placement
+    if locked.kind == EvaluationKind.FINAL and final_evaluations_in(placement):
+        today = today or timezone.localdate()
+        if placement.state == PlacementState.ACTIVE and placement.ends_on < today:
+            from students.services import placement_complete  # students' lifecycle calls into this app
+
+            placement_complete(placement=placement, today=today)
+    return locked
+
+
+def final_evaluations_in(placement: Placement) -> bool:
+    answered = Evaluation.objects.filter(
+        placement=placement, kind=EvaluationKind.FINAL, answered_at__isnull=False
+    ).values_list("side", flat=True)
+    return set(answered) == set(Side.values)

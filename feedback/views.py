@@ -1,0 +1,154 @@
+"""Check-ins, follow-ups and evaluations of a placement, for the student, its supervisors and coordinators."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback import flags, services
+from feedback.forms import EvaluationForm, FollowUpForm, StudentCheckInForm, SupervisorCheckInForm
+from feedback.models import CoordinatorNote, EvaluationKind
+from innopraksis import access
+from innopraksis.models import Role
+from students.models import Placement, Side
+
+# A check-in can be answered from a week before its due date.
+OPEN_BEFORE_DUE = datetime.timedelta(days=7)
+
+
+def _flagged_placement(request, pk: int) -> Placement:
+    placement = access.get_placement_for(request.user, pk)
+    today = timezone.localdate()
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    return flags.annotate(
+        Placement.objects.filter(pk=placement.pk).select_related(
+            "cohort", "organisation", "student__user", "agreement"
+        ),
+        today=today,
+        revealed_only=not is_coordinator,
+    ).get()
+
+
+def checkin_list(request, pk: int):
+    placement = _flagged_placement(request, pk)
+    side = access.agreement_side_of(request.user, placement)
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    today = timezone.localdate()
+    checkins = list(placement.checkins.all())
+    context = {
+        "placement": placement,
+        "side": side,
+        "is_coordinator": is_coordinator,
+        "flags": flags.flags_for(placement, today=today, for_student=side == Side.STUDENT and not is_coordinator),
+        "rows": [
+            {
+                "checkin": checkin,
+                "revealed": is_coordinator or checkin.is_revealed(today),
+                "mine_answered": checkin.answered_by_side(side) if side else None,
+                "overdue": checkin.is_overdue(today),
+                "due": checkin.due_on <= today,
+            }
+            for checkin in checkins
+        ],
+        "evaluations": sorted(placement.evaluations.all(), key=lambda e: (e.due_on, e.side)),
+        "followups": access.followups_visible_to(request.user, placement),
+        "can_log": side == Side.ORGANISATION,
+    }
+    return render(request, "feedback/checkin_list.html", context)
+
+
+def checkin_detail(request, pk: int, checkin_pk: int):
+    checkin = access.get_checkin_for(request.user, pk, checkin_pk)
+    placement = checkin.placement
+    side = access.agreement_side_of(request.user, placement)
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    form_class = {Side.STUDENT: StudentCheckInForm, Side.ORGANISATION: SupervisorCheckInForm}.get(side)
+    opens_on = checkin.due_on - OPEN_BEFORE_DUE
+    can_answer = form_class is not None and not checkin.answered_by_side(side) and timezone.localdate() >= opens_on
+    form = form_class(request.POST or None) if can_answer else None
+    if request.method == "POST":
+        if form is None:
+            # 403: the placement is theirs to see, but this side is not theirs to answer, or is answered.
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if side == Side.STUDENT:
+                    services.checkin_answer_student(
+                        checkin=checkin, user=request.user, form=form, note=form.cleaned_data["note"]
+                    )
+                else:
+                    services.checkin_answer_supervisor(checkin=checkin, user=request.user, form=form)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Thank you, your answers are saved."))
+            return redirect("checkin_detail", pk=pk, checkin_pk=checkin.pk)
+    today = timezone.localdate()
+    note = None
+    if access.can_read_coordinator_note(request.user, placement):
+        note = CoordinatorNote.objects.filter(checkin=checkin).first()
+    context = {
+        "placement": placement,
+        "checkin": checkin,
+        "side": side,
+        "form": form,
+        "revealed": is_coordinator or checkin.is_revealed(today),
+        "show_student": is_coordinator or side == Side.STUDENT or checkin.is_revealed(today),
+        "show_supervisor": is_coordinator or side == Side.ORGANISATION or checkin.is_revealed(today),
+        "coordinator_note": note,
+        "opens_on": opens_on if today < opens_on else None,
+    }
+    return render(request, "feedback/checkin_detail.html", context)
+
+
+def followup_create(request, pk: int):
+    placement = access.get_placement_for_organisation_member(request.user, pk)
+    form = FollowUpForm(request.POST or None, initial={"happened_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.followup_log(placement=placement, user=request.user, form=form)
+        messages.success(request, _("The follow-up is logged."))
+        return redirect("checkin_list", pk=pk)
+    return render(request, "feedback/followup_form.html", {"placement": placement, "form": form})
+
+
+def evaluation_detail(request, pk: int, kind: str):
+    if kind not in EvaluationKind.values:
+        raise Http404
+    placement, by_side = access.get_evaluation_for(request.user, pk, kind)
+    side = access.agreement_side_of(request.user, placement)
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    mine = by_side.get(side) if side else None
+    can_answer = mine is not None and mine.answered_at is None
+    form = EvaluationForm(request.POST or None, side=side) if can_answer else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.evaluation_answer(evaluation=mine, user=request.user, form=form)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Thank you, your evaluation is saved."))
+            return redirect("evaluation_detail", pk=pk, kind=kind)
+    today = timezone.localdate()
+    both = all(evaluation.answered_at for evaluation in by_side.values())
+    revealed = is_coordinator or both or any(evaluation.due_on < today for evaluation in by_side.values())
+    context = {
+        "placement": placement,
+        "kind": EvaluationKind(kind),
+        "side": side,
+        "form": form,
+        "answers": [
+            evaluation
+            for evaluation_side, evaluation in sorted(by_side.items())
+            if evaluation.answered_at and (revealed or evaluation_side == side)
+        ],
+    }
+    return render(request, "feedback/evaluation_detail.html", context)

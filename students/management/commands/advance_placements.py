@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from students.services import placements_activate_due, placements_complete_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Start the placements whose agreement is approved and whose start date has come, and complete those "
+        "whose end date has passed with both final evaluations in. Run daily."
+    )
+
+    def handle(self, *args, **options):
+        started = placements_activate_due()
+        completed = placements_complete_due()
+        self.stdout.write(f"Started {started} placement(s), completed {completed}.")

@@ -1,0 +1,487 @@
+"""Check-ins, follow-ups, evaluations, flags and reminders."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+
+from feedback import flags, reminders
+from feedback.models import CheckIn, CoordinatorNote, Delivery, Evaluation, EvaluationKind, FollowUp, Reminder
+from innopraksis import services as account_services
+from students import services
+from students.forms import CohortForm, PlacementForm
+from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
+from tests.conftest import client_for
+
+START = datetime.date(2023, 1, 9)  # a Monday
+END = datetime.date(2023, 5, 19)
+CHECKIN_DATES = [START + datetime.timedelta(days=14 * n) for n in range(1, 10)]
+NOTE = "Jeg tør ikke si fra om arbeidsmengden."
+
+
+@pytest.fixture
+def cohort(db) -> Cohort:
+    return Cohort.objects.create(name="Internship våren 2023", starts_on=START, ends_on=END)
+
+
+def started(cast, cohort, student=None, organisation=None, supervisor=None) -> Placement:
+    student, organisation = student or cast.student_a, organisation or cast.org_a
+    placement = Placement.objects.create(
+        cohort=cohort, student=student.student, organisation=organisation, starts_on=START, ends_on=END
+    )
+    placement.supervisors.add(supervisor or cast.supervisor_a)
+    Placement.objects.filter(pk=placement.pk).update(state=PlacementState.AGREEMENT)
+    ExpectationAgreement.objects.create(placement=placement, state=AgreementState.APPROVED)
+    placement.refresh_from_db()
+    services.placement_activate(placement=placement, today=START)
+    return placement
+
+
+@pytest.fixture
+def placement(cast, cohort) -> Placement:
+    return started(cast, cohort)
+
+
+STUDENT_ANSWER = {"workload": "3", "resource": "4", "learning": "4", "safe_to_ask": "yes", "goes_well": "Bra team"}
+SUPERVISOR_ANSWER = {"delivery": "meets", "feedback_given": "Gode analyser", "workload_adjustment": ""}
+
+
+def checkin_url(checkin):
+    return reverse("checkin_detail", kwargs={"pk": checkin.placement_id, "checkin_pk": checkin.pk})
+
+
+def answer(client, checkin, data):
+    return client.post(checkin_url(checkin), data)
+
+
+def first(placement) -> CheckIn:
+    return placement.checkins.order_by("due_on").first()
+
+
+class TestSchedule:
+    def test_starting_schedules_check_ins_at_the_cadence_and_both_evaluations(self, placement):
+        assert list(placement.checkins.values_list("due_on", flat=True)) == CHECKIN_DATES
+        evaluations = Evaluation.objects.filter(placement=placement)
+        assert {(e.kind, e.side) for e in evaluations} == {
+            (kind, side) for kind in EvaluationKind.values for side in ("student", "organisation")
+        }
+        assert evaluations.get(kind="final", side="student").due_on == END
+        assert evaluations.get(kind="midterm", side="student").due_on == datetime.date(2023, 3, 15)
+
+    def test_new_dates_move_unanswered_check_ins_and_keep_answered_ones(self, cast, cohort, placement):
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            answer(client_for(cast.student_a), first(placement), STUDENT_ANSWER)
+        form = PlacementForm(
+            data={
+                "cohort": cohort.pk,
+                "student": placement.student_id,
+                "organisation": placement.organisation_id,
+                "supervisors": [cast.supervisor_a.pk],
+                "starts_on": "2023-01-16",
+                "ends_on": "2023-03-31",
+            },
+            instance=placement,
+            students=access_students(),
+            organisations=access_organisations(),
+            cohorts=Cohort.objects.all(),
+        )
+        assert form.is_valid(), form.errors
+        services.placement_save(form=form)
+        dates = list(placement.checkins.values_list("due_on", flat=True))
+        # The answered one stays; the rest follow the new start and end.
+        assert dates[0] == datetime.date(2023, 1, 23)
+        assert dates[1:] == [datetime.date(2023, 1, 30) + datetime.timedelta(days=14 * n) for n in range(5)]
+        assert Evaluation.objects.get(placement=placement, kind="final", side="student").due_on == datetime.date(
+            2023, 3, 31
+        )
+
+    def test_a_new_cadence_reschedules_the_cohorts_placements(self, placement, cohort):
+        form = CohortForm(
+            data={
+                "name": cohort.name,
+                "starts_on": "2023-01-09",
+                "ends_on": "2023-05-19",
+                "agreement_deadline_days": 14,
+                "checkin_cadence_days": 28,
+            },
+            instance=cohort,
+        )
+        assert form.is_valid()
+        services.cohort_save(form=form)
+        assert list(placement.checkins.values_list("due_on", flat=True)) == CHECKIN_DATES[1::2]
+
+
+def access_students():
+    from students.models import Student
+
+    return Student.objects.all()
+
+
+def access_organisations():
+    from orgs.models import Organisation
+
+    return Organisation.objects.all()
+
+
+class TestAnswers:
+    def test_out_of_range_answers_are_refused_with_a_clear_error(self, cast, placement):
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            response = answer(client_for(cast.student_a), first(placement), {**STUDENT_ANSWER, "workload": "6"})
+        assert "Velg et gyldig valg. 6 er ikke et av de tilgjengelige valgene." in response.content.decode()
+        assert first(placement).student_answered_at is None
+
+    def test_missing_answers_are_asked_for_and_the_rest_kept(self, cast, placement):
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            response = answer(client_for(cast.student_a), first(placement), {"workload": "4", "goes_well": "Bra team"})
+        html = response.content.decode()
+        assert "Feltet er påkrevet." in html
+        assert "Bra team" in html
+
+    def test_a_check_in_opens_a_week_before_it_is_due(self, cast, placement):
+        with time_machine.travel(datetime.datetime(2023, 1, 10, 12), tick=False):
+            response = client_for(cast.student_a).get(checkin_url(first(placement)))
+            assert "Du kan svare på denne avstemmingen fra" in response.content.decode()
+            assert answer(client_for(cast.student_a), first(placement), STUDENT_ANSWER).status_code == 403
+
+    def test_each_side_answers_once(self, cast, placement):
+        client = client_for(cast.student_a)
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            assert answer(client, first(placement), STUDENT_ANSWER).status_code == 302
+            assert answer(client, first(placement), {**STUDENT_ANSWER, "workload": "5"}).status_code == 403
+        assert first(placement).workload == 3
+
+    def test_each_side_sees_the_other_only_once_both_have_answered_or_the_due_date_passed(self, cast, placement):
+        checkin = first(placement)
+        student, supervisor = client_for(cast.student_a), client_for(cast.supervisor_a)
+        with time_machine.travel(datetime.datetime(2023, 1, 20, 12), tick=False):
+            answer(student, checkin, {**STUDENT_ANSWER, "goes_well": "Veldig bra team"})
+            html = supervisor.get(checkin_url(checkin)).content.decode()
+            assert "Veldig bra team" not in html
+            assert "Studenten har svart" in html
+            answer(supervisor, checkin, {**SUPERVISOR_ANSWER, "feedback_given": "Tydelige analyser"})
+            assert "Veldig bra team" in supervisor.get(checkin_url(checkin)).content.decode()
+            assert "Tydelige analyser" in student.get(checkin_url(checkin)).content.decode()
+        second = placement.checkins.order_by("due_on")[1]
+        with time_machine.travel(datetime.datetime(2023, 2, 3, 12), tick=False):
+            answer(client_for(cast.student_a), second, {**STUDENT_ANSWER, "goes_well": "Andre runde"})
+        with time_machine.travel(datetime.datetime(2023, 2, 7, 12), tick=False):  # the day after it was due
+            assert "Andre runde" in client_for(cast.supervisor_a).get(checkin_url(second)).content.decode()
+
+
+def supervisor_pages(placement, checkin) -> list[str]:
+    pk = placement.pk
+    return [
+        reverse("home_supervisor"),
+        reverse("placement_detail", kwargs={"pk": pk}),
+        reverse("checkin_list", kwargs={"pk": pk}),
+        checkin_url(checkin),
+        reverse("followup_create", kwargs={"pk": pk}),
+        reverse("evaluation_detail", kwargs={"pk": pk, "kind": "midterm"}),
+        reverse("evaluation_detail", kwargs={"pk": pk, "kind": "final"}),
+        reverse("agreement_detail", kwargs={"pk": pk}),
+        reverse("agreement_sign", kwargs={"pk": pk}),
+        reverse("agreement_print", kwargs={"pk": pk}),
+        reverse("agreement_part", kwargs={"pk": pk, "side": "organisation"}),
+        reverse("agreement_step", kwargs={"pk": pk, "side": "organisation", "step": "tasks"}),
+        reverse("onboarding_checklist", kwargs={"pk": pk}),
+        reverse("onboarding_item_add", kwargs={"pk": pk}),
+        reverse("organisation_detail", kwargs={"pk": placement.organisation_id}),
+        reverse("profile"),
+    ]
+
+
+# Placement pages a supervisor cannot reach (coordinator-only, student-only or needing data this test has not).
+NOT_FOR_SUPERVISORS = {
+    "placement_edit",
+    "placement_transition",
+    "placement_cancel",
+    "agreement_review",
+    "agreement_version",
+    "onboarding_item_update",
+    "office_hour_edit",
+}
+
+
+def _placement_url_names(patterns):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _placement_url_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("placements/<int:pk>/"):
+            yield pattern.name
+
+
+class TestCoordinatorNote:
+    def test_no_page_a_supervisor_can_reach_shows_the_note(self, cast, placement):
+        checkin = first(placement)
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            answer(client_for(cast.student_a), checkin, {**STUDENT_ANSWER, "workload": "5", "note": NOTE})
+            answer(client_for(cast.supervisor_a), checkin, SUPERVISOR_ANSWER)
+        assert CoordinatorNote.objects.get().text == NOTE
+        pages = supervisor_pages(placement, checkin)
+        placement_pages = set(_placement_url_names(get_resolver().url_patterns))
+        assert placement_pages - NOT_FOR_SUPERVISORS <= {resolve(url).url_name for url in pages}, (
+            "a placement page is missing from supervisor_pages"
+        )
+        supervisor = client_for(cast.supervisor_a)
+        for url in pages:
+            response = supervisor.get(url, follow=True)  # an approved agreement's step page leads to the agreement
+            assert response.status_code == 200, url
+            assert NOTE not in response.content.decode(), url
+        feed = supervisor.get(
+            reverse("calendar_feed", kwargs={"token": account_services.calendar_token_for(cast.supervisor_a)})
+        )
+        assert NOTE not in feed.content.decode()
+        # The coordinator and the student read it.
+        assert NOTE in client_for(cast.coordinator).get(checkin_url(checkin)).content.decode()
+        assert NOTE in client_for(cast.student_a).get(checkin_url(checkin)).content.decode()
+
+    def test_no_reminder_to_a_supervisor_holds_the_note(self, cast, placement):
+        checkin = first(placement)
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+            answer(client_for(cast.student_a), checkin, {**STUDENT_ANSWER, "note": NOTE})
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                reminders.send(today=datetime.date(2023, 1, 23))
+        assert any(cast.supervisor_a.email in message.to for message in mail.outbox)
+        assert all(NOTE not in message.body for message in mail.outbox)
+
+
+def flag_kinds(placement_pk: int, today: datetime.date, *, revealed_only=False) -> dict[str, str]:
+    placement = flags.annotate(
+        Placement.objects.select_related("cohort", "agreement").filter(pk=placement_pk),
+        today=today,
+        revealed_only=revealed_only,
+    ).get()
+    return {flag.kind.value: flag.reason for flag in flags.flags_for(placement, today=today)}
+
+
+def answered(placement, index, **values):
+    """Answer the index-th check-in on both sides, with the given answers."""
+    checkin = placement.checkins.order_by("due_on")[index]
+    student = {"workload": 3, "resource": 4, "learning": 4, "safe_to_ask": "yes"}
+    supervisor = {"delivery": "meets", "feedback_given": "Bra"}
+    fields = {**student, **supervisor, **values}
+    now = timezone.make_aware(datetime.datetime.combine(checkin.due_on, datetime.time(12)))
+    CheckIn.objects.filter(pk=checkin.pk).update(**fields, student_answered_at=now, supervisor_answered_at=now)
+    return checkin
+
+
+class TestFlags:
+    def test_a_quiet_placement_has_no_flags(self, placement):
+        answered(placement, 0)
+        assert flag_kinds(placement.pk, datetime.date(2023, 1, 25)) == {}
+
+    @pytest.mark.parametrize(("workload", "flagged"), [(1, True), (2, True), (3, False), (4, True), (5, True)])
+    def test_workload_two_or_less_or_four_or_more(self, placement, workload, flagged):
+        answered(placement, 0, workload=workload)
+        kinds = flag_kinds(placement.pk, datetime.date(2023, 1, 25))
+        assert ("workload" in kinds) is flagged
+        if flagged:
+            assert f"{workload} av 5" in kinds["workload"]
+
+    def test_resource_two_or_less(self, placement):
+        answered(placement, 0, resource=2)
+        assert "resource" in flag_kinds(placement.pk, datetime.date(2023, 1, 25))
+        answered(placement, 1, resource=3)
+        assert "resource" not in flag_kinds(placement.pk, datetime.date(2023, 2, 8))
+
+    def test_delivery_below_expectations_twice_running(self, placement):
+        answered(placement, 0, delivery=Delivery.BELOW)
+        assert "delivery" not in flag_kinds(placement.pk, datetime.date(2023, 1, 25))
+        answered(placement, 1, delivery=Delivery.BELOW)
+        assert "delivery" in flag_kinds(placement.pk, datetime.date(2023, 2, 8))
+
+    def test_a_check_in_is_overdue_from_the_day_after_it_was_due(self, placement):
+        assert "checkin" not in flag_kinds(placement.pk, datetime.date(2023, 1, 23))
+        reason = flag_kinds(placement.pk, datetime.date(2023, 1, 24))["checkin"]
+        assert reason == "1 avstemming(er) over fristen uten svar fra begge."
+
+    def test_no_follow_up_for_the_configured_days(self, cast, placement, settings):
+        settings.FOLLOW_UP_DAYS = 21
+        answered(placement, 0)  # the supervisor answered on 23 January
+        assert "follow_up" not in flag_kinds(placement.pk, datetime.date(2023, 2, 13))
+        assert "follow_up" in flag_kinds(placement.pk, datetime.date(2023, 2, 14))
+        FollowUp.objects.create(
+            placement=placement,
+            author=cast.supervisor_a,
+            kind="meeting",
+            happened_on=datetime.date(2023, 2, 10),
+            note="Møte",
+        )
+        kinds = flag_kinds(placement.pk, datetime.date(2023, 2, 14))
+        assert "follow_up" not in kinds
+
+    def test_an_unrevealed_answer_does_not_flag_for_the_organisation(self, placement):
+        checkin = first(placement)
+        CheckIn.objects.filter(pk=checkin.pk).update(
+            workload=5, resource=4, learning=4, safe_to_ask="yes", student_answered_at=timezone.now()
+        )
+        day = checkin.due_on - datetime.timedelta(days=1)
+        assert "workload" in flag_kinds(placement.pk, day)
+        assert "workload" not in flag_kinds(placement.pk, day, revealed_only=True)
+
+    def test_flags_show_on_the_placement_and_the_supervisors_home_with_a_link(self, cast, placement):
+        answered(placement, 0, workload=5)
+        with time_machine.travel(datetime.datetime(2023, 1, 25, 12), tick=False):
+            for url in [reverse("home_supervisor"), reverse("placement_detail", kwargs={"pk": placement.pk})]:
+                html = client_for(cast.supervisor_a).get(url).content.decode()
+                assert "Studenten synes arbeidsmengden er for stor: 5 av 5" in html, url
+                assert reverse("checkin_list", kwargs={"pk": placement.pk}) in html
+
+
+class TestFollowUps:
+    def test_a_supervisor_logs_one_and_the_student_sees_it_only_when_shared(self, cast, placement):
+        supervisor = client_for(cast.supervisor_a)
+        url = reverse("followup_create", kwargs={"pk": placement.pk})
+        supervisor.post(url, {"kind": "workload", "happened_on": "2023-02-01", "note": "Mindre rapportering."})
+        supervisor.post(
+            url,
+            {"kind": "feedback", "happened_on": "2023-02-02", "note": "Bra presentasjon.", "shared_with_student": "on"},
+        )
+        assert FollowUp.objects.filter(placement=placement, author=cast.supervisor_a).count() == 2
+        student_html = client_for(cast.student_a).get(reverse("checkin_list", kwargs={"pk": placement.pk}))
+        student_html = student_html.content.decode()
+        assert "Bra presentasjon." in student_html
+        assert "Mindre rapportering." not in student_html
+        assert client_for(cast.student_a).get(url).status_code == 403
+
+
+class TestEvaluations:
+    EVALUATION = {"value": "4", "win_win": "yes", "worked": "Tydelige forventninger", "change": ""}
+
+    def evaluate(self, client, placement, kind, data):
+        return client.post(reverse("evaluation_detail", kwargs={"pk": placement.pk, "kind": kind}), data)
+
+    def test_the_organisation_is_asked_whether_it_would_host_again(self, cast, placement):
+        response = self.evaluate(client_for(cast.supervisor_a), placement, "final", self.EVALUATION)
+        assert "Feltet er påkrevet." in response.content.decode()
+        self.evaluate(client_for(cast.supervisor_a), placement, "final", {**self.EVALUATION, "host_again": "yes"})
+        assert Evaluation.objects.get(placement=placement, kind="final", side="organisation").host_again == "yes"
+
+    def test_both_final_evaluations_after_the_end_complete_the_placement(self, cast, placement):
+        with time_machine.travel(datetime.datetime(2023, 5, 22, 12), tick=False):
+            self.evaluate(client_for(cast.student_a), placement, "final", self.EVALUATION)
+            placement.refresh_from_db()
+            assert placement.state == PlacementState.ACTIVE
+            self.evaluate(client_for(cast.supervisor_a), placement, "final", {**self.EVALUATION, "host_again": "yes"})
+        placement.refresh_from_db()
+        assert placement.state == PlacementState.COMPLETED
+
+    def test_before_the_end_the_daily_command_completes_it_afterwards(self, cast, placement):
+        with time_machine.travel(datetime.datetime(2023, 5, 15, 12), tick=False):
+            self.evaluate(client_for(cast.student_a), placement, "final", self.EVALUATION)
+            self.evaluate(client_for(cast.supervisor_a), placement, "final", {**self.EVALUATION, "host_again": "yes"})
+        placement.refresh_from_db()
+        assert placement.state == PlacementState.ACTIVE
+        with time_machine.travel(datetime.datetime(2023, 5, 20, 6), tick=False):
+            call_command("advance_placements", stdout=StringIO())
+        placement.refresh_from_db()
+        assert placement.state == PlacementState.COMPLETED
+
+    def test_completing_without_final_evaluations_is_refused(self, cast, placement):
+        from django.core.exceptions import ValidationError
+
+        with pytest.raises(ValidationError) as error:
+            services.placement_complete(placement=placement, today=END + datetime.timedelta(days=1))
+        assert error.value.code == "no_final_evaluations"
+
+
+class TestReminders:
+    def test_each_reminder_goes_out_once_in_the_persons_language(self, cast, placement):
+        cast.supervisor_a.language = "en"
+        cast.supervisor_a.save()
+        today = datetime.date(2023, 1, 22)  # the first check-in is due tomorrow
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            sent = reminders.send(today=today)
+        assert {due.key for due in sent} >= {f"checkin:{first(placement).pk}:student"}
+        by_address = {message.to[0]: message for message in mail.outbox}
+        assert "Svar på avstemmingen" in by_address[cast.student_a.email].body
+        assert "Answer the check-in" in by_address[cast.supervisor_a.email].body
+        assert checkin_url(first(placement)) in by_address[cast.student_a.email].body
+        mail.outbox.clear()
+        assert reminders.send(today=today) == []
+        assert mail.outbox == []
+
+    def test_dry_run_prints_and_sends_nothing(self, cast, placement):
+        out = StringIO()
+        with time_machine.travel(datetime.datetime(2023, 1, 22, 7), tick=False):
+            call_command("send_reminders", "--dry-run", stdout=out)
+        assert f"Would remind {cast.student_a.email}" in out.getvalue()
+        assert mail.outbox == []
+        assert not Reminder.objects.exists()
+
+    def test_agreement_onboarding_and_evaluation_reminders(self, cast, cohort):
+        placement = Placement.objects.create(
+            cohort=cohort, student=cast.student_b.student, organisation=cast.org_b, starts_on=START, ends_on=END
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.placement_start_agreement(placement=placement)
+        mail.outbox.clear()
+        sent = reminders.send(today=START - datetime.timedelta(days=15))  # the agreement is due in a day
+        assert {due.key for due in sent} == {
+            f"agreement-part:{placement.agreement.pk}:student",
+            f"agreement-part:{placement.agreement.pk}:organisation",
+        }
+        assert {due.recipient for due in sent} == {cast.student_b, cast.supervisor_b}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_send_each_reminder_exactly_once(cast, cohort):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL, the production database")
+    started(cast, cohort)
+    started(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
+    today = datetime.date(2023, 3, 1)  # several check-ins and onboarding-free dues per person
+    expected = {(due.key, due.recipient.pk) for due in reminders.collect(today)}
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(reminders.send(today=today))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    sent = [(due.key, due.recipient.pk) for result in results for due in result]
+    assert len(sent) == len(set(sent)) == len(expected) > 4
+    assert set(sent) == expected
+    mailed = [line for message in mail.outbox for line in message.body.splitlines() if line.startswith("- ")]
+    assert len(mailed) == len(expected)
+
+
+class TestQueryCounts:
+    def test_the_follow_up_page_does_not_grow_with_check_ins_and_entries(self, cast, cohort, placement):
+        client = client_for(cast.coordinator)
+        url = reverse("checkin_list", kwargs={"pk": placement.pk})
+        counts = []
+        for extra in (1, 10):
+            for number in range(extra):
+                FollowUp.objects.create(
+                    placement=placement, author=cast.supervisor_a, kind="other", happened_on=START, note=f"n{number}"
+                )
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        assert counts == [EXPECTED_CHECKIN_LIST_QUERIES] * 2
+
+
+EXPECTED_CHECKIN_LIST_QUERIES = 9
