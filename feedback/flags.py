@@ -12,8 +12,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.models import CheckIn, Delivery, FollowUp
-from students.models import Placement, PlacementState
+from students.models import AgreementState, Cohort, Placement, PlacementState
 
 
 class FlagKind(models.TextChoices):
@@ -101,6 +114,52 @@ def annotate(placements: QuerySet[Placement], *, today: datetime.date, revealed_
             .values("supervisor_answered_at")[:1]
         ),
     )
+
+
+def with_flag_columns(
+    placements: QuerySet[Placement], *, today: datetime.date, revealed_only: bool = False
+) -> QuerySet[Placement]:
+    """``annotate`` plus one boolean per flag kind (``flag_is_<kind>``) and ``flag_total``, so that lists
+    can filter and sort by flags in the database. The same rules as ``flags_for``; one extra query for
+    the cohorts' agreement deadlines."""
+    placements = annotate(placements, today=today, revealed_only=revealed_only)
+    deadlines = Cohort.objects.order_by().values_list("agreement_deadline_days", flat=True).distinct()
+    due_passed = Q(pk__in=[])
+    for days in deadlines:
+        due_passed |= Q(cohort__agreement_deadline_days=days, starts_on__lt=today + datetime.timedelta(days=days))
+    active = Q(state=PlacementState.ACTIVE)
+    silent_since = today - datetime.timedelta(days=settings.FOLLOW_UP_DAYS)
+    placements = placements.annotate(
+        flag_last_activity=Greatest(
+            F("starts_on"),
+            Coalesce("flag_last_followup", F("starts_on")),
+            Coalesce(TruncDate("flag_last_supervisor_checkin"), F("starts_on")),
+        )
+    )
+    conditions = {
+        FlagKind.AGREEMENT_OVERDUE: Q(state__in=(PlacementState.PLANNED, PlacementState.AGREEMENT))
+        & due_passed
+        & (Q(agreement__isnull=True) | ~Q(agreement__state=AgreementState.APPROVED)),
+        FlagKind.CHECKIN_OVERDUE: active & Q(flag_overdue_checkins__gt=0),
+        FlagKind.WORKLOAD: active & (Q(flag_workload__lte=2) | Q(flag_workload__gte=4)),
+        FlagKind.RESOURCE: active & Q(flag_resource__lte=2),
+        FlagKind.DELIVERY: active & Q(flag_delivery_last=Delivery.BELOW, flag_delivery_before=Delivery.BELOW),
+        FlagKind.NO_FOLLOW_UP: active & Q(flag_last_activity__lt=silent_since),
+    }
+    columns = {
+        f"flag_is_{kind.value}": Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        for kind, condition in conditions.items()
+    }
+    total = sum(
+        (
+            Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for condition in conditions.values()
+        ),
+        start=Value(0),
+    )
+    return placements.annotate(**columns, flag_total=total)
 
 
 def flags_for(placement: Placement, *, today: datetime.date | None = None, for_student: bool = False) -> list[Flag]:

@@ -13,26 +13,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
-from feedback.models import CheckIn, Evaluation, EvaluationKind, Reminder
+from feedback import todos
+from feedback.models import Reminder
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
-from students.models import (
-    AgreementState,
-    ExpectationAgreement,
-    ItemOwner,
-    OnboardingItem,
-    PlacementState,
-    Practice,
-    Side,
-)
+from students.models import Placement, PlacementState, Side
 from students.services import people_acting_for
-
-LIVE = (PlacementState.AGREEMENT, PlacementState.ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -46,108 +34,33 @@ class Due:
     path: str
 
 
-def _agreement_dues(horizon: datetime.date) -> list[Due]:
-    dues = []
-    agreements = ExpectationAgreement.objects.exclude(state=AgreementState.APPROVED).filter(
-        placement__state=PlacementState.AGREEMENT
-    )
-    for agreement in agreements.select_related(
-        "placement__cohort", "placement__student__user", "placement__organisation"
-    ):
-        placement = agreement.placement
-        if placement.agreement_due_on > horizon:
-            continue
-        for side in Side:
-            completed = agreement.completed_at(side) is not None
-            signed = (agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at) is not None
-            if not completed:
-                key, what = f"agreement-part:{agreement.pk}:{side}", _("Fill in your part of the expectation agreement")
-                path = reverse("agreement_part", kwargs={"pk": placement.pk, "side": side})
-            elif agreement.state == AgreementState.SIGNING and not signed:
-                key, what = f"agreement-sign:{agreement.pk}:{side}", _("Sign the expectation agreement")
-                path = reverse("agreement_sign", kwargs={"pk": placement.pk})
-            else:
-                continue
-            dues += [
-                Due(key, person, what, *_names(placement), placement.agreement_due_on, path)
-                for person in people_acting_for(placement, side)
-            ]
-    return dues
-
-
-def _names(placement) -> tuple[str, str]:
-    return placement.student.user.get_full_name(), placement.organisation.name
-
-
-OWNER_SIDES = {ItemOwner.STUDENT: [Side.STUDENT], ItemOwner.SUPERVISOR: [Side.ORGANISATION], ItemOwner.BOTH: list(Side)}
-
-
-def _onboarding_dues(horizon: datetime.date) -> list[Due]:
-    dues = []
-    items = OnboardingItem.objects.filter(done_at__isnull=True, due_on__lte=horizon, placement__state__in=LIVE)
-    for item in items.select_related("placement__student__user", "placement__organisation"):
-        placement = item.placement
-        path = reverse("onboarding_checklist", kwargs={"pk": placement.pk})
-        # Lazy, so that each recipient reads it in their own language.
-        what = format_lazy("{}: {}", _("Onboarding"), item.title or Practice(item.practice).label)
-        for side in OWNER_SIDES[item.owner]:
-            dues += [
-                Due(f"onboarding:{item.pk}", person, what, *_names(placement), item.due_on, path)
-                for person in people_acting_for(placement, side)
-            ]
-    return dues
-
-
-def _checkin_dues(horizon: datetime.date) -> list[Due]:
-    dues = []
-    checkins = CheckIn.objects.filter(due_on__lte=horizon, placement__state=PlacementState.ACTIVE)
-    for checkin in checkins.select_related("placement__student__user", "placement__organisation"):
-        placement = checkin.placement
-        path = reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk})
-        for side in Side:
-            if checkin.answered_by_side(side):
-                continue
-            dues += [
-                Due(
-                    f"checkin:{checkin.pk}:{side}",
-                    person,
-                    _("Answer the check-in"),
-                    *_names(placement),
-                    checkin.due_on,
-                    path,
-                )
-                for person in people_acting_for(placement, side)
-            ]
-    return dues
-
-
-def _evaluation_dues(horizon: datetime.date) -> list[Due]:
-    dues = []
-    evaluations = Evaluation.objects.filter(
-        due_on__lte=horizon, answered_at__isnull=True, placement__state=PlacementState.ACTIVE
-    )
-    for evaluation in evaluations.select_related("placement__student__user", "placement__organisation"):
-        placement = evaluation.placement
-        path = reverse("evaluation_detail", kwargs={"pk": placement.pk, "kind": evaluation.kind})
-        dues += [
-            Due(
-                f"evaluation:{evaluation.pk}",
-                person,
-                EvaluationKind(evaluation.kind).label,
-                *_names(placement),
-                evaluation.due_on,
-                path,
-            )
-            for person in people_acting_for(placement, evaluation.side)
-        ]
-    return dues
-
-
 def collect(today: datetime.date) -> list[Due]:
-    """Everything due within REMINDER_LEAD_DAYS or overdue, per person who should act."""
+    """Everything due within REMINDER_LEAD_DAYS or overdue, per person who should act.
+
+    The same to-dos as on the home pages (feedback.todos), for every live
+    placement: a fixed number of queries, plus one per placement with
+    something due for the people who act for it.
+    """
     horizon = today + datetime.timedelta(days=settings.REMINDER_LEAD_DAYS)
-    dues = _agreement_dues(horizon) + _onboarding_dues(horizon) + _checkin_dues(horizon) + _evaluation_dues(horizon)
-    return [due for due in dues if due.recipient.is_active]
+    placements = (
+        Placement.objects.filter(state__in=(PlacementState.AGREEMENT, PlacementState.ACTIVE))
+        .select_related("cohort", "agreement", "student__user", "organisation")
+        .prefetch_related(*todos.PREFETCH)
+    )
+    dues = []
+    for placement in placements:
+        for side in Side:
+            due_now = [todo for todo in todos.todos_for(placement, side, today=today) if todo.due_on <= horizon]
+            if not due_now:
+                continue
+            names = placement.student.user.get_full_name(), placement.organisation.name
+            dues += [
+                Due(todo.key, person, todo.what, *names, todo.due_on, todo.path)
+                for person in people_acting_for(placement, side)
+                if person.is_active
+                for todo in due_now
+            ]
+    return dues
 
 
 def _claim(due: Due) -> bool:

@@ -6,15 +6,19 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from feedback import flags, services
+from feedback import charts, dashboard, flags, services
+from feedback.dashboard import DashboardFilterForm
 from feedback.forms import EvaluationForm, FollowUpForm, StudentCheckInForm, SupervisorCheckInForm
 from feedback.models import CoordinatorNote, EvaluationKind
 from innopraksis import access
+from innopraksis.access import role_required
+from innopraksis.lists import paginate
 from innopraksis.models import Role
 from students.models import Placement, Side
 
@@ -152,3 +156,110 @@ def evaluation_detail(request, pk: int, kind: str):
         ],
     }
     return render(request, "feedback/evaluation_detail.html", context)
+
+
+# The coordinator's dashboard
+
+
+def _scope(request):
+    """The placements a dashboard shows: one cohort's (chosen, or the latest started), or one organisation's."""
+    if (
+        request.resolver_match.url_name == "organisation_dashboard"
+        or request.GET.get("organisation_view", "").isdigit()
+    ):
+        pk = request.resolver_match.kwargs.get("pk") or int(request.GET["organisation_view"])
+        organisation = access.get_organisation_for(request.user, pk)
+        return access.placements_visible_to(request.user).filter(organisation=organisation), None, organisation
+    cohorts = access.cohorts_visible_to(request.user).order_by("-starts_on")
+    cohort = None
+    if request.GET.get("cohort", "").isdigit():
+        cohort = cohorts.filter(pk=request.GET["cohort"]).first()
+    cohort = cohort or cohorts.filter(starts_on__lte=timezone.localdate()).first() or cohorts.first()
+    placements = access.placements_visible_to(request.user).filter(cohort=cohort)
+    return placements, cohort, None
+
+
+def _filtered_table(request, placements, today):
+    courses = sorted(
+        {code for code in placements.order_by().values_list("student__internship_course", flat=True) if code}
+    )
+    filter_form = DashboardFilterForm(
+        request.GET,
+        organisations=access.organisations_visible_to(request.user).filter(placements__in=placements).distinct(),
+        courses=courses,
+    )
+    table = dashboard.ordered(filter_form.filter(dashboard.rows(placements, today=today)), filter_form.sort_key)
+    return filter_form, table
+
+
+def _dashboard_context(request, placements, *, cohort=None, organisation=None) -> dict:
+    today = timezone.localdate()
+    filter_form, table = _filtered_table(request, placements, today)
+    page = paginate(request, table)
+    for placement in page.object_list:
+        placement.flags = flags.flags_for(placement, today=today)
+    completion = dashboard.agreement_completion(placements, today=today)
+    weeks = dashboard.weekly_answers(placements)
+    return {
+        "cohort": cohort,
+        "organisation": organisation,
+        "filter_form": filter_form,
+        "page": page,
+        "sort": filter_form.sort_key,
+        "figures": dashboard.figures(placements, today=today),
+        "weeks": weeks,
+        "weekly_chart": charts.weekly_chart(weeks),
+        "completion": completion,
+        "completion_chart": charts.completion_chart(completion),
+        "columns": DASHBOARD_COLUMNS,
+    }
+
+
+# (sort key, heading) of the table's sortable columns.
+DASHBOARD_COLUMNS = [
+    ("student", _lazy("Student")),
+    ("organisation", _lazy("Organisation")),
+    ("agreement", _lazy("Agreement")),
+    ("onboarding", _lazy("Onboarding")),
+    ("checkin", _lazy("Last check-in")),
+    ("workload", _lazy("Workload")),
+    ("resource", _lazy("Resource")),
+    ("followup", _lazy("Last follow-up")),
+    ("flags", _lazy("Needs attention")),
+]
+
+
+@role_required(Role.COORDINATOR)
+def dashboard_view(request):
+    placements, cohort, _organisation = _scope(request)
+    cohorts = access.cohorts_visible_to(request.user).order_by("-starts_on")
+    if cohort is None:
+        return render(request, "feedback/dashboard.html", {"cohorts": cohorts, "cohort": None})
+    context = _dashboard_context(request, placements, cohort=cohort)
+    context["cohorts"] = cohorts
+    return render(request, "feedback/dashboard.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def organisation_dashboard(request, pk: int):
+    placements, _cohort, organisation = _scope(request)
+    return render(
+        request, "feedback/dashboard.html", _dashboard_context(request, placements, organisation=organisation)
+    )
+
+
+@role_required(Role.COORDINATOR)
+def dashboard_export(request):
+    """Exactly the filtered view as CSV for Excel: UTF-8 with BOM, semicolons, every page.
+
+    The students' notes to the coordinator are included only when asked for
+    (``notes=1``); like the dashboard, this view is for coordinators only.
+    """
+    today = timezone.localdate()
+    placements, _cohort, _organisation = _scope(request)
+    _filter_form, table = _filtered_table(request, placements, today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'
+    response.write("\ufeff")
+    dashboard.write_csv(response, table, today=today, with_notes=request.GET.get("notes") == "1")
+    return response

@@ -12,13 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from feedback import flags
+from feedback import flags, todos
 from innopraksis import access, calendar, services
 from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationStatus, Role
-from students.models import AgreementState
+from students.models import AgreementState, Side
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -56,31 +56,38 @@ def home_coordinator(request):
     return render(request, "innopraksis/home_coordinator.html", context)
 
 
-def _with_flags(placements, *, for_student: bool = False) -> list:
-    """The placements, each with ``flags``: what needs attention, as the viewer may see it."""
+def _with_flags(placements, *, side: Side) -> list:
+    """The placements, each with ``flags`` (what needs attention, as the viewer may see it) and
+    ``todos`` (what the viewer's side has to do next, earliest first)."""
     today = timezone.localdate()
-    placements = list(flags.annotate(placements, today=today, revealed_only=True))
+    placements = list(flags.annotate(placements.prefetch_related(*todos.PREFETCH), today=today, revealed_only=True))
     for placement in placements:
-        placement.flags = flags.flags_for(placement, today=today, for_student=for_student)
+        placement.flags = flags.flags_for(placement, today=today, for_student=side == Side.STUDENT)
+        placement.todos = todos.todos_for(placement, side, today=today)
+        placement.next_todo = placement.todos[0] if placement.todos else None
     return placements
 
 
 @role_required(Role.SUPERVISOR)
 def home_supervisor(request):
-    placements = _with_flags(access.placements_for_supervisor_home(request.user))
+    placements = _with_flags(access.placements_for_supervisor_home(request.user), side=Side.ORGANISATION)
     context = {
         "memberships": access.memberships_of(request.user),
         "placements": placements,
         "flagged": [placement for placement in placements if placement.flags],
+        "today": timezone.localdate(),
     }
     return render(request, "innopraksis/home_supervisor.html", context)
 
 
 @role_required(Role.STUDENT)
 def home_student(request):
+    placements = _with_flags(access.placements_for_student_home(request.user), side=Side.STUDENT)
     context = {
         "student": access.get_student_profile(request.user),
-        "placements": _with_flags(access.placements_for_student_home(request.user), for_student=True),
+        "placements": placements,
+        "todos": sorted((todo for placement in placements for todo in placement.todos), key=lambda todo: todo.due_on),
+        "today": timezone.localdate(),
     }
     return render(request, "innopraksis/home_student.html", context)
 

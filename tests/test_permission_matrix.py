@@ -169,6 +169,12 @@ def checkins_of_student_a(cast) -> dict:
     return {"pk": checkin_of_student_a(cast)["pk"]}
 
 
+def with_data_of_student_a(cast) -> dict:
+    """No URL arguments, but a placement with a check-in to show."""
+    checkins_of_student_a(cast)
+    return {}
+
+
 def midterm_of_student_a(cast) -> dict:
     pk = placement_of_student_a(cast)["pk"]
     for side in ("student", "organisation"):
@@ -322,6 +328,10 @@ MATRIX = {
     ),
     "cohort_onboarding": ("get", None, cohort, coordinator_only()),
     "checkin_list": ("get", None, checkins_of_student_a, placement_a_page()),
+    "dashboard": ("get", None, with_data_of_student_a, coordinator_only()),
+    # The export may carry the students' notes to the coordinator: coordinators only.
+    "dashboard_export": ("get", None, with_data_of_student_a, coordinator_only()),
+    "organisation_dashboard": ("get", None, org_a, coordinator_only()),
     "checkin_detail": ("get", None, checkin_of_student_a, placement_a_page()),
     "evaluation_detail": ("get", None, midterm_of_student_a, placement_a_page()),
     # Supervisors log follow-ups; the student and coordinators read them (403 here).

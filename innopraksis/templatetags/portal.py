@@ -15,3 +15,22 @@ def query_with(context, **changes) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.simple_tag
+def sort_link_value(current: str, key: str) -> str:
+    """The sort a column heading links to: its own key, or the reverse when it is the current sort."""
+    if current == key:
+        return f"-{key}"
+    if current == f"-{key}":
+        return key
+    return f"-{key}" if key == "flags" else key
+
+
+@register.simple_tag
+def aria_sort(current: str, key: str) -> str:
+    if current == key:
+        return "ascending"
+    if current == f"-{key}":
+        return "descending"
+    return "none"

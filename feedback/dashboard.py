@@ -1,0 +1,276 @@
+"""The coordinator's dashboard: one row per placement with what needs attention, figures and chart data.
+
+Every query here is paged, grouped or aggregated in the database, so the
+number of queries and the rows fetched do not grow with the cohort.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from feedback import flags
+from feedback.models import CheckIn, CoordinatorNote
+from innopraksis.lists import ListFilterForm
+from orgs.models import Organisation
+from students.models import Placement, PlacementState
+
+# Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
+SORTS = {
+    "flags": ("flag_total", "student__user__full_name"),
+    "student": ("student__user__full_name",),
+    "organisation": ("organisation__name", "student__user__full_name"),
+    "state": ("state", "student__user__full_name"),
+    "agreement": ("agreement__state", "student__user__full_name"),
+    "onboarding": ("onboarding_done", "student__user__full_name"),
+    "checkin": ("flag_workload_due", "student__user__full_name"),
+    "workload": ("flag_workload", "student__user__full_name"),
+    "resource": ("flag_resource", "student__user__full_name"),
+    "followup": ("flag_last_followup", "student__user__full_name"),
+}
+DEFAULT_SORT = "-flags"
+
+
+class DashboardFilterForm(ListFilterForm):
+    flag = forms.ChoiceField(
+        label=_("Flag"), choices=[("", _("All placements")), *flags.FlagKind.choices], required=False
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("All states")), *PlacementState.choices], required=False
+    )
+    internship_course = forms.ChoiceField(label=_("Internship course"), choices=[], required=False)
+    sort = forms.ChoiceField(
+        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")], required=False, widget=forms.HiddenInput
+    )
+
+    search_fields = ("student__user__full_name", "student__user__email", "organisation__name")
+    filter_lookups = {
+        "organisation": "organisation",
+        "state": "state",
+        "internship_course": "student__internship_course__iexact",
+    }
+
+    def __init__(self, *args, organisations: QuerySet, courses: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["internship_course"].choices = [("", _("All courses")), *((code, code) for code in courses)]
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter(queryset)
+        flag = self.cleaned_data.get("flag") if hasattr(self, "cleaned_data") else ""
+        if flag:
+            queryset = queryset.filter(**{f"flag_is_{flag}": True})
+        return queryset
+
+    @property
+    def sort_key(self) -> str:
+        data = getattr(self, "cleaned_data", {})
+        return data.get("sort") or DEFAULT_SORT
+
+
+def ordered(queryset: QuerySet, sort: str) -> QuerySet:
+    descending = sort.startswith("-")
+    fields = SORTS[sort.lstrip("-")]
+    first = F(fields[0]).desc(nulls_last=True) if descending else F(fields[0]).asc(nulls_last=True)
+    return queryset.order_by(first, *fields[1:], "pk")
+
+
+def rows(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
+    """The dashboard's rows as one query: placement, people, agreement, onboarding progress, latest answers, flags."""
+    return flags.with_flag_columns(
+        placements.select_related("cohort", "organisation", "student__user", "agreement")
+        .prefetch_related("supervisors")
+        .with_organisation_returning()
+        .with_onboarding_progress(today),
+        today=today,
+    )
+
+
+@dataclass
+class Figures:
+    total: int
+    by_state: list[tuple[str, int]]
+    approved_before_start: int
+    started: int
+    resource_high: int
+    resource_answered: int
+    workload_spread: list[tuple[int, int]]
+    overdue_agreements: int
+    overdue_checkins: int
+    overdue_onboarding: int
+
+    @property
+    def resource_share(self) -> int | None:
+        if not self.resource_answered:
+            return None
+        return round(100 * self.resource_high / self.resource_answered)
+
+
+def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures:
+    """The placements at a glance; three queries whatever their number."""
+    by_state = placements.order_by().values("state").annotate(count=Count("pk")).order_by("state")
+    live = rows(placements.exclude(state=PlacementState.CANCELLED), today=today).annotate(
+        approved_on=TruncDate("agreement__approved_at")
+    )
+    totals = live.order_by().aggregate(
+        total=Count("pk"),
+        started=Count("pk", filter=Q(starts_on__lte=today)),
+        approved_before_start=Count("pk", filter=Q(approved_on__lte=F("starts_on"))),
+        resource_high=Count("pk", filter=Q(flag_resource__gte=4)),
+        resource_answered=Count("pk", filter=Q(flag_resource__isnull=False)),
+        overdue_agreements=Count("pk", filter=Q(flag_is_agreement=True)),
+        overdue_checkins=Coalesce(Sum("flag_overdue_checkins"), 0),
+        overdue_onboarding=Coalesce(Sum("onboarding_overdue"), 0),
+        **{f"workload_{value}": Count("pk", filter=Q(flag_workload=value)) for value in range(1, 6)},
+    )
+    return Figures(
+        total=totals["total"],
+        by_state=[(PlacementState(row["state"]).label, row["count"]) for row in by_state],
+        approved_before_start=totals["approved_before_start"],
+        started=totals["started"],
+        resource_high=totals["resource_high"],
+        resource_answered=totals["resource_answered"],
+        workload_spread=[(value, totals[f"workload_{value}"]) for value in range(1, 6)],
+        overdue_agreements=totals["overdue_agreements"],
+        overdue_checkins=totals["overdue_checkins"],
+        overdue_onboarding=totals["overdue_onboarding"],
+    )
+
+
+@dataclass
+class Week:
+    number: int
+    answers: int
+    workload: float
+    resource: float
+
+
+def weekly_answers(placements: QuerySet[Placement]) -> list[Week]:
+    """The students' average workload and resource answers per week of their internship; one query."""
+    grouped = (
+        CheckIn.objects.filter(placement__in=placements.order_by().values("pk"), student_answered_at__isnull=False)
+        .values("due_on", "placement__starts_on")
+        .annotate(answers=Count("pk"), workload=Sum("workload"), resource=Sum("resource"))
+        .order_by()
+    )
+    weeks: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in grouped:
+        number = (row["due_on"] - row["placement__starts_on"]).days // 7 + 1
+        totals = weeks[number]
+        totals[0] += row["answers"]
+        totals[1] += row["workload"] or 0
+        totals[2] += row["resource"] or 0
+    return [
+        Week(number, answers, round(workload / answers, 1), round(resource / answers, 1))
+        for number, (answers, workload, resource) in sorted(weeks.items())
+    ]
+
+
+@dataclass
+class Completion:
+    on_time: int = 0
+    late: int = 0
+    after_start: int = 0
+    overdue: int = 0
+    not_due: int = 0
+
+    def bars(self) -> list[tuple[str, int]]:
+        return [
+            (str(_("Approved by the deadline")), self.on_time),
+            (str(_("Approved after the deadline, before the start")), self.late),
+            (str(_("Approved after the start")), self.after_start),
+            (str(_("Not approved, past the deadline")), self.overdue),
+            (str(_("Not approved, deadline still ahead")), self.not_due),
+        ]
+
+
+def agreement_completion(placements: QuerySet[Placement], *, today: datetime.date) -> Completion:
+    """Agreements approved against their deadline; one query, grouped by start date and approval day."""
+    grouped = (
+        placements.exclude(state=PlacementState.CANCELLED)
+        .order_by()
+        .values("starts_on", "cohort__agreement_deadline_days", approved_on=TruncDate("agreement__approved_at"))
+        .annotate(count=Count("pk"))
+    )
+    completion = Completion()
+    for row in grouped:
+        due = row["starts_on"] - datetime.timedelta(days=row["cohort__agreement_deadline_days"])
+        approved, count = row["approved_on"], row["count"]
+        if approved is None:
+            field = "overdue" if today > due else "not_due"
+        elif approved <= due:
+            field = "on_time"
+        elif approved <= row["starts_on"]:
+            field = "late"
+        else:
+            field = "after_start"
+        setattr(completion, field, getattr(completion, field) + count)
+    return completion
+
+
+CSV_HEADER = [
+    _("Student"),
+    _("E-mail address"),
+    _("Organisation"),
+    _("Returning organisation"),
+    _("Supervisors"),
+    _("Cohort"),
+    _("State"),
+    _("Agreement"),
+    _("Agreement due"),
+    _("Onboarding done"),
+    _("Onboarding items"),
+    _("Onboarding overdue"),
+    _("Last check-in"),
+    _("Workload"),
+    _("Resource"),
+    _("Last follow-up"),
+    _("Needs attention"),
+]
+
+
+def write_csv(out, table: QuerySet[Placement], *, today: datetime.date, with_notes: bool) -> None:
+    """The rows of ``table`` (every page) as semicolon-separated CSV; two queries, or three with notes."""
+    placements = list(table)
+    notes: dict[int, list[str]] = defaultdict(list)
+    if with_notes:
+        for note in (
+            CoordinatorNote.objects.filter(checkin__placement__in=[p.pk for p in placements])
+            .order_by("checkin__due_on")
+            .values("checkin__placement", "checkin__due_on", "text")
+        ):
+            notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(title) for title in CSV_HEADER] + ([str(_("Notes to the coordinator"))] if with_notes else []))
+    for placement in placements:
+        agreement = getattr(placement, "agreement", None)
+        row = [
+            placement.student.user.get_full_name(),
+            placement.student.user.email,
+            placement.organisation.name,
+            str(_("Yes") if placement.organisation_is_returning else _("No")),
+            ", ".join(supervisor.get_full_name() for supervisor in placement.supervisors.all()),
+            placement.cohort.name,
+            placement.get_state_display(),
+            agreement.get_state_display() if agreement else str(_("Not opened yet")),
+            f"{placement.agreement_due_on:%d.%m.%Y}",
+            placement.onboarding_done,
+            placement.onboarding_total,
+            placement.onboarding_overdue,
+            f"{placement.flag_workload_due:%d.%m.%Y}" if placement.flag_workload_due else "",
+            placement.flag_workload or "",
+            placement.flag_resource or "",
+            f"{placement.flag_last_followup:%d.%m.%Y}" if placement.flag_last_followup else "",
+            " | ".join(flag.reason for flag in flags.flags_for(placement, today=today)),
+        ]
+        if with_notes:
+            row.append(" | ".join(notes[placement.pk]))
+        writer.writerow(row)

@@ -1,0 +1,120 @@
+"""What a party of a placement has to do next, and by when: home pages and reminders read the same list.
+
+``todos_for`` needs the placement with ``cohort`` and ``agreement`` loaded and
+``onboarding_items``, ``checkins`` and ``evaluations`` prefetched; it runs no
+query of its own.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import EvaluationKind
+from students.models import AgreementState, ItemOwner, Placement, PlacementState, Practice, Side
+
+# Check-ins and evaluations show up this long before they are due.
+CHECKIN_OPENS = datetime.timedelta(days=7)
+EVALUATION_OPENS = datetime.timedelta(days=14)
+
+OWNER_SIDES = {ItemOwner.STUDENT: {Side.STUDENT}, ItemOwner.SUPERVISOR: {Side.ORGANISATION}, ItemOwner.BOTH: set(Side)}
+
+PREFETCH = ("onboarding_items", "checkins", "evaluations")
+
+
+@dataclass(frozen=True)
+class Todo:
+    key: str  # what the thing is, for sending each reminder once
+    what: Promise | str  # lazy: read in the reader's own language
+    due_on: datetime.date
+    path: str
+    placement: Placement
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.due_on < today
+
+
+def todos_for(placement: Placement, side: str, *, today: datetime.date) -> list[Todo]:
+    """Everything open for ``side`` on this placement that is due or about to be, earliest first."""
+    todos = _agreement_todos(placement, side)
+    if placement.state in (PlacementState.AGREEMENT, PlacementState.ACTIVE):
+        todos += _onboarding_todos(placement, side)
+    if placement.state == PlacementState.ACTIVE:
+        todos += _checkin_todos(placement, side, today) + _evaluation_todos(placement, side, today)
+    return sorted(todos, key=lambda todo: (todo.due_on, todo.key))
+
+
+def _agreement_todos(placement: Placement, side: str) -> list[Todo]:
+    agreement = getattr(placement, "agreement", None)
+    if placement.state != PlacementState.AGREEMENT or agreement is None or agreement.state == AgreementState.APPROVED:
+        return []
+    signed = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
+    if agreement.completed_at(side) is None:
+        return [
+            Todo(
+                f"agreement-part:{agreement.pk}:{side}",
+                _("Fill in your part of the expectation agreement"),
+                placement.agreement_due_on,
+                reverse("agreement_part", kwargs={"pk": placement.pk, "side": side}),
+                placement,
+            )
+        ]
+    if agreement.state == AgreementState.SIGNING and signed is None:
+        return [
+            Todo(
+                f"agreement-sign:{agreement.pk}:{side}",
+                _("Sign the expectation agreement"),
+                placement.agreement_due_on,
+                reverse("agreement_sign", kwargs={"pk": placement.pk}),
+                placement,
+            )
+        ]
+    return []
+
+
+def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
+    path = reverse("onboarding_checklist", kwargs={"pk": placement.pk})
+    return [
+        Todo(
+            f"onboarding:{item.pk}",
+            format_lazy("{}: {}", _("Onboarding"), item.title or Practice(item.practice).label),
+            item.due_on,
+            path,
+            placement,
+        )
+        for item in placement.onboarding_items.all()
+        if item.done_at is None and side in OWNER_SIDES[item.owner]
+    ]
+
+
+def _checkin_todos(placement: Placement, side: str, today: datetime.date) -> list[Todo]:
+    return [
+        Todo(
+            f"checkin:{checkin.pk}:{side}",
+            _("Answer the check-in"),
+            checkin.due_on,
+            reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk}),
+            placement,
+        )
+        for checkin in placement.checkins.all()
+        if checkin.due_on - CHECKIN_OPENS <= today and not checkin.answered_by_side(side)
+    ]
+
+
+def _evaluation_todos(placement: Placement, side: str, today: datetime.date) -> list[Todo]:
+    return [
+        Todo(
+            f"evaluation:{evaluation.pk}",
+            EvaluationKind(evaluation.kind).label,
+            evaluation.due_on,
+            reverse("evaluation_detail", kwargs={"pk": placement.pk, "kind": evaluation.kind}),
+            placement,
+        )
+        for evaluation in placement.evaluations.all()
+        if evaluation.side == side and evaluation.answered_at is None and evaluation.due_on - EVALUATION_OPENS <= today
+    ]

@@ -1,0 +1,326 @@
+"""The coordinator's dashboard, its export and charts, and the next steps on the other roles' home pages."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback import flags
+from feedback.models import CheckIn, CoordinatorNote, FollowUp
+from innopraksis.models import User
+from students import services
+from students.models import (
+    AgreementState,
+    Cohort,
+    ExpectationAgreement,
+    Placement,
+    PlacementState,
+    Student,
+)
+from tests.conftest import client_for
+
+START = datetime.date(2023, 1, 9)
+END = datetime.date(2023, 5, 19)
+TODAY = datetime.datetime(2023, 2, 10, 12, 0)  # four weeks in: check-ins were due 23 January and 6 February
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def cohort(db) -> Cohort:
+    return Cohort.objects.create(name="Internship våren 2023", starts_on=START, ends_on=END)
+
+
+def person(number: int, course: str = "INP3001") -> Student:
+    user = User.objects.create_user(f"s{number}@example.org", None, full_name=f"Student {number:02d}")
+    return Student.objects.create(user=user, internship_course=course)
+
+
+def place(cohort, student, organisation, state=PlacementState.ACTIVE, approved_on=None) -> Placement:
+    placement = Placement.objects.create(
+        cohort=cohort, student=student, organisation=organisation, starts_on=START, ends_on=END
+    )
+    if state == PlacementState.PLANNED:
+        return placement
+    Placement.objects.filter(pk=placement.pk).update(state=PlacementState.AGREEMENT)
+    approved_at = (
+        timezone.make_aware(datetime.datetime.combine(approved_on, datetime.time(12))) if approved_on else None
+    )
+    ExpectationAgreement.objects.create(
+        placement=placement,
+        state=AgreementState.APPROVED if approved_on else AgreementState.DRAFT,
+        approved_at=approved_at,
+    )
+    placement.refresh_from_db()
+    if state == PlacementState.ACTIVE:
+        services.placement_activate(placement=placement, today=START)
+    return placement
+
+
+def answer(placement, index, *, workload, resource, delivery="meets"):
+    checkin = placement.checkins.order_by("due_on")[index]
+    when = timezone.make_aware(datetime.datetime.combine(checkin.due_on, datetime.time(12)))
+    CheckIn.objects.filter(pk=checkin.pk).update(
+        workload=workload,
+        resource=resource,
+        learning=4,
+        safe_to_ask="yes",
+        student_answered_at=when,
+        delivery=delivery,
+        feedback_given="Bra",
+        supervisor_answered_at=when,
+    )
+    return checkin
+
+
+@pytest.fixture
+def small(cast, cohort):
+    """Five placements whose figures are easy to count by hand."""
+    p1 = place(cohort, person(1), cast.org_a, approved_on=datetime.date(2022, 12, 20))  # before the deadline
+    p2 = place(cohort, person(2), cast.org_a, approved_on=datetime.date(2023, 1, 5))  # late, before the start
+    p3 = place(cohort, person(3, "INP3002"), cast.org_b, approved_on=datetime.date(2023, 1, 16))  # after start
+    p4 = place(cohort, person(4), cast.org_b, state=PlacementState.AGREEMENT)  # overdue agreement
+    p5 = place(cohort, person(5), cast.org_b, state=PlacementState.PLANNED)  # overdue, not opened
+    for placement in (p1, p2, p3):
+        placement.supervisors.add(cast.supervisor_a if placement.organisation == cast.org_a else cast.supervisor_b)
+    answer(p1, 0, workload=3, resource=4)
+    answer(p1, 1, workload=5, resource=5)  # latest: workload 5 → flagged
+    answer(p2, 0, workload=3, resource=2)  # latest: resource 2 → flagged; 6 February not answered → overdue
+    answer(p3, 0, workload=3, resource=4, delivery="below")
+    answer(p3, 1, workload=2, resource=4, delivery="below")  # workload 2 and delivery below twice
+    for placement in (p1, p3):
+        FollowUp.objects.create(
+            placement=placement, author=None, kind="meeting", happened_on=datetime.date(2023, 2, 8), note="Møte"
+        )
+    return p1, p2, p3, p4, p5
+
+
+def dashboard(client, **params):
+    return client.get(reverse("dashboard"), params)
+
+
+class TestFigures:
+    def test_the_figures_match_a_hand_count(self, cast, cohort, small):
+        figures = dashboard(client_for(cast.coordinator)).context["figures"]
+        assert figures.total == 5
+        assert dict(figures.by_state) == {"Aktiv": 3, "Forventningsavklaring pågår": 1, "Planlagt": 1}
+        assert (figures.approved_before_start, figures.started) == (2, 5)
+        assert (figures.resource_high, figures.resource_answered, figures.resource_share) == (2, 3, 67)
+        assert figures.workload_spread == [(1, 0), (2, 1), (3, 1), (4, 0), (5, 1)]
+        assert figures.overdue_agreements == 2
+        assert figures.overdue_checkins == 1  # p2's second check-in
+
+    def test_the_completion_chart_counts_against_the_deadline(self, cast, cohort, small):
+        completion = dashboard(client_for(cast.coordinator)).context["completion"]
+        assert (completion.on_time, completion.late, completion.after_start, completion.overdue) == (1, 1, 1, 2)
+
+    def test_the_weekly_chart_has_the_points_and_a_text_alternative(self, cast, cohort, small):
+        html = dashboard(client_for(cast.coordinator)).content.decode()
+        svg = html[html.index('aria-labelledby="weekly-title weekly-desc"') :]
+        svg = svg[: svg.index("</svg>")]
+        assert svg.count('class="point-workload"') == 2 and svg.count('class="point-resource"') == 2
+        # Week 3 (23 January): p1 3/4, p2 3/2, p3 3/4; week 5 (6 February): p1 5/5, p3 2/4.
+        assert "Uke 3: arbeidsmengde 3,0, ressurs 3,3 (3 svar)." in html
+        assert "Uke 5: arbeidsmengde 3,5, ressurs 4,5 (2 svar)." in html
+        assert "<td>3,5</td>" in html  # the same numbers as a table
+        assert "style=" not in html
+
+
+def names(response) -> list[str]:
+    return [placement.student.user.full_name for placement in response.context["page"].object_list]
+
+
+class TestTable:
+    def test_flagged_placements_come_first(self, cast, cohort, small):
+        # Two flags each first (by name), then one flag each.
+        assert names(dashboard(client_for(cast.coordinator))) == [
+            "Student 02",
+            "Student 03",
+            "Student 01",
+            "Student 04",
+            "Student 05",
+        ]
+
+    def test_filter_by_flag_organisation_state_course_and_search(self, cast, cohort, small):
+        client = client_for(cast.coordinator)
+        assert names(dashboard(client, flag="workload")) == ["Student 03", "Student 01"]
+        assert set(names(dashboard(client, flag="delivery"))) == {"Student 03"}
+        assert set(names(dashboard(client, flag="agreement"))) == {"Student 04", "Student 05"}
+        assert set(names(dashboard(client, organisation=cast.org_a.pk))) == {"Student 01", "Student 02"}
+        assert set(names(dashboard(client, state="planned"))) == {"Student 05"}
+        assert set(names(dashboard(client, internship_course="INP3002"))) == {"Student 03"}
+        assert names(dashboard(client, q="student 04")) == ["Student 04"]
+
+    def test_sort_by_any_column_both_ways(self, cast, cohort, small):
+        client = client_for(cast.coordinator)
+        assert names(dashboard(client, sort="workload"))[:3] == ["Student 03", "Student 02", "Student 01"]
+        assert names(dashboard(client, sort="-workload"))[:3] == ["Student 01", "Student 02", "Student 03"]
+        assert names(dashboard(client, sort="student")) == [f"Student {n:02d}" for n in range(1, 6)]
+        html = dashboard(client, sort="workload").content.decode()
+        assert 'aria-sort="ascending"' in html
+
+    def test_pagination_and_filters_live_in_the_url(self, cast, cohort):
+        for number in range(30):
+            place(cohort, person(number), cast.org_a, state=PlacementState.PLANNED)
+        client = client_for(cast.coordinator)
+        first = dashboard(client, sort="student")
+        assert len(first.context["page"].object_list) == 25
+        second = dashboard(client, sort="student", page=2)
+        assert names(second) == [f"Student {n:02d}" for n in range(25, 30)]
+        assert "?sort=student&amp;page=1" in second.content.decode()  # the previous page keeps the sort
+
+    def test_the_flags_say_why(self, cast, cohort, small):
+        html = dashboard(client_for(cast.coordinator), flag="resource").content.decode()
+        assert "Studenten føler seg lite som en ressurs: 2 av 5 i siste avstemming (23.01.2023)." in html
+
+    def test_database_flags_match_the_flags_with_reasons(self, cast, cohort, small):
+        today = timezone.localdate()
+        placements = flags.with_flag_columns(Placement.objects.select_related("cohort", "agreement"), today=today)
+        for placement in placements:
+            reasons = {flag.kind.value for flag in flags.flags_for(placement, today=today)}
+            columns = {kind.value for kind in flags.FlagKind if getattr(placement, f"flag_is_{kind.value}")}
+            assert reasons == columns, placement
+            assert placement.flag_total == len(columns)
+
+
+def parse(response) -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+class TestExport:
+    def test_the_export_is_exactly_the_filtered_view_for_excel(self, cast, cohort, small):
+        response = client_for(cast.coordinator).get(
+            reverse("dashboard_export"), {"flag": "workload", "sort": "student"}
+        )
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        rows = parse(response)
+        assert rows[0][:3] == ["Student", "E-postadresse", "Organisasjon"]
+        assert [row[0] for row in rows[1:]] == ["Student 01", "Student 03"]
+        assert "Studenten synes arbeidsmengden er for stor: 5 av 5" in rows[1][-1]
+
+    def test_notes_to_the_coordinator_only_when_asked_for(self, cast, cohort, small):
+        p1 = small[0]
+        CoordinatorNote.objects.create(checkin=p1.checkins.order_by("due_on")[1], text="For mye å gjøre.")
+        client = client_for(cast.coordinator)
+        plain = client.get(reverse("dashboard_export")).content.decode()
+        assert "For mye å gjøre." not in plain
+        rows = parse(client.get(reverse("dashboard_export"), {"notes": "1", "sort": "student"}))
+        assert rows[0][-1] == "Meldinger til koordinatoren"
+        assert rows[1][-1] == "06.02.2023: For mye å gjøre."
+        assert client_for(cast.supervisor_a).get(reverse("dashboard_export"), {"notes": "1"}).status_code == 403
+
+    def test_every_page_is_exported(self, cast, cohort):
+        for number in range(30):
+            place(cohort, person(number), cast.org_a, state=PlacementState.PLANNED)
+        assert len(parse(client_for(cast.coordinator).get(reverse("dashboard_export")))) == 31
+
+
+class TestOrganisationView:
+    def test_one_organisation_across_cohorts(self, cast, cohort, small):
+        earlier = Cohort.objects.create(
+            name="Internship våren 2022", starts_on=datetime.date(2022, 1, 10), ends_on=datetime.date(2022, 5, 20)
+        )
+        Placement.objects.create(
+            cohort=earlier,
+            student=person(9),
+            organisation=cast.org_a,
+            starts_on=earlier.starts_on,
+            ends_on=earlier.ends_on,
+        )
+        response = client_for(cast.coordinator).get(reverse("organisation_dashboard", kwargs={"pk": cast.org_a.pk}))
+        assert set(names(response)) == {"Student 01", "Student 02", "Student 09"}
+        assert response.context["figures"].total == 3
+
+
+class TestHomes:
+    def test_the_supervisor_sees_each_students_next_step(self, cast, cohort):
+        placement = place(cohort, cast.student_a.student, cast.org_a, state=PlacementState.ACTIVE, approved_on=START)
+        placement.supervisors.add(cast.supervisor_a)
+        html = client_for(cast.supervisor_a).get(reverse("home_supervisor")).content.decode()
+        first_checkin = placement.checkins.order_by("due_on").first()
+        assert "Svar på avstemmingen" in html
+        assert reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": first_checkin.pk}) in html
+        assert "forsinket siden 23.01.2023" in html
+
+    def test_the_student_sees_their_to_dos_in_order_of_due_date(self, cast, cohort):
+        place(cohort, cast.student_a.student, cast.org_a, state=PlacementState.ACTIVE, approved_on=START)
+        html = client_for(cast.student_a).get(reverse("home_student")).content.decode()
+        todo = html[html.index('id="todo-heading"') :]
+        todo = todo[: todo.index("</section>")]
+        dates = re.findall(r"(?:frist|forsinket siden) (\d\d\.\d\d\.\d{4})", todo)
+        assert dates == sorted(dates, key=lambda d: datetime.datetime.strptime(d, "%d.%m.%Y"))
+        assert dates[:2] == ["23.01.2023", "06.02.2023"]
+
+
+class TestQueryCounts:
+    def test_the_dashboard_does_not_grow_with_the_cohort(self, cast, cohort):
+        """10 placements, then 5,000 with 50,000 check-ins: the same number of queries."""
+        client = client_for(cast.coordinator)
+        counts = []
+        for size in (10, 5_000):
+            bulk_placements(cohort, cast.org_a, size)
+            with CaptureQueriesContext(connection) as queries:
+                response = dashboard(client, sort="-workload")
+            assert response.status_code == 200
+            counts.append(len(queries))
+        assert Placement.objects.count() == 5_010
+        assert CheckIn.objects.count() == 50_100
+        assert counts == [EXPECTED_DASHBOARD_QUERIES] * 2
+
+
+# Session, user, roles; the cohort, its courses and the flags' deadlines; the page's count, rows and
+# supervisors; the completion chart, the weekly chart; deadlines, figures and states for the figures;
+# the cohorts and organisations of the filter form.
+EXPECTED_DASHBOARD_QUERIES = 16
+
+
+def bulk_placements(cohort, organisation, size: int) -> None:
+    """``size`` active placements with ten answered check-ins each, written in bulk."""
+    offset = User.objects.count()
+    users = User.objects.bulk_create(
+        User(email=f"bulk{offset + n}@example.org", full_name=f"Bulk {offset + n}") for n in range(size)
+    )
+    students = Student.objects.bulk_create(Student(user=user) for user in users)
+    placements = Placement.objects.bulk_create(
+        Placement(
+            cohort=cohort,
+            student=student,
+            organisation=organisation,
+            starts_on=START,
+            ends_on=END,
+            state=PlacementState.ACTIVE,
+        )
+        for student in students
+    )
+    answered = timezone.make_aware(datetime.datetime(2023, 1, 23, 12))
+    CheckIn.objects.bulk_create(
+        (
+            CheckIn(
+                placement=placement,
+                due_on=START + datetime.timedelta(days=14 * (n + 1)),
+                workload=1 + (placement.pk + n) % 5,
+                resource=1 + n % 5,
+                learning=3,
+                safe_to_ask="yes",
+                student_answered_at=answered,
+            )
+            for placement in placements
+            for n in range(10)
+        ),
+        batch_size=5_000,
+    )
