@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from feedback.models import CheckIn, Evaluation, FollowUp
+from feedback.models import CheckIn, Evaluation, Experience, ExperienceReport, FollowUp, Gathering
+from orgs.models import Organisation
 from students.forms import DateInput
 
 
@@ -91,3 +92,85 @@ class EvaluationForm(RadioModelForm):
         super().__init__(*args, **kwargs)
         if side != "organisation":
             del self.fields["host_again"]
+
+
+class GatheringForm(forms.ModelForm):
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Invited organisations"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Their supervisors get an invitation by e-mail, and the gathering appears in their calendar."),
+    )
+
+    class Meta:
+        model = Gathering
+        fields = ["cohort", "kind", "held_on", "starts_at", "ends_at", "place", "agenda"]
+        widgets = {
+            "held_on": DateInput(),
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "agenda": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, cohorts, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["organisations"].queryset = organisations
+        if self.instance.pk:
+            self.initial["organisations"] = list(self.instance.invitees.values_list("organisation_id", flat=True))
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.ModelMultipleChoiceField(
+        label=_("Organisations that came"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, gathering, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].queryset = Organisation.objects.filter(gatherings=gathering).order_by("name")
+        self.fields["attended"].initial = list(
+            gathering.invitees.filter(attended=True).values_list("organisation_id", flat=True)
+        )
+
+
+class ExperienceForm(forms.ModelForm):
+    organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none())
+
+    class Meta:
+        model = Experience
+        fields = ["theme", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "text": _(
+                "What has worked for you, or what you would do differently. The coordinator gathers them "
+                "for the gathering and the write-up."
+            )
+        }
+
+    field_order = ["organisation", "theme", "text"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.only = organisations.first() if organisations.count() == 1 else None
+        if self.only is not None:
+            # One organisation to share for: no need to ask.
+            self.fields["organisation"].required = False
+            self.fields["organisation"].widget = forms.HiddenInput()
+
+    def clean_organisation(self):
+        return self.cleaned_data.get("organisation") or self.only
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = ExperienceReport
+        fields = ["title", "background", "main_points", "onboarding_advice"]
+        widgets = {
+            "background": forms.Textarea(attrs={"rows": 5}),
+            "main_points": forms.Textarea(attrs={"rows": 8}),
+            "onboarding_advice": forms.Textarea(attrs={"rows": 8}),
+        }

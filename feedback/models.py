@@ -244,3 +244,143 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class GatheringKind(models.TextChoices):
+    CAREER_DAY = "career_day", _("Career day")
+    COMPANY_GATHERING = "company_gathering", _("Company gathering")
+    KICKOFF = "kickoff", _("Kickoff")
+    FINAL_PRESENTATIONS = "final_presentations", _("Final presentations")
+
+
+class Gathering(models.Model):
+    """A gathering of a cohort's organisations (bedriftssamling and the like)."""
+
+    cohort = models.ForeignKey(
+        "students.Cohort", on_delete=models.PROTECT, related_name="gatherings", verbose_name=_("cohort")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=GatheringKind.choices)
+    held_on = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts"))
+    ends_at = models.TimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=300)
+    agenda = models.TextField(_("agenda"), blank=True)
+    organisations = models.ManyToManyField(
+        "orgs.Organisation",
+        through="GatheringOrganisation",
+        related_name="gatherings",
+        verbose_name=_("invited organisations"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-starts_at"]
+        verbose_name = _("gathering")
+        verbose_name_plural = _("gatherings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="feedback_gathering_ends_after_start",
+                violation_error_message=_("A gathering must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on:%d.%m.%Y}"
+
+
+class GatheringOrganisation(models.Model):
+    """An invited organisation, and after the event whether it came."""
+
+    gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="invitees")
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+")
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    invited_at = models.DateTimeField(_("invited"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        verbose_name = _("invited organisation")
+        verbose_name_plural = _("invited organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["gathering", "organisation"], name="feedback_gathering_invited_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gathering} – {self.organisation}"
+
+
+class ExperienceTheme(models.TextChoices):
+    EXPECTATIONS = "expectations", _("Expectations and roles")
+    ONBOARDING = "onboarding", _("Onboarding")
+    TASKS = "tasks", _("The range of tasks")
+    FEEDBACK = "feedback", _("Follow-up and feedback")
+    WORKLOAD = "workload", _("Workload")
+    RESOURCE = "resource", _("The student as a resource")
+    OTHER = "other", _("Other")
+
+
+class Experience(models.Model):
+    """An organisation's experience or onboarding tip, shared before a gathering."""
+
+    gathering = models.ForeignKey(
+        Gathering, on_delete=models.CASCADE, related_name="experiences", verbose_name=_("gathering")
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("shared by")
+    )
+    theme = models.CharField(_("theme"), max_length=20, choices=ExperienceTheme.choices)
+    text = models.TextField(_("your experience or tip"))
+    created_at = models.DateTimeField(_("shared"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "theme", "created_at"]
+        verbose_name = _("shared experience")
+        verbose_name_plural = _("shared experiences")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.get_theme_display()}"
+
+
+class ExperienceReport(models.Model):
+    """Erfaringsskriv: the write-up after a gathering, with figures computed from the data."""
+
+    gathering = models.OneToOneField(
+        Gathering, on_delete=models.CASCADE, related_name="report", verbose_name=_("gathering")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    background = models.TextField(_("background"), blank=True)
+    main_points = models.TextField(
+        _("main points from the organisations that hosted before"),
+        blank=True,
+        help_text=_("One point per line."),
+    )
+    onboarding_advice = models.TextField(_("onboarding advice"), blank=True, help_text=_("One point per line."))
+    # The figures as they were when the write-up was published; a draft shows them computed anew.
+    figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["-gathering__held_on"]
+        verbose_name = _("experience write-up")
+        verbose_name_plural = _("experience write-ups")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

@@ -1,8 +1,19 @@
 from django.urls import path
 
-from feedback import views
+from feedback import gathering_views, views
 
 urlpatterns = [
+    path("gatherings/", gathering_views.gathering_list, name="gathering_list"),
+    path("gatherings/new/", gathering_views.gathering_create, name="gathering_create"),
+    path("gatherings/<int:pk>/", gathering_views.gathering_detail, name="gathering_detail"),
+    path("gatherings/<int:pk>/edit/", gathering_views.gathering_edit, name="gathering_edit"),
+    path("gatherings/<int:pk>/attendance/", gathering_views.gathering_attendance, name="gathering_attendance"),
+    path("gatherings/<int:pk>/experiences/", gathering_views.experience_overview, name="experience_overview"),
+    path("gatherings/<int:pk>/experiences/new/", gathering_views.experience_create, name="experience_create"),
+    path("gatherings/<int:pk>/write-up/", gathering_views.report_edit, name="report_edit"),
+    path("write-ups/", gathering_views.report_library, name="report_library"),
+    path("write-ups/<int:pk>/", gathering_views.report_detail, name="report_detail"),
+    path("write-ups/<int:pk>/print/", gathering_views.report_print, name="report_print"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("dashboard/export.csv", views.dashboard_export, name="dashboard_export"),
     path("organisations/<int:pk>/dashboard/", views.organisation_dashboard, name="organisation_dashboard"),

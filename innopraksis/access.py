@@ -22,7 +22,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from feedback.models import CheckIn, Evaluation, FollowUp
+from feedback.models import (
+    CheckIn,
+    Evaluation,
+    Experience,
+    ExperienceReport,
+    FollowUp,
+    Gathering,
+    GatheringOrganisation,
+)
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
 from students.models import (
@@ -400,3 +408,62 @@ def get_evaluation_for(user: User, pk: int, kind: str):
     if not evaluations:
         raise Http404
     return placement, {evaluation.side: evaluation for evaluation in evaluations}
+
+
+# Gatherings and write-ups: coordinators run them; supervisors of invited
+# organisations see their gatherings and share experiences; published
+# write-ups are read by the supervisors of the cohort's organisations and of
+# later cohorts. Students see none of it (404).
+
+
+def _my_organisations(user: User) -> QuerySet:
+    return Membership.objects.filter(user=user).values("organisation")
+
+
+def gatherings_visible_to(user: User) -> QuerySet[Gathering]:
+    gatherings = Gathering.objects.select_related("cohort")
+    if has_role(user, Role.COORDINATOR):
+        return gatherings
+    return gatherings.filter(invitees__organisation__in=_my_organisations(user)).distinct()
+
+
+def get_gathering_for(user: User, pk: int) -> Gathering:
+    return get_object_or_404(gatherings_visible_to(user), pk=pk)
+
+
+def get_gathering_to_manage(user: User, pk: int) -> Gathering:
+    """Coordinators manage a gathering; its invited supervisors get 403, everyone else 404."""
+    gathering = get_gathering_for(user, pk)
+    require_role(user, Role.COORDINATOR)
+    return gathering
+
+
+def invited_organisations_of(user: User, gathering: Gathering) -> QuerySet[Organisation]:
+    """The user's organisations that are invited to the gathering: what they may share experiences for."""
+    return Organisation.objects.filter(pk__in=_my_organisations(user), gatherings=gathering).order_by("name")
+
+
+def experiences_visible_to(user: User, gathering: Gathering) -> QuerySet[Experience]:
+    experiences = Experience.objects.filter(gathering=gathering).select_related("organisation", "author")
+    if has_role(user, Role.COORDINATOR):
+        return experiences
+    return experiences.filter(organisation__in=_my_organisations(user))
+
+
+def reports_visible_to(user: User) -> QuerySet[ExperienceReport]:
+    """Coordinators read every write-up, drafts too; supervisors the published ones of their own or earlier rounds."""
+    reports = ExperienceReport.objects.select_related("gathering__cohort")
+    if has_role(user, Role.COORDINATOR):
+        return reports
+    if not has_role(user, Role.SUPERVISOR):
+        return reports.none()
+    mine = _my_organisations(user)
+    later_or_same = Placement.objects.filter(
+        organisation__in=mine, cohort__starts_on__gte=OuterRef("gathering__cohort__starts_on")
+    )
+    invited = GatheringOrganisation.objects.filter(gathering=OuterRef("gathering"), organisation__in=mine)
+    return reports.filter(published_at__isnull=False).filter(Exists(later_or_same) | Exists(invited))
+
+
+def get_report_for(user: User, pk: int) -> ExperienceReport:
+    return get_object_or_404(reports_visible_to(user), pk=pk)

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from feedback.models import CheckIn
+from feedback.models import CheckIn, Gathering
 from innopraksis import access
 from innopraksis.mail import absolute_url
 from innopraksis.models import User
@@ -77,6 +77,19 @@ def _checkin_event(placement: Placement, checkin: CheckIn, stamp: datetime.datet
     return event
 
 
+def _gathering_event(gathering: Gathering, stamp: datetime.datetime) -> Event:
+    event = Event()
+    event.add("uid", f"gathering-{gathering.pk}@{DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", datetime.datetime.combine(gathering.held_on, gathering.starts_at, tzinfo=ZONE))
+    event.add("dtend", datetime.datetime.combine(gathering.held_on, gathering.ends_at, tzinfo=ZONE))
+    event.add("summary", f"{gathering.get_kind_display()}: {gathering.cohort.name}")
+    event.add("location", gathering.place)
+    event.add("description", gathering.agenda)
+    event.add("url", absolute_url(reverse("gathering_detail", kwargs={"pk": gathering.pk})))
+    return event
+
+
 def feed_for(user: User) -> bytes:
     """The whole feed, built in the user's language; its query count does not grow with the placements."""
     stamp = timezone.now().astimezone(datetime.UTC)
@@ -94,5 +107,7 @@ def feed_for(user: User) -> bytes:
                 calendar.add_component(_onboarding_event(placement, item, stamp))
             for checkin in placement.checkins.all():
                 calendar.add_component(_checkin_event(placement, checkin, stamp))
+        for gathering in access.gatherings_visible_to(user):
+            calendar.add_component(_gathering_event(gathering, stamp))
         calendar.add_missing_timezones()
     return calendar.to_ical()

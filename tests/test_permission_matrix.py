@@ -16,7 +16,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from feedback.models import CheckIn, Evaluation
+from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation
 from innopraksis import access, services
 from innopraksis.models import Invitation, InvitationRole
 from students.models import (
@@ -182,6 +182,48 @@ def midterm_of_student_a(cast) -> dict:
     return {"pk": pk, "kind": "midterm"}
 
 
+def gathering_with_org_a(cast) -> dict:
+    """A company gathering of the cohort with organisation A invited."""
+    cohort_pk = cohort(cast)["pk"]
+    gathering = Gathering.objects.create(
+        cohort_id=cohort_pk,
+        kind="company_gathering",
+        held_on=datetime.date(2022, 11, 11),
+        starts_at=datetime.time(10),
+        ends_at=datetime.time(14),
+        place="Campus",
+    )
+    GatheringOrganisation.objects.create(gathering=gathering, organisation=cast.org_a)
+    return {"pk": gathering.pk}
+
+
+def draft_report(cast) -> dict:
+    pk = gathering_with_org_a(cast)["pk"]
+    ExperienceReport.objects.create(gathering_id=pk, title="Erfaringsskriv")
+    return {"pk": pk}
+
+
+def published_report(cast) -> dict:
+    pk = gathering_with_org_a(cast)["pk"]
+    report = ExperienceReport.objects.create(gathering_id=pk, title="Erfaringsskriv", published_at=timezone.now())
+    return {"pk": report.pk}
+
+
+def without_arguments(factory):
+    """Make the factory's data, for a URL that takes no arguments."""
+
+    def make(cast) -> dict:
+        factory(cast)
+        return {}
+
+    return make
+
+
+def programme_page(coordinator=OK):
+    """For coordinators and supervisors; students get 403."""
+    return row(coordinator=coordinator, student_a=FORBIDDEN, student_b=FORBIDDEN)
+
+
 def student_a(cast) -> dict:
     return {"pk": cast.student_a.student.pk}
 
@@ -328,6 +370,18 @@ MATRIX = {
     ),
     "cohort_onboarding": ("get", None, cohort, coordinator_only()),
     "checkin_list": ("get", None, checkins_of_student_a, placement_a_page()),
+    "gathering_list": ("get", None, without_arguments(gathering_with_org_a), programme_page()),
+    "gathering_create": ("get", None, None, coordinator_only()),
+    "gathering_detail": ("get", None, gathering_with_org_a, organisation_a_page()),
+    "gathering_edit": ("get", None, gathering_with_org_a, organisation_a_page(supervisor_a=FORBIDDEN)),
+    "gathering_attendance": ("get", None, gathering_with_org_a, organisation_a_page(supervisor_a=FORBIDDEN)),
+    "experience_overview": ("get", None, gathering_with_org_a, organisation_a_page(supervisor_a=FORBIDDEN)),
+    # Invited supervisors share; the coordinator reads what they share (403 here).
+    "experience_create": ("get", None, gathering_with_org_a, organisation_a_page(coordinator=FORBIDDEN)),
+    "report_edit": ("get", None, draft_report, organisation_a_page(supervisor_a=FORBIDDEN)),
+    "report_library": ("get", None, without_arguments(published_report), programme_page()),
+    "report_detail": ("get", None, published_report, organisation_a_page()),
+    "report_print": ("get", None, published_report, organisation_a_page()),
     "dashboard": ("get", None, with_data_of_student_a, coordinator_only()),
     # The export may carry the students' notes to the coordinator: coordinators only.
     "dashboard_export": ("get", None, with_data_of_student_a, coordinator_only()),

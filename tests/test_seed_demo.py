@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback import flags
-from feedback.models import CheckIn, CoordinatorNote
+from feedback.models import CheckIn, CoordinatorNote, ExperienceReport, Gathering
 from innopraksis.management.commands.seed_demo import DEMO_PASSWORD, demo_student_email
 from innopraksis.models import User
 from orgs.models import Membership, Organisation
@@ -127,3 +127,15 @@ def test_seed_has_months_of_check_ins_some_of_them_worrying(db):
     assert kinds >= {"workload", "resource", "delivery", "checkin", "agreement"}
     assert CoordinatorNote.objects.exists()
     assert Placement.objects.filter(state=PlacementState.COMPLETED, evaluations__answered_at__isnull=False).exists()
+
+
+def test_seed_has_the_company_gathering_and_its_published_write_up(db):
+    seed()
+    seed()
+    company = Gathering.objects.get(kind="company_gathering")
+    assert (company.held_on.day, company.held_on.month) == (11, 11)
+    assert company.invitees.filter(attended=True).count() == 7
+    report = ExperienceReport.objects.get(gathering=company)
+    assert report.is_published
+    assert "Nøkkelen til et vellykket internship" in report.main_points
+    assert report.figures["organisations"] == {"basis": "attended", "total": 7, "returning": 3}

@@ -17,8 +17,21 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from feedback import gatherings
 from feedback import services as feedback_services
-from feedback.models import CheckIn, Delivery, Evaluation, FollowUp, FollowUpKind, YesPartlyNo
+from feedback.models import (
+    CheckIn,
+    Delivery,
+    Evaluation,
+    Experience,
+    ExperienceReport,
+    FollowUp,
+    FollowUpKind,
+    Gathering,
+    GatheringKind,
+    GatheringOrganisation,
+    YesPartlyNo,
+)
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from students import agreements
@@ -27,6 +40,7 @@ from students.models import (
     Cohort,
     ExpectationAgreement,
     FeedbackFrequency,
+    OnboardingItem,
     Placement,
     PlacementState,
     Side,
@@ -227,6 +241,40 @@ def organisation_answers(organisation: Organisation, supervisor: User, number: i
     }
 
 
+# From the programme's own write-up (shared/domain), as the demo's published write-up.
+WRITE_UP_BACKGROUND = (
+    "Fredag 11. november arrangerte vi fellessamling for organisasjonene som skal ha studenter i internship. "
+    "Av de deltakende organisasjonene var det tre som var med i forrige gjennomføring av internship, og fire "
+    "som er med for første gang. Hensikten med samlingen var erfaringsutveksling, både praksisorganisasjonene "
+    "seg imellom og mellom prosjektet og organisasjonene. I dette skrivet trekkes hovedpunktene fra "
+    "diskusjonene frem."
+)
+WRITE_UP_MAIN_POINTS = [
+    "Å ha studenter i internship er en læringsrik prosess, også for organisasjonen.",
+    "Det er viktig med en forventnings- og rolleavklaring i forkant av oppstarten. Det er viktig å være tydelig "
+    "fra organisasjonens side om forventningene man har til studentene.",
+    "Internship skal være en vinn-vinn-situasjon og gi verdi både for student og organisasjon.",
+    "Vær tydelig overfor studentene når de ikke leverer til forventning. Studentene er vant til å få konstruktive "
+    "tilbakemeldinger gjennom studiet, og de tåler å bli utfordret.",
+    "Nøkkelen til et vellykket internship er at studentene som kommer inn i organisasjonen, får kjenne på at de "
+    "er en ressurs.",
+    "Det er viktig med tett oppfølging av studenten fra organisasjonen.",
+    "Det er viktig å vise studentene helheten av det å være i arbeidslivet.",
+]
+WRITE_UP_ONBOARDING = [
+    "Avklare med studentene hva de ønsker å få ut av internship-stillingen.",
+    "Studentene må få være med på hele spekteret av oppgaver i organisasjonen.",
+    "Oppgavene må tilpasses hvem studentene er.",
+    "Gjøre studentene trygge nok til at de tør å stille spørsmål om hvorfor organisasjonen gjør som den gjør.",
+    "Det er viktig å avstemme med studentene underveis, for å justere på arbeidsmengden.",
+    "Det kan være fint å sette av en fast tid i kalenderen der studenten vet at man kan komme og stille spørsmål.",
+]
+SHARED_EXPERIENCES = [
+    ("expectations", "Vi skrev ned forventningene før oppstart. Da ble det lettere å si fra når noe ikke holdt mål."),
+    ("resource", "Studentene blomstret da de fikk et eget ansvarsområde og kjente at de var en ressurs."),
+    ("onboarding", "En fast spørretid hver tirsdag gjorde at studenten turte å spørre om det meste."),
+]
+
 NOTES = {
     "clarify": "Gikk gjennom studentens mål første dag; vi valgte budsjettprosjektet ut fra dem.",
     "question_time": "Fast spørretid lagt inn i begges kalender.",
@@ -247,6 +295,10 @@ class _Answers:
 
         Meta.fields = list(fields)
         self.Meta = Meta
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
 def monday_on_or_before(day: datetime.date) -> datetime.date:
@@ -428,6 +480,9 @@ class Command(BaseCommand):
         placement_services.agreement_approve(
             agreement=agreement, user=coordinator, today=max(placement.starts_on, timezone.localdate())
         )
+        # The demo is built in one go; date the approval as it would have happened, mostly in good time.
+        approved_on = placement.starts_on + datetime.timedelta(days=3 if number % 5 == 0 else -20)
+        ExpectationAgreement.objects.filter(pk=agreement.pk).update(approved_at=_noon(approved_on))
         self._onboarding(placement, number, student, supervisor)
         self._follow_up(placement, number, student, supervisor)
 
@@ -508,6 +563,8 @@ class Command(BaseCommand):
             person = student if item.owner == "student" else supervisor
             note = NOTES.get(item.practice, "") if number % 2 else ""
             placement_services.onboarding_item_update(item=item, user=person, done=True, note=note)
+            late = datetime.timedelta(days=4 if (number + item.position) % 4 == 0 else 0)
+            OnboardingItem.objects.filter(pk=item.pk).update(done_at=_noon(item.due_on + late))
 
     def _seed_placements(self) -> int:
         """The previous round: the three returning organisations' alumni. The current round: all thirty students."""
@@ -528,7 +585,60 @@ class Command(BaseCommand):
             if number in LATE_STARTERS:
                 starts_on = current.starts_on + datetime.timedelta(weeks=9)  # three weeks after the first seeding
             self._place(current, student, number, org_number, STATES_NOW.get(number, PlacementState.ACTIVE), starts_on)
+        self._gatherings(current)
         return created
+
+    def _gatherings(self, current: Cohort) -> None:
+        """The company gathering of 11 November before the round, with its published write-up, and the
+        final presentations still ahead."""
+        coordinator = User.objects.get(email=COORDINATORS[0][0])
+        november = datetime.date(current.starts_on.year - 1, 11, 11)
+        organisations = Organisation.objects.filter(org_number__in=[row[0] for row in ORGANISATIONS])
+        company, created = Gathering.objects.get_or_create(
+            cohort=current,
+            kind=GatheringKind.COMPANY_GATHERING,
+            defaults={
+                "held_on": november,
+                "starts_at": datetime.time(10, 0),
+                "ends_at": datetime.time(14, 0),
+                "place": "Handelshøgskolen, møterom Fjorden",
+                "agenda": "Velkommen\nErfaringsutveksling: organisasjonene som var med i forrige runde\n"
+                "Onboarding: hva gjør vi når studentene kommer?\nLunsj",
+                "created_by": coordinator,
+            },
+        )
+        if created:
+            for organisation in organisations:
+                GatheringOrganisation.objects.create(gathering=company, organisation=organisation, attended=True)
+            for (org_number, *_rest), (theme, text) in zip(ORGANISATIONS[:3], SHARED_EXPERIENCES, strict=False):
+                organisation = Organisation.objects.get(org_number=org_number)
+                Experience.objects.create(
+                    gathering=company,
+                    organisation=organisation,
+                    author=User.objects.filter(memberships__organisation=organisation).first(),
+                    theme=theme,
+                    text=text,
+                )
+            report = ExperienceReport.objects.create(
+                gathering=company,
+                title="Erfaringsskriv – bedriftssamling 11. november",
+                background=WRITE_UP_BACKGROUND,
+                main_points="\n".join(WRITE_UP_MAIN_POINTS),
+                onboarding_advice="\n".join(WRITE_UP_ONBOARDING),
+            )
+            gatherings.report_publish(report=report, user=coordinator)
+        Gathering.objects.get_or_create(
+            cohort=current,
+            kind=GatheringKind.FINAL_PRESENTATIONS,
+            defaults={
+                "held_on": current.ends_on - datetime.timedelta(days=7),
+                "starts_at": datetime.time(12, 0),
+                "ends_at": datetime.time(16, 0),
+                "place": "Handelshøgskolen, auditorium 1",
+                "agenda": "Studentenes muntlige presentasjoner for medstudenter og organisasjonene",
+                "created_by": coordinator,
+            },
+        )
 
     def _print_logins(self, created: int) -> None:
         rows = [
