@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import CheckIn, Evaluation, Experience, ExperienceReport, FollowUp, Gathering
+from innopraksis.once import OnceMixin
 from orgs.models import Organisation
 from students.forms import DateInput
 
@@ -67,7 +68,7 @@ class SupervisorCheckInForm(RadioModelForm):
         }
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["kind", "happened_on", "note", "shared_with_student"]
@@ -136,7 +137,7 @@ class AttendanceForm(forms.Form):
         )
 
 
-class ExperienceForm(forms.ModelForm):
+class ExperienceForm(OnceMixin, forms.ModelForm):
     organisation = forms.ModelChoiceField(label=_("On behalf of"), queryset=Organisation.objects.none())
 
     class Meta:

@@ -16,6 +16,7 @@ from feedback import dashboard
 from feedback.models import ExperienceReport, Gathering, GatheringOrganisation
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
+from innopraksis.once import save_once
 from orgs.models import Organisation
 from students.models import Cohort, OnboardingItem, PlacementState
 
@@ -62,9 +63,7 @@ def gathering_record_attendance(*, gathering: Gathering, attended: set[int]) -> 
 def experience_share(*, gathering: Gathering, organisation: Organisation, user: User, form):
     experience = form.save(commit=False)
     experience.gathering, experience.organisation, experience.author = gathering, organisation, user
-    experience.full_clean()
-    experience.save()
-    return experience
+    return save_once(experience, form.cleaned_data.get("once"))[0]
 
 
 def data_cohort(gathering: Gathering) -> Cohort | None:

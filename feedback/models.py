@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from innopraksis.audit import AuditedQuerySet
 from students.models import Placement, Side
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -43,7 +45,7 @@ class YesPartlyNo(models.TextChoices):
     NO = "no", _("No")
 
 
-class CheckInQuerySet(models.QuerySet):
+class CheckInQuerySet(AuditedQuerySet):
     def due_by(self, today: datetime.date) -> models.QuerySet:
         return self.filter(due_on__lte=today)
 
@@ -102,6 +104,7 @@ class CheckIn(models.Model):
     workload_adjustment = models.TextField(_("Workload adjustment agreed"), blank=True)
 
     objects = CheckInQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["placement", "due_on"]
@@ -167,7 +170,12 @@ class FollowUp(models.Model):
     shared_with_student = models.BooleanField(
         _("Share with the student"), default=False, help_text=_("The student sees this entry on their placement.")
     )
+    # The form's one-time key: a second submit of the same form finds this row instead of adding another.
+    submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    objects = AuditedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-happened_on", "-pk"]
@@ -212,6 +220,9 @@ class Evaluation(models.Model):
     host_again = models.CharField(
         _("Would you host a student again?"), max_length=10, choices=YesPartlyNo.choices, blank=True
     )
+
+    objects = AuditedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["placement", "due_on", "side"]
@@ -335,6 +346,8 @@ class Experience(models.Model):
     )
     theme = models.CharField(_("theme"), max_length=20, choices=ExperienceTheme.choices)
     text = models.TextField(_("your experience or tip"))
+    # The form's one-time key: a second submit of the same form finds this row instead of adding another.
+    submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("shared"), auto_now_add=True)
 
     class Meta:

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from feedback.models import CheckIn, CoordinatorNote, Evaluation, EvaluationKind, FollowUp
 from innopraksis.models import User
+from innopraksis.once import save_once
 from students.models import Placement, PlacementState, Side
 
 SCHEDULED_STATES = (PlacementState.ACTIVE, PlacementState.COMPLETED)
@@ -54,8 +56,8 @@ def schedule_sync(*, placement: Placement) -> None:
     CheckIn.objects.filter(pk__in=[checkin.pk for checkin in unanswered]).exclude(
         coordinator_note__isnull=False
     ).delete()
-    CheckIn.objects.bulk_create(
-        [CheckIn(placement=placement, due_on=day) for day in sorted(wanted - existing.keys())], ignore_conflicts=True
+    bulk_create_with_history(
+        [CheckIn(placement=placement, due_on=day) for day in sorted(wanted - existing.keys())], CheckIn
     )
     for kind, due_on in evaluation_dates(placement).items():
         for side in Side:
@@ -100,11 +102,10 @@ def checkin_answer_supervisor(*, checkin: CheckIn, user: User, form) -> CheckIn:
 
 
 def followup_log(*, placement: Placement, user: User, form) -> FollowUp:
+    """Log a follow-up; the same form submitted twice logs it once."""
     followup = form.save(commit=False)
     followup.placement, followup.author = placement, user
-    followup.full_clean()
-    followup.save()
-    return followup
+    return save_once(followup, form.cleaned_data.get("once"))[0]
 
 
 @transaction.atomic

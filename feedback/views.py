@@ -16,7 +16,7 @@ from feedback import charts, dashboard, flags, services
 from feedback.dashboard import DashboardFilterForm
 from feedback.forms import EvaluationForm, FollowUpForm, StudentCheckInForm, SupervisorCheckInForm
 from feedback.models import CoordinatorNote, EvaluationKind
-from innopraksis import access
+from innopraksis import access, security
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import Role
@@ -258,8 +258,10 @@ def dashboard_export(request):
     today = timezone.localdate()
     placements, _cohort, _organisation = _scope(request)
     _filter_form, table = _filtered_table(request, placements, today)
+    with_notes = request.GET.get("notes") == "1"
+    security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'
     response.write("\ufeff")
-    dashboard.write_csv(response, table, today=today, with_notes=request.GET.get("notes") == "1")
+    dashboard.write_csv(response, table, today=today, with_notes=with_notes)
     return response

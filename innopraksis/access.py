@@ -58,6 +58,7 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_complete",
         "invitation_accept",
         "calendar_feed",  # the secret address is the credential: calendar apps cannot sign in
+        "privacy",
         "set_language",
         "admin:login",
     }

@@ -8,9 +8,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from innopraksis import access, throttle
+from innopraksis import access, security, throttle
 from innopraksis.lists import ListFilterForm
-from innopraksis.models import Invitation, InvitationRole, User
+from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -41,6 +41,7 @@ class EmailAuthenticationForm(AuthenticationForm):
                 "Wait %(minutes)s minutes and try again, or reset your password.",
                 minutes,
             )
+            security.log_event("sign_in_throttled", self.request, email=normalize_email(email))
             raise forms.ValidationError(message, code="throttled", params={"minutes": minutes})
         self.user_cache = authenticate(self.request, username=email, password=password)
         if self.user_cache is None:

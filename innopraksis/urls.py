@@ -5,6 +5,8 @@ from django.urls import include, path
 from innopraksis import views
 from innopraksis.forms import EmailAuthenticationForm, LanguageAwarePasswordResetForm
 
+handler500 = "innopraksis.middleware.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("coordinator/", views.home_coordinator, name="home_coordinator"),
@@ -14,6 +16,9 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
     path("profile/calendar/renew/", views.calendar_renew, name="calendar_renew"),
+    path("profile/data.json", views.personal_data_export, name="personal_data_export"),
+    path("people/<int:pk>/data.json", views.person_data_export, name="person_data_export"),
+    path("privacy/", views.privacy, name="privacy"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path(
         "sign-in/",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from feedback import flags, todos
-from innopraksis import access, calendar, services
+from innopraksis import access, calendar, personal_data, security, services
 from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
-from innopraksis.models import InvitationStatus, Role
+from innopraksis.models import InvitationStatus, Role, User
 from students.models import AgreementState, Side
 
 
@@ -95,6 +97,7 @@ def home_student(request):
 @require_POST
 def switch_role(request):
     role = access.set_active_role(request, request.POST.get("role", ""))
+    security.log_event("role_switched", request, role=role.value)
     messages.info(request, _("You are now working as %(role)s.") % {"role": role.label.lower()})
     return redirect("home")
 
@@ -134,6 +137,30 @@ def profile(request):
         "calendar_url": request.build_absolute_uri(feed_path),
     }
     return render(request, "innopraksis/profile.html", context)
+
+
+def _personal_data_response(request, person: User) -> HttpResponse:
+    security.log_event("personal_data_export", request, person=person.pk)
+    body = json.dumps(personal_data.export_for(person), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="innopraksis-data-{person.pk}.json"'
+    return response
+
+
+def personal_data_export(request):
+    """Everything the portal holds about the person asking."""
+    return _personal_data_response(request, request.user)
+
+
+@role_required(Role.COORDINATOR)
+def person_data_export(request, pk: int):
+    """A coordinator answers a person's request for their data."""
+    return _personal_data_response(request, get_object_or_404(User, pk=pk))
+
+
+@public
+def privacy(request):
+    return render(request, "innopraksis/privacy.html", {"retention_months": settings.RETENTION_MONTHS})
 
 
 def calendar_renew(request):
@@ -179,6 +206,7 @@ def invitation_create(request):
         invitation = services.invitation_create(
             **form.cleaned_data, invited_by=request.user, base_url=request.build_absolute_uri("/")
         )
+        security.log_event("invitation_sent", request, invitation=invitation.pk, role=invitation.role)
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("invitation_list")
     return render(request, "innopraksis/invitation_form.html", {"form": form})
@@ -195,6 +223,7 @@ def invitation_resend(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        security.log_event("invitation_resent", request, invitation=fresh.pk)
         messages.success(
             request, _("A new link was sent to %(email)s; earlier links no longer work.") % {"email": fresh.email}
         )
@@ -219,6 +248,7 @@ def invitation_accept(request, token: str):
             return render(
                 request, "innopraksis/invitation_unusable.html", {"status": InvitationStatus.USED}, status=410
             )
+        security.log_event("invitation_accepted", request, user=user, invitation=invitation.pk)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[access.ACTIVE_ROLE_SESSION_KEY] = invitation.role
         messages.success(request, _("Welcome to InnoPraksis! Your password is set and you are signed in."))

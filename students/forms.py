@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
+from innopraksis.once import OnceMixin
 from orgs.models import Organisation
 from students import agreements
 from students.models import (
@@ -289,7 +290,7 @@ class OnboardingTickForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OnboardingItemForm(forms.ModelForm):
+class OnboardingItemForm(OnceMixin, forms.ModelForm):
     """A supervisor's own item on a placement's checklist."""
 
     class Meta:

@@ -8,6 +8,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from innopraksis.audit import AuditedQuerySet
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ]{6,18}[0-9]$",
@@ -50,6 +53,7 @@ class Cohort(models.Model):
         help_text=_("Clarifying expectations and roles before the start is important."),
     )
     checkin_cadence_days = models.PositiveSmallIntegerField(_("days between check-ins"), default=14)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -92,7 +96,7 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
 
 
-class PlacementQuerySet(models.QuerySet):
+class PlacementQuerySet(AuditedQuerySet):
     def with_organisation_returning(self) -> models.QuerySet:
         """Annotate ``organisation_is_returning``: the organisation hosted in a cohort before this one."""
         earlier = Placement.objects.filter(
@@ -141,6 +145,7 @@ class Placement(models.Model):
     state_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True, editable=False)
 
     objects = PlacementQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["cohort", "student__user__full_name"]
@@ -360,6 +365,9 @@ class ExpectationAgreement(models.Model):
         verbose_name=_("approved by"),
     )
 
+    objects = AuditedQuerySet.as_manager()
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["placement"]
         verbose_name = _("expectation agreement")
@@ -566,6 +574,8 @@ class OnboardingItem(ChecklistText):
         help_text=_("Empty for items from the cohort's template."),
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # The form's one-time key: a second submit of the same form finds this row instead of adding another.
+    submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
 
     objects = OnboardingItemQuerySet.as_manager()
 

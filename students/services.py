@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from feedback import services as feedback_services
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import InvitationRole, User
+from innopraksis.once import save_once
 from innopraksis.services import invitation_for_person
 from orgs.services import user_get_or_create
 from students import agreements, imports
@@ -611,9 +612,7 @@ def onboarding_item_add(*, placement: Placement, user: User, form) -> Onboarding
     item = form.save(commit=False)
     item.placement, item.added_by = placement, user
     item.position = (placement.onboarding_items.aggregate(models.Max("position"))["position__max"] or 0) + 1
-    item.full_clean()
-    item.save()
-    return item
+    return save_once(item, form.cleaned_data.get("once"))[0]
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from innopraksis import converters  # noqa: F401  (registers <ref:…>)
 from students import agreement_views, onboarding_views, views
 
 urlpatterns = [
@@ -15,33 +16,33 @@ urlpatterns = [
     path("students/<int:pk>/invite/", views.student_invite, name="student_invite"),
     path("placements/", views.placement_list, name="placement_list"),
     path("placements/new/", views.placement_create, name="placement_create"),
-    path("placements/<int:pk>/", views.placement_detail, name="placement_detail"),
-    path("placements/<int:pk>/edit/", views.placement_edit, name="placement_edit"),
-    path("placements/<int:pk>/transition/", views.placement_transition, name="placement_transition"),
-    path("placements/<int:pk>/cancel/", views.placement_cancel, name="placement_cancel"),
-    path("placements/<int:pk>/agreement/", agreement_views.agreement_detail, name="agreement_detail"),
-    path("placements/<int:pk>/agreement/sign/", agreement_views.agreement_sign, name="agreement_sign"),
-    path("placements/<int:pk>/agreement/review/", agreement_views.agreement_review, name="agreement_review"),
-    path("placements/<int:pk>/agreement/print/", agreement_views.agreement_print, name="agreement_print"),
+    path("placements/<ref:pk>/", views.placement_detail, name="placement_detail"),
+    path("placements/<ref:pk>/edit/", views.placement_edit, name="placement_edit"),
+    path("placements/<ref:pk>/transition/", views.placement_transition, name="placement_transition"),
+    path("placements/<ref:pk>/cancel/", views.placement_cancel, name="placement_cancel"),
+    path("placements/<ref:pk>/agreement/", agreement_views.agreement_detail, name="agreement_detail"),
+    path("placements/<ref:pk>/agreement/sign/", agreement_views.agreement_sign, name="agreement_sign"),
+    path("placements/<ref:pk>/agreement/review/", agreement_views.agreement_review, name="agreement_review"),
+    path("placements/<ref:pk>/agreement/print/", agreement_views.agreement_print, name="agreement_print"),
     path(
-        "placements/<int:pk>/agreement/versions/<int:number>/",
+        "placements/<ref:pk>/agreement/versions/<int:number>/",
         agreement_views.agreement_version,
         name="agreement_version",
     ),
-    path("placements/<int:pk>/agreement/<slug:side>/", agreement_views.agreement_part, name="agreement_part"),
+    path("placements/<ref:pk>/agreement/<slug:side>/", agreement_views.agreement_part, name="agreement_part"),
     path(
-        "placements/<int:pk>/agreement/<slug:side>/<slug:step>/",
+        "placements/<ref:pk>/agreement/<slug:side>/<slug:step>/",
         agreement_views.agreement_step,
         name="agreement_step",
     ),
-    path("placements/<int:pk>/onboarding/", onboarding_views.onboarding_checklist, name="onboarding_checklist"),
-    path("placements/<int:pk>/onboarding/new/", onboarding_views.onboarding_item_add, name="onboarding_item_add"),
+    path("placements/<ref:pk>/onboarding/", onboarding_views.onboarding_checklist, name="onboarding_checklist"),
+    path("placements/<ref:pk>/onboarding/new/", onboarding_views.onboarding_item_add, name="onboarding_item_add"),
     path(
-        "placements/<int:pk>/onboarding/<int:item_pk>/",
+        "placements/<ref:pk>/onboarding/<int:item_pk>/",
         onboarding_views.onboarding_item_update,
         name="onboarding_item_update",
     ),
-    path("placements/<int:pk>/question-time/", onboarding_views.office_hour_edit, name="office_hour_edit"),
+    path("placements/<ref:pk>/question-time/", onboarding_views.office_hour_edit, name="office_hour_edit"),
     path("import/", views.import_start, name="import_start"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("import/template/<str:kind>.csv", views.import_template, name="import_template"),

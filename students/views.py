@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from feedback import flags
-from innopraksis import access
+from innopraksis import access, audit
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
@@ -213,6 +213,7 @@ def placement_detail(request, pk: int):
         "is_coordinator": is_coordinator,
         "actions": services.available_actions(placement),
         "is_organisation_member": side == "organisation",
+        "history": audit.placement_history(placement) if is_coordinator else [],
     }
     return render(request, "students/placement_detail.html", context)
 

@@ -217,7 +217,7 @@ def _placement_url_names(patterns):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _placement_url_names(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("placements/<int:pk>/"):
+        elif isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("placements/<ref:pk>/"):
             yield pattern.name
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 from django.test import TestCase
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from students import services
@@ -53,7 +54,7 @@ def test_both_parties_fill_in_and_sign_and_the_coordinator_approves(page, cast):
     sign_out(page)
 
     sign_in(page, cast.student_a.email)
-    page.goto(f"/placements/{placement.pk}/agreement/student/")
+    page.goto(reverse("agreement_part", kwargs={"pk": placement.pk, "side": "student"}))
     expect(page.get_by_text("Erfaring med budsjett og analyse")).to_be_visible()
     page.get_by_role("link", name="Fortsett: Det du er usikker på").click()
     expect(page).to_have_title("Steg 4 av 5: Det du er usikker på – InnoPraksis")
@@ -67,7 +68,7 @@ def test_both_parties_fill_in_and_sign_and_the_coordinator_approves(page, cast):
 
     # The supervisor fills in the organisation's part, with the student's part beside the tasks.
     sign_in(page, cast.supervisor_a.email)
-    page.goto(f"/placements/{placement.pk}/agreement/")
+    page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))
     page.get_by_role("link", name="Fyll ut din del").click()
     page.get_by_role("link", name="Fortsett: Hva dere forventer").click()
     page.get_by_label("Hva vi forventer at studenten leverer").fill("En rapport")
@@ -100,7 +101,7 @@ def test_both_parties_fill_in_and_sign_and_the_coordinator_approves(page, cast):
     sign_out(page)
 
     sign_in(page, cast.student_a.email)
-    page.goto(f"/placements/{placement.pk}/agreement/")
+    page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))
     page.get_by_role("link", name="Les og signer").click()
     page.get_by_role("button", name="Signer avtalen").click()
     expect(page.get_by_text("Venter på godkjenning").first).to_be_visible()
@@ -108,7 +109,7 @@ def test_both_parties_fill_in_and_sign_and_the_coordinator_approves(page, cast):
 
     # The coordinator approves; the placement has started, so it becomes active.
     sign_in(page, cast.coordinator.email)
-    page.goto(f"/placements/{placement.pk}/agreement/")
+    page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))
     page.get_by_role("link", name="Gå gjennom og godkjenn").click()
     page.get_by_role("button", name="Godkjenn avtalen").click()
     expect(page.get_by_text("Avtalen er godkjent. Begge parter har fått beskjed.")).to_be_visible()

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -52,7 +53,7 @@ def test_a_high_workload_is_answered_adjusted_and_flagged_to_the_coordinator(pag
     page.get_by_role("button", name="Logg ut").click()
 
     sign_in(page, cast.supervisor_a.email)
-    page.goto(f"/placements/{placement.pk}/checkins/")
+    page.goto(reverse("checkin_list", kwargs={"pk": placement.pk}))
     page.get_by_role("link", name=timezone.localdate().strftime("%d.%m.%Y"), exact=True).click()
     expect(page.get_by_text("Studenten har svart.")).to_be_visible()
     page.get_by_label("Som forventet").check()
@@ -69,7 +70,7 @@ def test_a_high_workload_is_answered_adjusted_and_flagged_to_the_coordinator(pag
     page.get_by_role("button", name="Logg ut").click()
 
     sign_in(page, cast.coordinator.email)
-    page.goto(f"/placements/{placement.pk}/")
+    page.goto(reverse("placement_detail", kwargs={"pk": placement.pk}))
     attention = page.get_by_role("region", name="Trenger oppmerksomhet")
     expect(attention).to_contain_text("Arbeidsmengde")
     expect(attention).to_contain_text("Studenten synes arbeidsmengden er for stor: 5 av 5 i siste avstemming")

@@ -1,0 +1,22 @@
+"""Gunicorn settings for the portal: `gunicorn innopraksis.wsgi` reads this file from the working directory.
+
+Sync workers (they beat threaded ones for this app); several app servers can
+run behind a load balancer, as no state lives in the process.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so that a slow leak never grows.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+# The load balancer's address, when it sets X-Forwarded-Proto (see TRUSTED_PROXY_COUNT).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

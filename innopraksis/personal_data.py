@@ -1,0 +1,160 @@
+"""Everything the portal holds about one person, as a structured file with where it came from and who sees it.
+
+The student's notes to the coordinator are theirs and are included for them;
+the export is given only to the person themself and to coordinators.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from feedback.models import CheckIn, CoordinatorNote, Evaluation, Experience, FollowUp
+from innopraksis.models import Invitation, User
+from orgs.models import Membership
+from students import agreements
+from students.models import OnboardingItem, Placement
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return value
+
+
+def _row(obj, names) -> dict:
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def _section(name: str, source: str, visible_to: str, data) -> dict:
+    return {"name": name, "source": source, "visible_to": visible_to, "data": data}
+
+
+def export_for(person: User) -> dict:
+    placements = Placement.objects.filter(student__user=person).select_related("cohort", "organisation", "agreement")
+    checkins = CheckIn.objects.filter(placement__student__user=person).select_related("placement")
+    notes = {note.checkin_id: note.text for note in CoordinatorNote.objects.filter(checkin__in=checkins)}
+    sections = [
+        _section(
+            "account",
+            "Entered by a coordinator or from the invitation; changed by you on your profile.",
+            "You and the programme's coordinators.",
+            _row(person, ["email", "full_name", "language", "is_coordinator", "date_joined", "last_login"]),
+        ),
+    ]
+    student = getattr(person, "student", None)
+    if student is not None:
+        sections.append(
+            _section(
+                "student_profile",
+                "Registered or imported by a coordinator.",
+                "You, the coordinators, and the supervisors of organisations you are placed with.",
+                _row(student, ["study_programme", "internship_course", "phone"]),
+            )
+        )
+    sections += [
+        _section(
+            "placements",
+            "Registered by a coordinator.",
+            "You, the coordinators, and the placement organisation's supervisors.",
+            [
+                {
+                    "cohort": placement.cohort.name,
+                    "organisation": placement.organisation.name,
+                    **_row(placement, ["starts_on", "ends_on", "work_days", "state"]),
+                }
+                for placement in placements
+            ],
+        ),
+        _section(
+            "expectation_agreements",
+            "Written by you (the student's part) and by the organisation's supervisors (its part).",
+            "You, the coordinators, and the placement organisation's supervisors.",
+            [
+                {
+                    "organisation": placement.organisation.name,
+                    "state": placement.agreement.state,
+                    **agreements.values_of(placement.agreement),
+                }
+                for placement in placements
+                if getattr(placement, "agreement", None) is not None
+            ],
+        ),
+        _section(
+            "check_ins",
+            "Your answers and your supervisor's; the note to the coordinator is yours.",
+            "Answers: you, the coordinators, and the supervisors once revealed. "
+            "Notes to the coordinator: you and the coordinators only.",
+            [
+                {
+                    **_row(checkin, ["due_on", "workload", "resource", "learning", "safe_to_ask", "goes_well"]),
+                    **_row(checkin, ["to_adjust", "delivery", "feedback_given", "workload_adjustment"]),
+                    "note_to_coordinator": notes.get(checkin.pk, ""),
+                }
+                for checkin in checkins
+            ],
+        ),
+        _section(
+            "evaluations",
+            "Written by you, or by you on behalf of your organisation.",
+            "You, the coordinators, and the other party of the placement once both have answered.",
+            [
+                _row(evaluation, ["kind", "side", "due_on", "answered_at", "value", "win_win", "worked", "change"])
+                for evaluation in Evaluation.objects.filter(answered_by=person)
+            ],
+        ),
+        _section(
+            "follow_ups_written",
+            "Logged by you as a supervisor.",
+            "Your organisation's supervisors and the coordinators; the student when shared.",
+            [
+                _row(followup, ["happened_on", "kind", "note", "shared_with_student"])
+                for followup in FollowUp.objects.filter(author=person)
+            ],
+        ),
+        _section(
+            "onboarding_items_done",
+            "Ticked by you.",
+            "The placement's student, its organisation's supervisors and the coordinators.",
+            [
+                _row(item, ["title", "practice", "due_on", "done_at", "note"])
+                for item in OnboardingItem.objects.filter(done_by=person)
+            ],
+        ),
+        _section(
+            "organisation_memberships",
+            "Registered by a coordinator.",
+            "The coordinators and the organisation's members.",
+            [
+                {"organisation": membership.organisation.name, "role": membership.role}
+                for membership in Membership.objects.filter(user=person).select_related("organisation")
+            ],
+        ),
+        _section(
+            "experiences_shared",
+            "Shared by you before a gathering.",
+            "The coordinators and your organisation's supervisors.",
+            [
+                _row(experience, ["theme", "text", "created_at"])
+                for experience in Experience.objects.filter(author=person)
+            ],
+        ),
+        _section(
+            "invitations",
+            "Sent by a coordinator. Only a digest of each link is stored, never the link itself.",
+            "The coordinators.",
+            [
+                _row(invitation, ["role", "created_at", "expires_at", "used_at"])
+                for invitation in Invitation.objects.filter(email__iexact=person.email)
+            ],
+        ),
+    ]
+    return {
+        "portal": "InnoPraksis",
+        "generated_at": timezone.now().isoformat(),
+        "person": person.email,
+        "retention": f"A cohort's personal data is anonymised {settings.RETENTION_MONTHS} months after it ends.",
+        "sections": sections,
+    }

@@ -1,0 +1,166 @@
+"""Privacy: the audit trail, a person's data export, anonymisation after the retention period, the privacy page."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db.models import F
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback.models import CheckIn, CoordinatorNote, FollowUp
+from students import agreements, services
+from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side
+from tests.conftest import client_for
+from tests.test_agreement import fill
+
+START, END = datetime.date(2022, 1, 10), datetime.date(2022, 5, 20)
+
+
+@pytest.fixture
+def placement(cast):
+    cohort = Cohort.objects.create(name="Internship våren 2022", starts_on=START, ends_on=END)
+    placement = Placement.objects.create(
+        cohort=cohort, student=cast.student_a.student, organisation=cast.org_a, starts_on=START, ends_on=END
+    )
+    placement.supervisors.add(cast.supervisor_a)
+    services.placement_start_agreement(placement=placement)
+    return placement
+
+
+class TestAuditTrail:
+    def test_every_saved_step_is_recorded_with_who_and_what(self, cast, placement):
+        agreement = placement.agreement
+        fill(agreement, Side.STUDENT, cast.student_a, complete=False)
+        history = ExpectationAgreement.history.filter(id=agreement.pk)
+        assert history.count() == 1 + len(agreements.STUDENT_STEPS)  # created, then one record per step
+
+    def test_coordinators_read_the_history_on_the_placement_page_and_supervisors_do_not(self, cast, placement):
+        client = client_for(cast.coordinator)
+        student = client_for(cast.student_a)
+        url = reverse("agreement_step", kwargs={"pk": placement.pk, "side": "student", "step": "wants"})
+        base = student.get(url).context["form"]["base"].value()
+        student.post(url, {"student_wants": "Erfaring", "base": base, "go": "save"})
+        html = client.get(reverse("placement_detail", kwargs={"pk": placement.pk})).content.decode()
+        assert "Endringshistorikk" in html
+        assert "Siri Student" in html and "Hva jeg ønsker å få ut av internshipet" in html
+        supervisor_html = client_for(cast.supervisor_a).get(reverse("placement_detail", kwargs={"pk": placement.pk}))
+        assert "Endringshistorikk" not in supervisor_html.content.decode()
+
+    def test_a_bulk_update_leaves_its_trace(self, placement):
+        before = Placement.history.filter(id=placement.pk).count()
+        Placement.objects.filter(pk=placement.pk).update(work_days=[2, 4])
+        assert Placement.history.filter(id=placement.pk).count() == before + 1
+        with pytest.raises(TypeError):
+            Placement.objects.filter(pk=placement.pk).update(starts_on=F("starts_on"))
+
+
+class TestPersonalData:
+    def test_a_person_downloads_everything_about_them_with_where_it_came_from(self, cast, placement):
+        fill(placement.agreement, Side.STUDENT, cast.student_a)
+        checkin = CheckIn.objects.create(
+            placement=placement, due_on=datetime.date(2022, 1, 24), workload=4, student_answered_at=timezone.now()
+        )
+        CoordinatorNote.objects.create(checkin=checkin, text="Bare til koordinatoren")
+        response = client_for(cast.student_a).get(reverse("personal_data_export"))
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        data = json.loads(response.content)
+        sections = {section["name"]: section for section in data["sections"]}
+        assert data["person"] == cast.student_a.email
+        assert sections["account"]["data"]["full_name"] == "Siri Student"
+        assert sections["expectation_agreements"]["data"][0]["student_wants"] == "Erfaring med budsjett"
+        assert sections["check_ins"]["data"][0]["note_to_coordinator"] == "Bare til koordinatoren"
+        assert all(section["source"] and section["visible_to"] for section in data["sections"])
+
+    def test_a_coordinator_exports_any_person_and_nobody_else_can(self, cast, placement):
+        url = reverse("person_data_export", kwargs={"pk": cast.student_a.pk})
+        assert json.loads(client_for(cast.coordinator).get(url).content)["person"] == cast.student_a.email
+        assert client_for(cast.supervisor_a).get(url).status_code == 403
+
+
+class TestAnonymisation:
+    def finished(self, cast, placement):
+        agreement = placement.agreement
+        fill(agreement, Side.STUDENT, cast.student_a)
+        ExpectationAgreement.objects.filter(pk=agreement.pk).update(state=AgreementState.APPROVED)
+        Placement.objects.filter(pk=placement.pk).update(state=PlacementState.COMPLETED)
+        checkin = CheckIn.objects.create(
+            placement=placement,
+            due_on=datetime.date(2022, 1, 24),
+            workload=4,
+            resource=2,
+            goes_well="Godt team, særlig Kari",
+            student_answered_at=timezone.now(),
+        )
+        CoordinatorNote.objects.create(checkin=checkin, text="Privat")
+        FollowUp.objects.create(
+            placement=placement, author=cast.supervisor_a, kind="meeting", happened_on=START, note="Snakket med Siri"
+        )
+        return checkin
+
+    def test_dry_run_changes_nothing(self, cast, placement):
+        self.finished(cast, placement)
+        out = StringIO()
+        with time_machine.travel(datetime.datetime(2025, 6, 1, 12), tick=False):
+            call_command("anonymise_cohorts", "--dry-run", stdout=out)
+        assert "Would anonymise Internship våren 2022: 1 placement(s), 1 student(s)." in out.getvalue()
+        cast.student_a.refresh_from_db()
+        assert cast.student_a.full_name == "Siri Student"
+
+    def test_not_before_the_retention_period_has_passed(self, cast, placement):
+        self.finished(cast, placement)
+        out = StringIO()
+        with time_machine.travel(datetime.datetime(2025, 5, 1, 12), tick=False):  # 35 months after the end
+            call_command("anonymise_cohorts", stdout=out)
+        assert "nothing to do" in out.getvalue()
+
+    def test_names_contacts_and_texts_go_the_numbers_stay_history_included(self, cast, placement):
+        checkin = self.finished(cast, placement)
+        with time_machine.travel(datetime.datetime(2025, 6, 1, 12), tick=False):
+            call_command("anonymise_cohorts", stdout=StringIO())
+        user = cast.student_a
+        user.refresh_from_db()
+        assert user.full_name.startswith("Anonymised student") and user.email.endswith("@invalid.example")
+        assert not user.is_active and not user.has_usable_password()
+        checkin.refresh_from_db()
+        assert (checkin.workload, checkin.resource, checkin.goes_well) == (4, 2, "")
+        assert not CoordinatorNote.objects.exists()
+        assert FollowUp.objects.get().note == ""
+        agreement = ExpectationAgreement.objects.get(placement=placement)
+        assert agreement.student_wants == "" and agreement.state == AgreementState.APPROVED
+        texts = ExpectationAgreement.history.filter(id=agreement.pk).values_list("student_wants", flat=True)
+        assert set(texts) == {""}
+        assert set(CheckIn.history.filter(id=checkin.pk).values_list("goes_well", flat=True)) == {""}
+        assert set(FollowUp.history.values_list("note", flat=True)) == {""}
+        assert Cohort.objects.get().anonymised_at is not None
+
+    def test_a_student_in_a_later_cohort_keeps_their_name(self, cast, placement):
+        self.finished(cast, placement)
+        later = Cohort.objects.create(
+            name="Internship våren 2025", starts_on=datetime.date(2025, 1, 6), ends_on=datetime.date(2025, 5, 16)
+        )
+        Placement.objects.create(
+            cohort=later,
+            student=cast.student_a.student,
+            organisation=cast.org_b,
+            starts_on=later.starts_on,
+            ends_on=later.ends_on,
+        )
+        with time_machine.travel(datetime.datetime(2025, 6, 1, 12), tick=False):
+            call_command("anonymise_cohorts", stdout=StringIO())
+        cast.student_a.refresh_from_db()
+        assert cast.student_a.full_name == "Siri Student"
+        assert CheckIn.objects.get().goes_well == ""  # the old cohort's answers still go
+
+
+def test_the_privacy_page_is_public_and_says_how_long(settings, db):
+    settings.RETENTION_MONTHS = 36
+    html = Client().get(reverse("privacy")).content.decode()
+    assert "36 måneder etter at kullet er slutt" in html
+    assert "aldri en students melding til koordinatoren" in html
