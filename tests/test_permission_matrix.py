@@ -199,13 +199,15 @@ def gathering_with_org_a(cast) -> dict:
 
 def draft_report(cast) -> dict:
     pk = gathering_with_org_a(cast)["pk"]
-    ExperienceReport.objects.create(gathering_id=pk, title="Erfaringsskriv")
+    ExperienceReport.objects.create(gathering_id=pk, title="Bedriftssamlingen 2022")
     return {"pk": pk}
 
 
 def published_report(cast) -> dict:
     pk = gathering_with_org_a(cast)["pk"]
-    report = ExperienceReport.objects.create(gathering_id=pk, title="Erfaringsskriv", published_at=timezone.now())
+    report = ExperienceReport.objects.create(
+        gathering_id=pk, title="Bedriftssamlingen 2022", published_at=timezone.now()
+    )
     return {"pk": report.pk}
 
 
