@@ -11,7 +11,7 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 # Development defaults; a real deployment sets its own (see README).
 export DEBUG ?= true
 
-.PHONY: run test setup setup-dev messages migrate lint format clean
+.PHONY: run test bench setup setup-dev messages migrate lint format clean
 
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
@@ -41,6 +41,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 # Compiled translations are built, not committed; Babel needs no system gettext.
+# The benchmark: needs PostgreSQL (DATABASE_URL) and wrk (apt-get install wrk); see README.
+bench: setup-dev
+	$(BIN)/python bench/run.py
+
 messages: $(MO_FILES)
 
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.installed

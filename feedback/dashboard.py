@@ -237,19 +237,44 @@ CSV_HEADER = [
 ]
 
 
-def write_csv(out, table: QuerySet[Placement], *, today: datetime.date, with_notes: bool) -> None:
-    """The rows of ``table`` (every page) as semicolon-separated CSV; two queries, or three with notes."""
-    placements = list(table)
+class _Line:
+    """A file-like sink for csv.writer that hands back each line it is given."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+CHUNK = 500
+
+
+def csv_lines(table: QuerySet[Placement], *, today: datetime.date, with_notes: bool):
+    """The rows of ``table`` (every page) as semicolon-separated CSV lines, BOM first, streamed in chunks.
+
+    Memory does not grow with the rows: placements are read CHUNK at a time,
+    with their supervisors (and notes, when asked for) per chunk.
+    """
+    writer = csv.writer(_Line(), delimiter=";")
+    notes_column = [str(_("Notes to the coordinator"))] if with_notes else []
+    yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER] + notes_column)
+    chunk: list[Placement] = []
+    for placement in table.iterator(chunk_size=CHUNK):
+        chunk.append(placement)
+        if len(chunk) == CHUNK:
+            yield from _csv_chunk(writer, chunk, today=today, with_notes=with_notes)
+            chunk = []
+    yield from _csv_chunk(writer, chunk, today=today, with_notes=with_notes)
+
+
+def _csv_chunk(writer, placements: list[Placement], *, today: datetime.date, with_notes: bool):
     notes: dict[int, list[str]] = defaultdict(list)
-    if with_notes:
-        for note in (
+    if with_notes and placements:
+        rows = (
             CoordinatorNote.objects.filter(checkin__placement__in=[p.pk for p in placements])
             .order_by("checkin__due_on")
             .values("checkin__placement", "checkin__due_on", "text")
-        ):
+        )
+        for note in rows:
             notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([str(title) for title in CSV_HEADER] + ([str(_("Notes to the coordinator"))] if with_notes else []))
     for placement in placements:
         agreement = getattr(placement, "agreement", None)
         row = [
@@ -273,4 +298,4 @@ def write_csv(out, table: QuerySet[Placement], *, today: datetime.date, with_not
         ]
         if with_notes:
             row.append(" | ".join(notes[placement.pk]))
-        writer.writerow(row)
+        yield writer.writerow(row)

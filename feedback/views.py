@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -260,8 +260,8 @@ def dashboard_export(request):
     _filter_form, table = _filtered_table(request, placements, today)
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        dashboard.csv_lines(table, today=today, with_notes=with_notes), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'
-    response.write("\ufeff")
-    dashboard.write_csv(response, table, today=today, with_notes=with_notes)
     return response

@@ -19,6 +19,7 @@ urlpatterns = [
     path("profile/data.json", views.personal_data_export, name="personal_data_export"),
     path("people/<int:pk>/data.json", views.person_data_export, name="person_data_export"),
     path("privacy/", views.privacy, name="privacy"),
+    path("ping/", views.ping, name="ping"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path(
         "sign-in/",

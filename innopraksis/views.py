@@ -158,6 +158,11 @@ def person_data_export(request, pk: int):
     return _personal_data_response(request, get_object_or_404(User, pk=pk))
 
 
+def ping(request):
+    """The benchmark's floor: a page that needs a signed-in user and does nothing else."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @public
 def privacy(request):
     return render(request, "innopraksis/privacy.html", {"retention_months": settings.RETENTION_MONTHS})

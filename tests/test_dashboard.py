@@ -196,8 +196,13 @@ class TestTable:
             assert placement.flag_total == len(columns)
 
 
+def body(response) -> str:
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
 def parse(response) -> list[list[str]]:
-    text = response.content.decode("utf-8")
+    assert response.streaming  # written row by row, not built in memory
+    text = body(response)
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
@@ -217,7 +222,7 @@ class TestExport:
         p1 = small[0]
         CoordinatorNote.objects.create(checkin=p1.checkins.order_by("due_on")[1], text="For mye å gjøre.")
         client = client_for(cast.coordinator)
-        plain = client.get(reverse("dashboard_export")).content.decode()
+        plain = body(client.get(reverse("dashboard_export")))
         assert "For mye å gjøre." not in plain
         rows = parse(client.get(reverse("dashboard_export"), {"notes": "1", "sort": "student"}))
         assert rows[0][-1] == "Meldinger til koordinatoren"
@@ -228,6 +233,19 @@ class TestExport:
         for number in range(30):
             place(cohort, person(number), cast.org_a, state=PlacementState.PLANNED)
         assert len(parse(client_for(cast.coordinator).get(reverse("dashboard_export")))) == 31
+
+    def test_the_export_does_not_grow_in_queries_with_rows(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        counts = []
+        for size in (5, 1200):
+            bulk_placements(cohort, cast.org_a, size)
+            with CaptureQueriesContext(connection) as queries:
+                rows = parse(client.get(reverse("dashboard_export")))
+            counts.append(len(queries))
+        assert len(rows) == 1206
+        # The rows come in chunks of 500 with one query for each chunk's supervisors: two more chunks,
+        # at most two more queries each, not one per row.
+        assert counts[1] - counts[0] <= 2 * 2
 
 
 class TestOrganisationView:

@@ -401,6 +401,7 @@ MATRIX = {
     "personal_data_export": ("get", None, None, row()),
     "person_data_export": ("get", None, lambda cast: {"pk": cast.student_a.pk}, coordinator_only()),
     "privacy": ("get", None, None, row(anonymous=OK)),
+    "ping": ("get", None, None, row()),
     # Public: the secret in the address is the credential, whoever fetches it.
     "calendar_feed": ("get", None, calendar_token_of_student_a, row(anonymous=OK)),
     # Each party fills in only their own part; the other party and coordinators read it elsewhere (403).

@@ -125,6 +125,9 @@ def test_no_post_answers_500(cast):
             url = reverse(name, kwargs=kwargs)
             client = client_for(cast.by_role(role))
             page = client.get(url)
+            if page.streaming or not page["Content-Type"].startswith("text/html"):
+                transaction.set_rollback(True)
+                continue
             fields = sorted(
                 set(re.findall(r'name="([a-zA-Z0-9_-]+)"', page.content.decode())) - {"csrfmiddlewaretoken"}
             )
