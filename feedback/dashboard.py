@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from feedback import flags
 from feedback.models import CheckIn, CoordinatorNote
 from innopraksis.lists import ListFilterForm
 from orgs.models import Organisation
-from students.models import Placement, PlacementState
+from students.models import OnboardingItem, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
 SORTS = {
@@ -29,11 +29,11 @@ SORTS = {
     "organisation": ("organisation__name", "student__user__full_name"),
     "state": ("state", "student__user__full_name"),
     "agreement": ("agreement__state", "student__user__full_name"),
-    "onboarding": ("onboarding_done", "student__user__full_name"),
-    "checkin": ("flag_workload_due", "student__user__full_name"),
-    "workload": ("flag_workload", "student__user__full_name"),
-    "resource": ("flag_resource", "student__user__full_name"),
-    "followup": ("flag_last_followup", "student__user__full_name"),
+    "onboarding": ("status__onboarding_done", "student__user__full_name"),
+    "checkin": ("status__latest_answer_due", "student__user__full_name"),
+    "workload": ("status__latest_workload", "student__user__full_name"),
+    "resource": ("status__latest_resource", "student__user__full_name"),
+    "followup": ("status__last_followup", "student__user__full_name"),
 }
 DEFAULT_SORT = "-flags"
 
@@ -83,7 +83,7 @@ def ordered(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.order_by(first, *fields[1:], "pk")
 
 
-def rows(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
+def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
     """The dashboard's rows as one query: placement, people, agreement, onboarding progress, latest answers, flags."""
     return flags.with_flag_columns(
         placements.select_related("cohort", "organisation", "student__user", "agreement")
@@ -91,6 +91,7 @@ def rows(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[P
         .with_organisation_returning()
         .with_onboarding_progress(today),
         today=today,
+        deadlines=deadlines,
     )
 
 
@@ -114,23 +115,31 @@ class Figures:
         return round(100 * self.resource_high / self.resource_answered)
 
 
-def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures:
+def figures(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> Figures:
     """The placements at a glance; three queries whatever their number."""
     by_state = placements.order_by().values("state").annotate(count=Count("pk")).order_by("state")
-    live = rows(placements.exclude(state=PlacementState.CANCELLED), today=today).annotate(
+    live_placements = placements.exclude(state=PlacementState.CANCELLED)
+    live = flags.with_flag_columns(live_placements, today=today, deadlines=deadlines).annotate(
         approved_on=TruncDate("agreement__approved_at")
     )
+    # Only the columns the figures need: no per-row subquery over the whole cohort.
     totals = live.order_by().aggregate(
         total=Count("pk"),
         started=Count("pk", filter=Q(starts_on__lte=today)),
         approved_before_start=Count("pk", filter=Q(approved_on__lte=F("starts_on"))),
-        resource_high=Count("pk", filter=Q(flag_resource__gte=4)),
-        resource_answered=Count("pk", filter=Q(flag_resource__isnull=False)),
+        resource_high=Count("pk", filter=Q(status__latest_resource__gte=4)),
+        resource_answered=Count("pk", filter=Q(status__latest_resource__isnull=False)),
         overdue_agreements=Count("pk", filter=Q(flag_is_agreement=True)),
-        overdue_checkins=Coalesce(Sum("flag_overdue_checkins"), 0),
-        overdue_onboarding=Coalesce(Sum("onboarding_overdue"), 0),
-        **{f"workload_{value}": Count("pk", filter=Q(flag_workload=value)) for value in range(1, 6)},
+        **{f"workload_{value}": Count("pk", filter=Q(status__latest_workload=value)) for value in range(1, 6)},
     )
+    totals["overdue_checkins"] = (
+        CheckIn.objects.filter(placement__in=live_placements.filter(state=PlacementState.ACTIVE), due_on__lt=today)
+        .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
+        .count()
+    )
+    totals["overdue_onboarding"] = OnboardingItem.objects.filter(
+        placement__in=live_placements, done_at__isnull=True, due_on__lt=today
+    ).count()
     return Figures(
         total=totals["total"],
         by_state=[(PlacementState(row["state"]).label, row["count"]) for row in by_state],

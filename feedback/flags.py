@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -116,34 +116,42 @@ def annotate(placements: QuerySet[Placement], *, today: datetime.date, revealed_
     )
 
 
+def agreement_deadlines() -> list[int]:
+    """The distinct numbers of days before the start that cohorts set as the agreement deadline."""
+    return list(Cohort.objects.order_by().values_list("agreement_deadline_days", flat=True).distinct())
+
+
 def with_flag_columns(
-    placements: QuerySet[Placement], *, today: datetime.date, revealed_only: bool = False
+    placements: QuerySet[Placement],
+    *,
+    today: datetime.date,
+    revealed_only: bool = False,
+    deadlines: list[int] | None = None,
 ) -> QuerySet[Placement]:
     """``annotate`` plus one boolean per flag kind (``flag_is_<kind>``) and ``flag_total``, so that lists
-    can filter and sort by flags in the database. The same rules as ``flags_for``; one extra query for
-    the cohorts' agreement deadlines."""
+    can filter and sort by flags in the database: the same rules as ``flags_for``, read from
+    PlacementStatus. One extra query for the cohorts' agreement deadlines. For coordinators: the
+    status holds answers whether or not the other side may see them yet."""
     placements = annotate(placements, today=today, revealed_only=revealed_only)
-    deadlines = Cohort.objects.order_by().values_list("agreement_deadline_days", flat=True).distinct()
+    deadlines = agreement_deadlines() if deadlines is None else deadlines
     due_passed = Q(pk__in=[])
     for days in deadlines:
         due_passed |= Q(cohort__agreement_deadline_days=days, starts_on__lt=today + datetime.timedelta(days=days))
     active = Q(state=PlacementState.ACTIVE)
     silent_since = today - datetime.timedelta(days=settings.FOLLOW_UP_DAYS)
+    # The conditions read the kept-up-to-date PlacementStatus, not the subqueries above, so that
+    # filtering and sorting thousands of rows costs no subquery per row.
     placements = placements.annotate(
-        flag_last_activity=Greatest(
-            F("starts_on"),
-            Coalesce("flag_last_followup", F("starts_on")),
-            Coalesce(TruncDate("flag_last_supervisor_checkin"), F("starts_on")),
-        )
+        flag_last_activity=Greatest(F("starts_on"), Coalesce("status__last_supervisor_activity", F("starts_on")))
     )
     conditions = {
         FlagKind.AGREEMENT_OVERDUE: Q(state__in=(PlacementState.PLANNED, PlacementState.AGREEMENT))
         & due_passed
         & (Q(agreement__isnull=True) | ~Q(agreement__state=AgreementState.APPROVED)),
-        FlagKind.CHECKIN_OVERDUE: active & Q(flag_overdue_checkins__gt=0),
-        FlagKind.WORKLOAD: active & (Q(flag_workload__lte=2) | Q(flag_workload__gte=4)),
-        FlagKind.RESOURCE: active & Q(flag_resource__lte=2),
-        FlagKind.DELIVERY: active & Q(flag_delivery_last=Delivery.BELOW, flag_delivery_before=Delivery.BELOW),
+        FlagKind.CHECKIN_OVERDUE: active & Q(status__open_checkin_due__lt=today),
+        FlagKind.WORKLOAD: active & (Q(status__latest_workload__lte=2) | Q(status__latest_workload__gte=4)),
+        FlagKind.RESOURCE: active & Q(status__latest_resource__lte=2),
+        FlagKind.DELIVERY: active & Q(status__delivery_last=Delivery.BELOW, status__delivery_before=Delivery.BELOW),
         FlagKind.NO_FOLLOW_UP: active & Q(flag_last_activity__lt=silent_since),
     }
     columns = {

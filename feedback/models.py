@@ -397,3 +397,33 @@ class ExperienceReport(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class PlacementStatus(models.Model):
+    """What the flags and the dashboard's sorting read, kept up to date on every write (feedback.status).
+
+    With these columns, lists of thousands of placements filter and sort by
+    flags without a subquery per row.
+    """
+
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, primary_key=True, related_name="status", verbose_name=_("placement")
+    )
+    latest_workload = models.PositiveSmallIntegerField(_("latest workload"), null=True, blank=True)
+    latest_resource = models.PositiveSmallIntegerField(_("latest resource"), null=True, blank=True)
+    latest_answer_due = models.DateField(_("latest answered check-in"), null=True, blank=True)
+    delivery_last = models.CharField(_("latest delivery"), max_length=10, blank=True)
+    delivery_before = models.CharField(_("delivery before that"), max_length=10, blank=True)
+    open_checkin_due = models.DateField(_("earliest check-in without both answers"), null=True, blank=True)
+    last_followup = models.DateField(_("latest follow-up"), null=True, blank=True)
+    last_supervisor_activity = models.DateField(_("latest supervisor activity"), null=True, blank=True)
+    onboarding_done = models.PositiveSmallIntegerField(_("onboarding items done"), default=0)
+    onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
+
+    class Meta:
+        ordering = ["placement"]
+        verbose_name = _("placement status")
+        verbose_name_plural = _("placement statuses")
+
+    def __str__(self) -> str:
+        return str(self.placement_id)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from feedback import status
 from feedback.models import CheckIn, CoordinatorNote, Evaluation, EvaluationKind, FollowUp
 from innopraksis.models import User
 from innopraksis.once import save_once
@@ -67,6 +68,7 @@ def schedule_sync(*, placement: Placement) -> None:
             if not created and evaluation.answered_at is None and evaluation.due_on != due_on:
                 evaluation.due_on = due_on
                 evaluation.save(update_fields=["due_on"])
+    status.refresh([placement.pk])  # the bulk-created check-ins sent no signals
 
 
 def _refuse_second_answer(answered_at) -> None:

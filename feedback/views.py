@@ -188,13 +188,16 @@ def _filtered_table(request, placements, today):
         organisations=access.organisations_visible_to(request.user).filter(placements__in=placements).distinct(),
         courses=courses,
     )
-    table = dashboard.ordered(filter_form.filter(dashboard.rows(placements, today=today)), filter_form.sort_key)
-    return filter_form, table
+    deadlines = flags.agreement_deadlines()
+    table = dashboard.ordered(
+        filter_form.filter(dashboard.rows(placements, today=today, deadlines=deadlines)), filter_form.sort_key
+    )
+    return filter_form, table, deadlines
 
 
 def _dashboard_context(request, placements, *, cohort=None, organisation=None) -> dict:
     today = timezone.localdate()
-    filter_form, table = _filtered_table(request, placements, today)
+    filter_form, table, deadlines = _filtered_table(request, placements, today)
     page = paginate(request, table)
     for placement in page.object_list:
         placement.flags = flags.flags_for(placement, today=today)
@@ -206,7 +209,7 @@ def _dashboard_context(request, placements, *, cohort=None, organisation=None) -
         "filter_form": filter_form,
         "page": page,
         "sort": filter_form.sort_key,
-        "figures": dashboard.figures(placements, today=today),
+        "figures": dashboard.figures(placements, today=today, deadlines=deadlines),
         "weeks": weeks,
         "weekly_chart": charts.weekly_chart(weeks),
         "completion": completion,
@@ -257,7 +260,7 @@ def dashboard_export(request):
     """
     today = timezone.localdate()
     placements, _cohort, _organisation = _scope(request)
-    _filter_form, table = _filtered_table(request, placements, today)
+    _filter_form, table, _deadlines = _filtered_table(request, placements, today)
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback import services as feedback_services
+from feedback import status as feedback_status
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import InvitationRole, User
 from innopraksis.once import save_once
@@ -580,6 +581,7 @@ def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAg
             )
             for item in OnboardingTemplateItem.objects.filter(cohort=locked.cohort_id)
         )
+        feedback_status.refresh([locked.pk])  # bulk-created items sent no signals
     if agreement.question_weekday and not OfficeHour.objects.filter(placement=locked).exists():
         office_hour = OfficeHour(
             placement=locked,

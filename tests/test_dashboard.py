@@ -301,10 +301,10 @@ class TestQueryCounts:
         assert counts == [EXPECTED_DASHBOARD_QUERIES] * 2
 
 
-# Session, user, roles; the cohort, its courses and the flags' deadlines; the page's count, rows and
-# supervisors; the completion chart, the weekly chart; deadlines, figures and states for the figures;
-# the cohorts and organisations of the filter form.
-EXPECTED_DASHBOARD_QUERIES = 16
+# Session, user, roles; the cohort, its courses and the agreement deadlines; the page's count, rows and
+# supervisors; the completion chart, the weekly chart; the figures (states, totals, overdue check-ins and
+# onboarding items); the cohorts and organisations of the filter form.
+EXPECTED_DASHBOARD_QUERIES = 17
 
 
 def bulk_placements(cohort, organisation, size: int) -> None:

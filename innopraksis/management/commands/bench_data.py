@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from feedback import status
 from feedback.models import CheckIn, Delivery, Evaluation, FollowUp
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation
@@ -164,6 +165,7 @@ class Command(BaseCommand):
             for kind in ("midterm", "final")
             for side in ("student", "organisation")
         )
+        status.refresh_all()
         self.stdout.write(
             f"Benchmark data: {organisations} organisations, {placements} placements, "
             f"{CheckIn.objects.count()} check-ins."

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from feedback import status
 from students.services import placements_activate_due, placements_complete_due
 
 
@@ -12,4 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = placements_activate_due()
         completed = placements_complete_due()
+        status.refresh_all()  # a safety net: the status is kept on every write, and checked once a day
         self.stdout.write(f"Started {started} placement(s), completed {completed}.")
