@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,14 +20,8 @@ from innopraksis.models import Role
 from orgs.models import Organisation
 
 
-def _require_programme_role(user) -> None:
-    # 403: gatherings are for coordinators and host organisations, not students.
-    if not (access.has_role(user, Role.COORDINATOR) or access.has_role(user, Role.SUPERVISOR)):
-        raise PermissionDenied
-
-
 def gathering_list(request):
-    _require_programme_role(request.user)
+    access.require_programme_role(request.user)
     gathering_page = paginate(request, access.gatherings_visible_to(request.user).prefetch_related("invitees"))
     context = {"page": gathering_page, "is_coordinator": access.has_role(request.user, Role.COORDINATOR)}
     return render(request, "feedback/gathering_list.html", context)
@@ -90,10 +84,7 @@ def gathering_attendance(request, pk: int):
 
 
 def experience_create(request, pk: int):
-    gathering = access.get_gathering_for(request.user, pk)
-    organisations = access.invited_organisations_of(request.user, gathering)
-    if not organisations.exists():
-        raise PermissionDenied  # a coordinator who is not an invited supervisor reads, but does not share
+    gathering, organisations = access.get_gathering_to_share(request.user, pk)
     form = ExperienceForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         gatherings.experience_share(
@@ -160,7 +151,7 @@ def report_edit(request, pk: int):
 
 
 def report_library(request):
-    _require_programme_role(request.user)
+    access.require_programme_role(request.user)
     reports = access.reports_visible_to(request.user).order_by("-gathering__held_on")
     return render(request, "feedback/report_library.html", {"page": paginate(request, reports)})
 

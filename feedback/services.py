@@ -76,13 +76,23 @@ def _refuse_second_answer(answered_at) -> None:
         raise ValidationError(_("This has already been answered."), code="answered")
 
 
+STUDENT_ANSWERS = ("workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust")
+SUPERVISOR_ANSWERS = ("delivery", "feedback_given", "workload_adjustment")
+EVALUATION_ANSWERS = ("value", "win_win", "worked", "change", "host_again")
+
+
+def _set_answers(row, answers: dict, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in answers:
+            setattr(row, name, answers[name])
+
+
 @transaction.atomic
-def checkin_answer_student(*, checkin: CheckIn, user: User, form, note: str = "") -> CheckIn:
+def checkin_answer_student(*, checkin: CheckIn, user: User, answers: dict, note: str = "") -> CheckIn:
     """The student's side, and their note to the coordinator kept apart from it."""
     locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _refuse_second_answer(locked.student_answered_at)
-    for name in form.Meta.fields:
-        setattr(locked, name, form.cleaned_data[name])
+    _set_answers(locked, answers, STUDENT_ANSWERS)
     locked.student_answered_at = timezone.now()
     locked.full_clean()
     locked.save()
@@ -92,11 +102,10 @@ def checkin_answer_student(*, checkin: CheckIn, user: User, form, note: str = ""
 
 
 @transaction.atomic
-def checkin_answer_supervisor(*, checkin: CheckIn, user: User, form) -> CheckIn:
+def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict) -> CheckIn:
     locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _refuse_second_answer(locked.supervisor_answered_at)
-    for name in form.Meta.fields:
-        setattr(locked, name, form.cleaned_data[name])
+    _set_answers(locked, answers, SUPERVISOR_ANSWERS)
     locked.supervisor_answered_at, locked.supervisor_answered_by = timezone.now(), user
     locked.full_clean()
     locked.save()
@@ -111,13 +120,13 @@ def followup_log(*, placement: Placement, user: User, form) -> FollowUp:
 
 
 @transaction.atomic
-def evaluation_answer(*, evaluation: Evaluation, user: User, form, today: datetime.date | None = None) -> Evaluation:
+def evaluation_answer(
+    *, evaluation: Evaluation, user: User, answers: dict, today: datetime.date | None = None
+) -> Evaluation:
     """One side's evaluation; the last final evaluation after the end date completes the placement."""
     locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     _refuse_second_answer(locked.answered_at)
-    for name in form.Meta.fields:
-        if name in form.cleaned_data:
-            setattr(locked, name, form.cleaned_data[name])
+    _set_answers(locked, answers, EVALUATION_ANSWERS)
     locked.answered_at, locked.answered_by = timezone.now(), user
     locked.full_clean()
     locked.save()

@@ -16,13 +16,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import EvaluationKind
-from students.models import AgreementState, ItemOwner, Placement, PlacementState, Practice, Side
+from students.models import OWNER_SIDES, AgreementState, Placement, PlacementState, Practice, Side
 
 # Check-ins and evaluations show up this long before they are due.
 CHECKIN_OPENS = datetime.timedelta(days=7)
 EVALUATION_OPENS = datetime.timedelta(days=14)
-
-OWNER_SIDES = {ItemOwner.STUDENT: {Side.STUDENT}, ItemOwner.SUPERVISOR: {Side.ORGANISATION}, ItemOwner.BOTH: set(Side)}
 
 PREFETCH = ("onboarding_items", "checkins", "evaluations")
 

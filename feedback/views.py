@@ -84,10 +84,10 @@ def checkin_detail(request, pk: int, checkin_pk: int):
             try:
                 if side == Side.STUDENT:
                     services.checkin_answer_student(
-                        checkin=checkin, user=request.user, form=form, note=form.cleaned_data["note"]
+                        checkin=checkin, user=request.user, answers=form.cleaned_data, note=form.cleaned_data["note"]
                     )
                 else:
-                    services.checkin_answer_supervisor(checkin=checkin, user=request.user, form=form)
+                    services.checkin_answer_supervisor(checkin=checkin, user=request.user, answers=form.cleaned_data)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -135,7 +135,7 @@ def evaluation_detail(request, pk: int, kind: str):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.evaluation_answer(evaluation=mine, user=request.user, form=form)
+                services.evaluation_answer(evaluation=mine, user=request.user, answers=form.cleaned_data)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

@@ -34,10 +34,10 @@ from feedback.models import (
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
 from students.models import (
+    OWNER_SIDES,
     Cohort,
     ExpectationAgreement,
     ImportBatch,
-    ItemOwner,
     OfficeHour,
     OnboardingItem,
     Placement,
@@ -328,12 +328,6 @@ def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
 # Onboarding: the owners of an item tick it (the student, the organisation's
 # members, or either); others who see the placement read it (403 on change).
 
-OWNER_SIDES = {
-    ItemOwner.STUDENT: {Side.STUDENT},
-    ItemOwner.SUPERVISOR: {Side.ORGANISATION},
-    ItemOwner.BOTH: {Side.STUDENT, Side.ORGANISATION},
-}
-
 
 def can_tick(side: Side | None, item: OnboardingItem) -> bool:
     return side in OWNER_SIDES[item.owner]
@@ -430,6 +424,31 @@ def gatherings_visible_to(user: User) -> QuerySet[Gathering]:
 
 def get_gathering_for(user: User, pk: int) -> Gathering:
     return get_object_or_404(gatherings_visible_to(user), pk=pk)
+
+
+def get_person_for(user: User, pk: int) -> User:
+    """Anyone registered, for a coordinator (answering a request for a person's data); 403 for others."""
+    require_role(user, Role.COORDINATOR)
+    return get_object_or_404(User, pk=pk)
+
+
+def require_programme_role(user: User) -> None:
+    """403 for students: gatherings and write-ups are for coordinators and host organisations."""
+    if not (has_role(user, Role.COORDINATOR) or has_role(user, Role.SUPERVISOR)):
+        raise PermissionDenied
+
+
+def get_gathering_to_share(user: User, pk: int) -> tuple[Gathering, QuerySet[Organisation]]:
+    """A gathering the user may share experiences for, with their invited organisations.
+
+    403 for those who see it but have no invited organisation of their own
+    (a coordinator reads what is shared but does not share); 404 for others.
+    """
+    gathering = get_gathering_for(user, pk)
+    organisations = invited_organisations_of(user, gathering)
+    if not organisations.exists():
+        raise PermissionDenied
+    return gathering, organisations
 
 
 def get_gathering_to_manage(user: User, pk: int) -> Gathering:

@@ -83,12 +83,8 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, UNAVAILABLE_ERRORS):
-            return self.unavailable(request)
+            return database_unavailable(request)
         return None
-
-    @staticmethod
-    def unavailable(request) -> HttpResponse:
-        return database_unavailable(request)
 
 
 def database_unavailable(request) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""Everything the portal holds about one person, as a structured file with where it came from and who sees it.
+"""Everything the portal holds about one person, as a structured file with where it came from and who sees it,
+explained in the language of the person asking.
 
 The student's notes to the coordinator are theirs and are included for them;
 the export is given only to the person themself and to coordinators.
@@ -10,6 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback.models import CheckIn, CoordinatorNote, Evaluation, Experience, FollowUp
 from innopraksis.models import Invitation, User
@@ -39,8 +41,8 @@ def export_for(person: User) -> dict:
     sections = [
         _section(
             "account",
-            "Entered by a coordinator or from the invitation; changed by you on your profile.",
-            "You and the programme's coordinators.",
+            _("Entered by a coordinator or from the invitation; changed by you on your profile."),
+            _("You and the programme's coordinators."),
             _row(person, ["email", "full_name", "language", "is_coordinator", "date_joined", "last_login"]),
         ),
     ]
@@ -49,16 +51,16 @@ def export_for(person: User) -> dict:
         sections.append(
             _section(
                 "student_profile",
-                "Registered or imported by a coordinator.",
-                "You, the coordinators, and the supervisors of organisations you are placed with.",
+                _("Registered or imported by a coordinator."),
+                _("You, the coordinators, and the supervisors of organisations you are placed with."),
                 _row(student, ["study_programme", "internship_course", "phone"]),
             )
         )
     sections += [
         _section(
             "placements",
-            "Registered by a coordinator.",
-            "You, the coordinators, and the placement organisation's supervisors.",
+            _("Registered by a coordinator."),
+            _("You, the coordinators, and the placement organisation's supervisors."),
             [
                 {
                     "cohort": placement.cohort.name,
@@ -70,8 +72,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "expectation_agreements",
-            "Written by you (the student's part) and by the organisation's supervisors (its part).",
-            "You, the coordinators, and the placement organisation's supervisors.",
+            _("Written by you (the student's part) and by the organisation's supervisors (its part)."),
+            _("You, the coordinators, and the placement organisation's supervisors."),
             [
                 {
                     "organisation": placement.organisation.name,
@@ -84,9 +86,11 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "check_ins",
-            "Your answers and your supervisor's; the note to the coordinator is yours.",
-            "Answers: you, the coordinators, and the supervisors once revealed. "
-            "Notes to the coordinator: you and the coordinators only.",
+            _("Your answers and your supervisor's; the note to the coordinator is yours."),
+            _(
+                "Answers: you, the coordinators, and the supervisors once revealed. "
+                "Notes to the coordinator: you and the coordinators only."
+            ),
             [
                 {
                     **_row(checkin, ["due_on", "workload", "resource", "learning", "safe_to_ask", "goes_well"]),
@@ -98,8 +102,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "evaluations",
-            "Written by you, or by you on behalf of your organisation.",
-            "You, the coordinators, and the other party of the placement once both have answered.",
+            _("Written by you, or by you on behalf of your organisation."),
+            _("You, the coordinators, and the other party of the placement once both have answered."),
             [
                 _row(evaluation, ["kind", "side", "due_on", "answered_at", "value", "win_win", "worked", "change"])
                 for evaluation in Evaluation.objects.filter(answered_by=person)
@@ -107,8 +111,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "follow_ups_written",
-            "Logged by you as a supervisor.",
-            "Your organisation's supervisors and the coordinators; the student when shared.",
+            _("Logged by you as a supervisor."),
+            _("Your organisation's supervisors and the coordinators; the student when shared."),
             [
                 _row(followup, ["happened_on", "kind", "note", "shared_with_student"])
                 for followup in FollowUp.objects.filter(author=person)
@@ -116,8 +120,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "onboarding_items_done",
-            "Ticked by you.",
-            "The placement's student, its organisation's supervisors and the coordinators.",
+            _("Ticked by you."),
+            _("The placement's student, its organisation's supervisors and the coordinators."),
             [
                 _row(item, ["title", "practice", "due_on", "done_at", "note"])
                 for item in OnboardingItem.objects.filter(done_by=person)
@@ -125,8 +129,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "organisation_memberships",
-            "Registered by a coordinator.",
-            "The coordinators and the organisation's members.",
+            _("Registered by a coordinator."),
+            _("The coordinators and the organisation's members."),
             [
                 {"organisation": membership.organisation.name, "role": membership.role}
                 for membership in Membership.objects.filter(user=person).select_related("organisation")
@@ -134,8 +138,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "experiences_shared",
-            "Shared by you before a gathering.",
-            "The coordinators and your organisation's supervisors.",
+            _("Shared by you before a gathering."),
+            _("The coordinators and your organisation's supervisors."),
             [
                 _row(experience, ["theme", "text", "created_at"])
                 for experience in Experience.objects.filter(author=person)
@@ -143,8 +147,8 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "invitations",
-            "Sent by a coordinator. Only a digest of each link is stored, never the link itself.",
-            "The coordinators.",
+            _("Sent by a coordinator. Only a digest of each link is stored, never the link itself."),
+            _("The coordinators."),
             [
                 _row(invitation, ["role", "created_at", "expires_at", "used_at"])
                 for invitation in Invitation.objects.filter(email__iexact=person.email)
@@ -155,6 +159,7 @@ def export_for(person: User) -> dict:
         "portal": "InnoPraksis",
         "generated_at": timezone.now().isoformat(),
         "person": person.email,
-        "retention": f"A cohort's personal data is anonymised {settings.RETENTION_MONTHS} months after it ends.",
+        "retention": _("A cohort's personal data is anonymised %(months)s months after it ends.")
+        % {"months": settings.RETENTION_MONTHS},
         "sections": sections,
     }

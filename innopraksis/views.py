@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -155,7 +155,7 @@ def personal_data_export(request):
 @role_required(Role.COORDINATOR)
 def person_data_export(request, pk: int):
     """A coordinator answers a person's request for their data."""
-    return _personal_data_response(request, get_object_or_404(User, pk=pk))
+    return _personal_data_response(request, access.get_person_for(request.user, pk))
 
 
 def ping(request):

@@ -163,7 +163,7 @@ def _is_filled(value) -> bool:
     return value not in (None, "") and not (isinstance(value, str) and not value.strip())
 
 
-def _plain(value):
+def plain(value):
     """A JSON-safe value: times as HH:MM, everything else as stored."""
     if isinstance(value, datetime.time):
         return value.strftime("%H:%M")
@@ -171,7 +171,7 @@ def _plain(value):
 
 
 def values_of(agreement: ExpectationAgreement, names=CONTENT_FIELDS) -> dict:
-    return {name: _plain(getattr(agreement, name)) for name in names}
+    return {name: plain(getattr(agreement, name)) for name in names}
 
 
 def fingerprint(values: dict) -> str:

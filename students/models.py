@@ -488,6 +488,14 @@ class ItemOwner(models.TextChoices):
     BOTH = "both", _("Both")
 
 
+# Which party (Side, defined below) does an item of each owner: the one rule for ticking and for to-dos.
+OWNER_SIDES = {
+    ItemOwner.STUDENT: {"student"},
+    ItemOwner.SUPERVISOR: {"organisation"},
+    ItemOwner.BOTH: {"student", "organisation"},
+}
+
+
 class ChecklistText(models.Model):
     """Title and explanation of a checklist item: a default practice's own words unless written over."""
 

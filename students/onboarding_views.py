@@ -14,7 +14,7 @@ from innopraksis.access import role_required
 from innopraksis.models import Role
 from students import services
 from students.forms import OfficeHourForm, OnboardingItemForm, OnboardingTickForm, TemplateItemFormSet
-from students.models import Placement
+from students.models import Placement, Side
 
 
 def onboarding_checklist(request, pk: int):
@@ -36,7 +36,7 @@ def onboarding_checklist(request, pk: int):
         }
         for item in placement.onboarding_items.select_related("done_by", "added_by")
     ]
-    context = {"placement": placement, "items": items, "side": side, "can_add": side == "organisation"}
+    context = {"placement": placement, "items": items, "side": side, "can_add": side == Side.ORGANISATION}
     return render(request, "students/onboarding_checklist.html", context)
 
 

@@ -75,7 +75,7 @@ def placement_start_agreement(*, placement: Placement) -> Placement:
     _move(placement=placement, to=PlacementState.AGREEMENT)
     agreement, _created = ExpectationAgreement.objects.get_or_create(placement=placement)
     for side in Side:
-        _notify(agreement, event="opened", recipients=_people_of(agreement, side), side=side)
+        _notify(agreement, event="opened", recipients=people_acting_for(agreement.placement, side), side=side)
     return placement
 
 
@@ -237,8 +237,8 @@ def _save(locked: ExpectationAgreement, original: ExpectationAgreement) -> Expec
     return original
 
 
-def _people_of(agreement: ExpectationAgreement, side: str) -> list[User]:
-    return people_acting_for(agreement.placement, side)
+def _both_parties(placement: Placement) -> list[User]:
+    return people_acting_for(placement, Side.STUDENT) + people_acting_for(placement, Side.ORGANISATION)
 
 
 def people_acting_for(placement: Placement, side: str) -> list[User]:
@@ -326,7 +326,7 @@ def agreement_save_step(
     locked = _locked(agreement)
     _refuse_if_approved(locked)
     current = agreements.values_of(locked, step.fields)
-    incoming = {name: agreements._plain(values.get(name)) for name in step.fields}
+    incoming = {name: agreements.plain(values.get(name)) for name in step.fields}
     changed = [name for name in step.fields if incoming[name] != current[name]]
     if not changed:
         return []
@@ -385,10 +385,16 @@ def agreement_complete_part(*, agreement: ExpectationAgreement, side: str, user:
         _notify(
             agreement,
             event="ready_to_sign",
-            recipients=_people_of(agreement, Side.STUDENT) + _people_of(agreement, Side.ORGANISATION),
+            recipients=_both_parties(agreement.placement),
         )
     elif agreement.state in (AgreementState.DRAFT, AgreementState.RETURNED):
-        _notify(agreement, event="part_done", recipients=_people_of(agreement, other), side=other, done_side=side)
+        _notify(
+            agreement,
+            event="part_done",
+            recipients=people_acting_for(agreement.placement, other),
+            side=other,
+            done_side=side,
+        )
     return agreement
 
 
@@ -421,7 +427,12 @@ def agreement_sign(
         _notify(agreement, event="signed", recipients=coordinators)
     else:
         other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
-        _notify(agreement, event="sign_next", recipients=_people_of(agreement, other), signer=user.get_full_name())
+        _notify(
+            agreement,
+            event="sign_next",
+            recipients=people_acting_for(agreement.placement, other),
+            signer=user.get_full_name(),
+        )
     return agreement
 
 
@@ -456,10 +467,9 @@ def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str
     else:
         locked.org_completed_at = None
     _save(locked, agreement)
-    _notify(
-        agreement, event="returned", recipients=_people_of(agreement, side), side=side, comment=locked.return_comment
-    )
-    others = [person for person in voided if person not in _people_of(agreement, side)]
+    returned_to = people_acting_for(agreement.placement, side)
+    _notify(agreement, event="returned", recipients=returned_to, side=side, comment=locked.return_comment)
+    others = [person for person in voided if person not in returned_to]
     if others:
         _notify(agreement, event="voided", recipients=others, changed_by=user.get_full_name())
     return agreement
@@ -483,7 +493,7 @@ def agreement_approve(
     _notify(
         agreement,
         event="approved",
-        recipients=_people_of(agreement, Side.STUDENT) + _people_of(agreement, Side.ORGANISATION),
+        recipients=_both_parties(agreement.placement),
     )
     return agreement
 

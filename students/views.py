@@ -26,7 +26,7 @@ from students.forms import (
     StudentFilterForm,
     StudentForm,
 )
-from students.models import ImportBatch, ImportKind, Placement, PlacementState
+from students.models import ImportBatch, ImportKind, Placement, PlacementState, Side
 
 
 def _base_url(request) -> str:
@@ -209,10 +209,10 @@ def placement_detail(request, pk: int):
     ).get()
     context = {
         "placement": placement,
-        "flags": flags.flags_for(placement, for_student=side == "student" and not is_coordinator),
+        "flags": flags.flags_for(placement, for_student=side == Side.STUDENT and not is_coordinator),
         "is_coordinator": is_coordinator,
         "actions": services.available_actions(placement),
-        "is_organisation_member": side == "organisation",
+        "is_organisation_member": side == Side.ORGANISATION,
         "history": audit.placement_history(placement) if is_coordinator else [],
     }
     return render(request, "students/placement_detail.html", context)

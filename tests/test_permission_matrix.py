@@ -169,12 +169,6 @@ def checkins_of_student_a(cast) -> dict:
     return {"pk": checkin_of_student_a(cast)["pk"]}
 
 
-def with_data_of_student_a(cast) -> dict:
-    """No URL arguments, but a placement with a check-in to show."""
-    checkins_of_student_a(cast)
-    return {}
-
-
 def midterm_of_student_a(cast) -> dict:
     pk = placement_of_student_a(cast)["pk"]
     for side in ("student", "organisation"):
@@ -384,9 +378,9 @@ MATRIX = {
     "report_library": ("get", None, without_arguments(published_report), programme_page()),
     "report_detail": ("get", None, published_report, organisation_a_page()),
     "report_print": ("get", None, published_report, organisation_a_page()),
-    "dashboard": ("get", None, with_data_of_student_a, coordinator_only()),
+    "dashboard": ("get", None, without_arguments(checkins_of_student_a), coordinator_only()),
     # The export may carry the students' notes to the coordinator: coordinators only.
-    "dashboard_export": ("get", None, with_data_of_student_a, coordinator_only()),
+    "dashboard_export": ("get", None, without_arguments(checkins_of_student_a), coordinator_only()),
     "organisation_dashboard": ("get", None, org_a, coordinator_only()),
     "checkin_detail": ("get", None, checkin_of_student_a, placement_a_page()),
     "evaluation_detail": ("get", None, midterm_of_student_a, placement_a_page()),

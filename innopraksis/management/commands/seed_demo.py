@@ -282,21 +282,6 @@ NOTES = {
 }
 
 
-class _Answers:
-    """Answers given the way the forms give them to the feedback services."""
-
-    def __init__(
-        self, data: dict, fields=("workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust")
-    ):
-        self.cleaned_data = data
-
-        class Meta:
-            pass
-
-        Meta.fields = list(fields)
-        self.Meta = Meta
-
-
 def _noon(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
@@ -511,19 +496,15 @@ class Command(BaseCommand):
                 answers |= {"workload": 1, "to_adjust": "Har lite å gjøre."}
             if not past and number == 8 and index >= len(due) - 2:
                 delivery = Delivery.BELOW
-            student_form = _Answers(answers)
-            feedback_services.checkin_answer_student(checkin=checkin, user=student, form=student_form, note=note)
+            feedback_services.checkin_answer_student(checkin=checkin, user=student, answers=answers, note=note)
             if not past and number == 12:
                 continue  # the supervisor never answers: no follow-up flag
-            supervisor_form = _Answers(
-                {
-                    "delivery": delivery,
-                    "feedback_given": "Gode analyser; jobb med å presentere kortere.",
-                    "workload_adjustment": adjustment,
-                },
-                fields=("delivery", "feedback_given", "workload_adjustment"),
-            )
-            feedback_services.checkin_answer_supervisor(checkin=checkin, user=supervisor, form=supervisor_form)
+            supervisor_answers = {
+                "delivery": delivery,
+                "feedback_given": "Gode analyser; jobb med å presentere kortere.",
+                "workload_adjustment": adjustment,
+            }
+            feedback_services.checkin_answer_supervisor(checkin=checkin, user=supervisor, answers=supervisor_answers)
         if number != 12:
             FollowUp.objects.get_or_create(
                 placement=placement,
@@ -536,20 +517,17 @@ class Command(BaseCommand):
                 },
             )
         for evaluation in Evaluation.objects.filter(placement=placement, due_on__lt=today):
-            form = _Answers(
-                {
-                    "value": 4,
-                    "win_win": YesPartlyNo.YES,
-                    "worked": "Tydelige forventninger fra start.",
-                    "change": "",
-                    "host_again": YesPartlyNo.YES if evaluation.side == Side.ORGANISATION else "",
-                },
-                fields=("value", "win_win", "worked", "change", "host_again"),
-            )
+            answers = {
+                "value": 4,
+                "win_win": YesPartlyNo.YES,
+                "worked": "Tydelige forventninger fra start.",
+                "change": "",
+                "host_again": YesPartlyNo.YES if evaluation.side == Side.ORGANISATION else "",
+            }
             feedback_services.evaluation_answer(
                 evaluation=evaluation,
                 user=student if evaluation.side == Side.STUDENT else supervisor,
-                form=form,
+                answers=answers,
                 today=placement.starts_on,  # the demo completes the previous round itself
             )
 
