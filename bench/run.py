@@ -78,7 +78,7 @@ from django.utils import timezone
 def session_for(user):
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "innopraksis.backends.SignInBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     now = int(time.time())
     store[SESSION_STARTED_KEY] = now
@@ -160,7 +160,20 @@ def parse_wrk(output: str) -> dict:
 
 
 def run_wrk(url: str, *, cookie: str, duration: int, connections: int, script: Path | None = None) -> dict:
-    command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "-H", f"Cookie: {cookie}"]
+    command = [
+        "wrk",
+        "--latency",
+        "--timeout",
+        "60s",
+        "-t",
+        "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "-H",
+        f"Cookie: {cookie}",
+    ]
     if script is not None:
         command += ["-s", str(script)]
     result = subprocess.run([*command, url], check=True, capture_output=True, text=True)  # noqa: S603

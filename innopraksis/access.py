@@ -70,26 +70,29 @@ ROLE_ORDER = (Role.COORDINATOR, Role.SUPERVISOR, Role.STUDENT)
 ACTIVE_ROLE_SESSION_KEY = "active_role"
 
 
+def with_roles(users: QuerySet[User]) -> QuerySet[User]:
+    """Users annotated with the roles they hold, so that loading the signed-in user costs no extra query."""
+    return users.annotate(
+        holds_supervisor=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+        holds_student=Exists(Student.objects.filter(user=OuterRef("pk"))),
+    )
+
+
 def roles_of(user: User) -> list[Role]:
-    """The roles a user holds, in ROLE_ORDER. One query, cached on the user object."""
+    """The roles a user holds, in ROLE_ORDER; read from ``with_roles`` annotations when present (the
+    signed-in user has them, see SignInBackend), else one query, cached on the user object."""
     if not user.is_authenticated or not user.is_active:
         return []
     cached = getattr(user, "_innopraksis_roles", None)
     if cached is not None:
         return cached
-    flags = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            is_supervisor=Exists(Membership.objects.filter(user=OuterRef("pk"))),
-            is_student=Exists(Student.objects.filter(user=OuterRef("pk"))),
-        )
-        .values("is_supervisor", "is_student")
-        .get()
-    )
+    if not hasattr(user, "holds_supervisor"):
+        held = with_roles(User.objects.filter(pk=user.pk)).values("holds_supervisor", "holds_student").get()
+        user.holds_supervisor, user.holds_student = held["holds_supervisor"], held["holds_student"]
     held = {
         Role.COORDINATOR: user.is_coordinator or user.is_superuser,
-        Role.SUPERVISOR: flags["is_supervisor"],
-        Role.STUDENT: flags["is_student"],
+        Role.SUPERVISOR: user.holds_supervisor,
+        Role.STUDENT: user.holds_student,
     }
     roles = [role for role in ROLE_ORDER if held[role]]
     user._innopraksis_roles = roles
@@ -180,16 +183,20 @@ def get_invitation_for(user: User, pk: int) -> Invitation:
 
 
 def get_student_profile(user: User) -> Student | None:
-    return students_visible_to(user).filter(user=user).first()
+    """The user's own student profile, if they have one: always theirs to see."""
+    student = Student.objects.filter(user=user).first()
+    if student is not None:
+        student.user = user
+    return student
 
 
-def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
-    """Placements at the organisations the user supervises for, whatever other roles they hold."""
+def placements_for_supervisor_home(memberships: list[Membership]) -> QuerySet[Placement]:
+    """Placements at the organisations of these memberships (``memberships_of`` the user), whatever other
+    roles the user holds. The organisations are listed, not subqueried, so that the database starts from them."""
     return (
-        Placement.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation"))
-        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour")
+        Placement.objects.filter(organisation__in=[membership.organisation_id for membership in memberships])
+        .for_lists("office_hour", "status")
         .with_organisation_returning()
-        .with_onboarding_progress()
         .order_by("-cohort__starts_on", "student__user__full_name")
     )
 
@@ -197,8 +204,7 @@ def placements_for_supervisor_home(user: User) -> QuerySet[Placement]:
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .select_related("cohort", "organisation", "agreement", "office_hour")
-        .with_onboarding_progress()
+        .for_lists("office_hour", "status", student=False)
         .prefetch_related("supervisors")
         .order_by("-cohort__starts_on")
     )
@@ -380,9 +386,11 @@ def user_for_calendar_token(token: str) -> User | None:
 
 def get_checkin_for(user: User, pk: int, checkin_pk: int):
     placement = get_placement_for(user, pk)
-    return get_object_or_404(
+    checkin = get_object_or_404(
         CheckIn.objects.select_related("supervisor_answered_by"), placement=placement, pk=checkin_pk
     )
+    checkin.placement = placement  # loaded above, with its people: no second query
+    return checkin
 
 
 def can_read_coordinator_note(user: User, placement: Placement) -> bool:

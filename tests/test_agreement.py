@@ -572,8 +572,8 @@ class TestQueryCounts:
         assert counts == [EXPECTED_DETAIL_QUERIES] * 2
 
 
-# Session, user, roles, the placement, the side check, versions, changes.
-EXPECTED_DETAIL_QUERIES = 7
+# Session, user with roles, the placement, the side check, versions, changes.
+EXPECTED_DETAIL_QUERIES = 6
 
 
 def test_the_coordinator_home_lists_agreements_waiting_for_approval(cast, agreement):

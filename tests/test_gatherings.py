@@ -320,7 +320,7 @@ class TestWriteUp:
 
 
 class TestQueryCounts:
-    @pytest.mark.parametrize(("name", "expected"), [("gathering_list", 6), ("report_library", 5)])
+    @pytest.mark.parametrize(("name", "expected"), [("gathering_list", 5), ("report_library", 4)])
     def test_lists_do_not_grow(self, cast, cohorts, name, expected):
         client = client_for(cast.supervisor_a)
         counts = []

@@ -215,9 +215,9 @@ def _make_invitations(cast, count):
         )
 
 
-# Session, user, roles, count for the paginator, the page of invitations with
+# Session, user with roles, count for the paginator, the page of invitations with
 # their organisations and senders in one join.
-EXPECTED_LIST_QUERIES = 5
+EXPECTED_LIST_QUERIES = 4
 
 
 def test_invitation_list_query_count_does_not_grow_with_rows(cast, coordinator_client):

@@ -326,7 +326,7 @@ class TestQueryCounts:
 
     @pytest.mark.parametrize(
         ("url_name", "user", "expected"),
-        [("home_supervisor", "supervisor_a", 8), ("calendar_feed", "supervisor_a", 8)],
+        [("home_supervisor", "supervisor_a", 7), ("calendar_feed", "supervisor_a", 8)],
     )
     def test_pages_do_not_grow_with_placements(self, cast, cohort, url_name, user, expected):
         person = getattr(cast, user)
@@ -352,4 +352,4 @@ class TestQueryCounts:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
-        assert counts[0] == counts[1] == 7
+        assert counts[0] == counts[1] == 6

@@ -229,7 +229,6 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
     assert counts == [EXPECTED_HOME_QUERIES[home]] * 2
 
 
-# Session, user, roles, memberships or profile, placements (+ supervisors, prefetched in one query).
-# Session, user, roles, memberships or profile, the placements (with flags and progress as subqueries),
-# and their onboarding items, check-ins and evaluations for the to-dos.
-EXPECTED_HOME_QUERIES = {"home_supervisor": 8, "home_student": 9}
+# Session, user with roles, memberships or profile, the placements with their status, (the student's
+# supervisors,) and their open onboarding items, check-ins and open evaluations for to-dos and flags.
+EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 8}

@@ -309,14 +309,14 @@ LIST_PAGES = {
     "cohort_detail": "cohort",
     "organisation_detail": "org_a",
 }
-# Queries per page whatever the number of rows: session, user, roles, then the page's own.
+# Queries per page whatever the number of rows: session, user with roles, then the page's own.
 EXPECTED_QUERIES = {
-    "cohort_list": 5,
-    "organisation_list": 6,
-    "student_list": 6,
-    "placement_list": 7,
-    "cohort_detail": 7,
-    "organisation_detail": 7,
+    "cohort_list": 4,
+    "organisation_list": 5,
+    "student_list": 5,
+    "placement_list": 6,
+    "cohort_detail": 6,
+    "organisation_detail": 6,
 }
 
 
