@@ -1,8 +1,9 @@
 """The flags that tell who needs attention, computed in one place from the data.
 
-``annotate`` adds what the flags need to a placement queryset as subqueries
-(one query for any number of placements); ``flags_for`` reads a placement so
-annotated and says which flags are up, why, and where to act.
+``prepare`` reads what the flags need from a placement's own check-ins (pages
+showing a few placements), ``with_flag_columns`` and ``from_status`` from the
+kept-up-to-date PlacementStatus (lists of thousands); ``flags_for`` then says
+which flags are up, why, and where to act.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -33,7 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.models import CheckIn, Delivery, FollowUp
+from feedback.models import CheckIn, Delivery, PlacementStatus
 from students.models import AgreementState, Cohort, Placement, PlacementState
 
 
@@ -61,58 +61,67 @@ class Flag:
         return self.kind.label
 
 
-def _answered_student(revealed_only: bool, today: datetime.date) -> QuerySet:
-    checkins = CheckIn.objects.filter(placement=OuterRef("pk"), student_answered_at__isnull=False)
-    if revealed_only:
-        checkins = checkins.filter(Q(supervisor_answered_at__isnull=False) | Q(due_on__lt=today))
-    return checkins.order_by("-due_on")
+def status_of(placement: Placement) -> PlacementStatus:
+    try:
+        return placement.status
+    except PlacementStatus.DoesNotExist:
+        return PlacementStatus(placement=placement)
 
 
-def _answered_supervisor(revealed_only: bool, today: datetime.date) -> QuerySet:
-    checkins = CheckIn.objects.filter(placement=OuterRef("pk"), supervisor_answered_at__isnull=False)
-    if revealed_only:
-        checkins = checkins.filter(Q(student_answered_at__isnull=False) | Q(due_on__lt=today))
-    return checkins.order_by("-due_on")
+def prepare(placement: Placement, *, today: datetime.date, revealed_only: bool) -> Placement:
+    """Set what ``flags_for`` reads from the placement's own check-ins and its status, without a
+    subquery: for pages that show a few placements and load their check-ins anyway (prefetch
+    ``checkins`` and select ``status`` to run no query here). ``revealed_only``: for organisation
+    users and students, who may see the other side's answers only once a check-in is revealed."""
+    checkins = sorted(placement.checkins.all(), key=lambda checkin: checkin.due_on, reverse=True)
+
+    def visible(checkin: CheckIn, other_answered_at) -> bool:
+        return not revealed_only or other_answered_at is not None or checkin.due_on < today
+
+    student = [c for c in checkins if c.student_answered_at and visible(c, c.supervisor_answered_at)]
+    supervisor = [c for c in checkins if c.supervisor_answered_at and visible(c, c.student_answered_at)]
+    overdue = [
+        c for c in reversed(checkins) if c.due_on < today and not (c.student_answered_at and c.supervisor_answered_at)
+    ]
+    placement.flag_workload = student[0].workload if student else None
+    placement.flag_resource = student[0].resource if student else None
+    placement.flag_workload_due = student[0].due_on if student else None
+    placement.flag_delivery_last = supervisor[0].delivery if supervisor else ""
+    placement.flag_delivery_before = supervisor[1].delivery if len(supervisor) > 1 else ""
+    placement.flag_overdue_checkins = len(overdue)
+    placement.flag_oldest_overdue = overdue[0].pk if overdue else None
+    placement.flag_last_followup = status_of(placement).last_followup
+    answered = [timezone.localdate(c.supervisor_answered_at) for c in checkins if c.supervisor_answered_at]
+    activity = [day for day in (placement.flag_last_followup, max(answered, default=None)) if day is not None]
+    placement.flag_last_activity = max(activity, default=None)
+    return placement
 
 
-def annotate(placements: QuerySet[Placement], *, today: datetime.date, revealed_only: bool) -> QuerySet[Placement]:
-    """Add the data the flags read. ``revealed_only``: for organisation users and students, who may
-    only see the other side's answers once a check-in is revealed."""
-    student = _answered_student(revealed_only, today)
-    supervisor = _answered_supervisor(revealed_only, today)
-    overdue = (
-        CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today)
-        .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
-        .order_by()
-        .values("placement")
-        .annotate(n=Count("pk"))
-        .values("n")
+def from_status(placement: Placement) -> Placement:
+    """Set what ``flags_for`` reads from PlacementStatus (selected with the placement), for lists
+    made by ``with_flag_columns``: coordinators' views, where every answer counts."""
+    status = status_of(placement)
+    placement.flag_workload = status.latest_workload
+    placement.flag_resource = status.latest_resource
+    placement.flag_workload_due = status.latest_answer_due
+    placement.flag_delivery_last = status.delivery_last
+    placement.flag_delivery_before = status.delivery_before
+    placement.flag_last_followup = status.last_followup
+    placement.flag_last_activity = status.last_supervisor_activity
+    return placement
+
+
+def with_overdue_checkins(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
+    """What the check-in flag links to and counts, for lists shown with ``from_status``: by subquery, which
+    PostgreSQL runs only for the rows fetched, after sorting and limiting."""
+    overdue = CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today).filter(
+        Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True)
     )
     return placements.annotate(
-        flag_workload=Subquery(student.values("workload")[:1]),
-        flag_resource=Subquery(student.values("resource")[:1]),
-        flag_workload_due=Subquery(student.values("due_on")[:1]),
-        flag_delivery_last=Subquery(supervisor.values("delivery")[:1]),
-        flag_delivery_before=Subquery(supervisor.values("delivery")[1:2]),
-        flag_overdue_checkins=Coalesce(Subquery(overdue), 0),
-        flag_oldest_overdue=Subquery(
-            CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today)
-            .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
-            .order_by("due_on")
-            .values("pk")[:1]
+        flag_overdue_checkins=Coalesce(
+            Subquery(overdue.order_by().values("placement").annotate(n=Count("pk")).values("n")), 0
         ),
-        flag_last_followup=Subquery(
-            FollowUp.objects.filter(placement=OuterRef("pk"))
-            .order_by()
-            .values("placement")
-            .annotate(last=Max("happened_on"))
-            .values("last")
-        ),
-        flag_last_supervisor_checkin=Subquery(
-            CheckIn.objects.filter(placement=OuterRef("pk"), supervisor_answered_at__isnull=False)
-            .order_by("-supervisor_answered_at")
-            .values("supervisor_answered_at")[:1]
-        ),
+        flag_oldest_overdue=Subquery(overdue.order_by("due_on").values("pk")[:1]),
     )
 
 
@@ -125,14 +134,13 @@ def with_flag_columns(
     placements: QuerySet[Placement],
     *,
     today: datetime.date,
-    revealed_only: bool = False,
     deadlines: list[int] | None = None,
 ) -> QuerySet[Placement]:
-    """``annotate`` plus one boolean per flag kind (``flag_is_<kind>``) and ``flag_total``, so that lists
-    can filter and sort by flags in the database: the same rules as ``flags_for``, read from
-    PlacementStatus. One extra query for the cohorts' agreement deadlines. For coordinators: the
-    status holds answers whether or not the other side may see them yet."""
-    placements = annotate(placements, today=today, revealed_only=revealed_only)
+    """One boolean per flag kind (``flag_is_<kind>``) and ``flag_total``, so that lists can filter and
+    sort by flags in the database: the same rules as ``flags_for``, read from PlacementStatus (select
+    ``status`` and call ``from_status`` on each row before ``flags_for``). One extra query for the
+    cohorts' agreement deadlines unless given. For coordinators: the status holds answers whether or
+    not the other side may see them yet."""
     deadlines = agreement_deadlines() if deadlines is None else deadlines
     due_passed = Q(pk__in=[])
     for days in deadlines:
@@ -142,7 +150,7 @@ def with_flag_columns(
     # The conditions read the kept-up-to-date PlacementStatus, not the subqueries above, so that
     # filtering and sorting thousands of rows costs no subquery per row.
     placements = placements.annotate(
-        flag_last_activity=Greatest(F("starts_on"), Coalesce("status__last_supervisor_activity", F("starts_on")))
+        flag_quiet_since=Greatest(F("starts_on"), Coalesce("status__last_supervisor_activity", F("starts_on")))
     )
     conditions = {
         FlagKind.AGREEMENT_OVERDUE: Q(state__in=(PlacementState.PLANNED, PlacementState.AGREEMENT))
@@ -152,7 +160,7 @@ def with_flag_columns(
         FlagKind.WORKLOAD: active & (Q(status__latest_workload__lte=2) | Q(status__latest_workload__gte=4)),
         FlagKind.RESOURCE: active & Q(status__latest_resource__lte=2),
         FlagKind.DELIVERY: active & Q(status__delivery_last=Delivery.BELOW, status__delivery_before=Delivery.BELOW),
-        FlagKind.NO_FOLLOW_UP: active & Q(flag_last_activity__lt=silent_since),
+        FlagKind.NO_FOLLOW_UP: active & Q(flag_quiet_since__lt=silent_since),
     }
     columns = {
         f"flag_is_{kind.value}": Case(
@@ -171,7 +179,8 @@ def with_flag_columns(
 
 
 def flags_for(placement: Placement, *, today: datetime.date | None = None, for_student: bool = False) -> list[Flag]:
-    """The flags of a placement from ``annotate``; it needs ``cohort`` and ``agreement`` loaded."""
+    """The flags of a placement after ``prepare`` or ``from_status``; it needs ``cohort`` and ``agreement``
+    loaded."""
     today = today or timezone.localdate()
     flags: list[Flag] = []
     pk = placement.pk
@@ -241,14 +250,11 @@ def _active_flags(placement: Placement, today: datetime.date) -> list[Flag]:
 
 def _follow_up_flag(placement: Placement, today: datetime.date) -> list[Flag]:
     days = settings.FOLLOW_UP_DAYS
-    last_checkin = placement.flag_last_supervisor_checkin
-    candidates = [placement.starts_on, placement.flag_last_followup]
-    if last_checkin is not None:
-        candidates.append(timezone.localdate(last_checkin))
-    last = max(day for day in candidates if day is not None)
+    activity = placement.flag_last_activity
+    last = max(placement.starts_on, activity) if activity is not None else placement.starts_on
     if (today - last).days <= days:
         return []
-    if last == placement.starts_on and placement.flag_last_followup is None and last_checkin is None:
+    if activity is None:
         reason = _("No follow-up or check-in from the supervisor in the %(days)s days since the start.") % {
             "days": (today - last).days
         }

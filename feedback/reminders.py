@@ -45,7 +45,7 @@ def collect(today: datetime.date) -> list[Due]:
     placements = (
         Placement.objects.filter(state__in=(PlacementState.AGREEMENT, PlacementState.ACTIVE))
         .select_related("cohort", "agreement", "student__user", "organisation")
-        .prefetch_related(*todos.PREFETCH)
+        .prefetch_related(*todos.prefetches(today))
     )
     dues = []
     for placement in placements:

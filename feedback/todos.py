@@ -1,8 +1,8 @@
 """What a party of a placement has to do next, and by when: home pages and reminders read the same list.
 
 ``todos_for`` needs the placement with ``cohort`` and ``agreement`` loaded and
-``onboarding_items``, ``checkins`` and ``evaluations`` prefetched; it runs no
-query of its own.
+its open items, check-ins and open evaluations prefetched (``prefetches``); it
+runs no query of its own.
 """
 
 from __future__ import annotations
@@ -10,19 +10,60 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from feedback.models import EvaluationKind
-from students.models import OWNER_SIDES, AgreementState, Placement, PlacementState, Practice, Side
+from feedback.models import CheckIn, Evaluation, EvaluationKind
+from students.models import (
+    OWNER_SIDES,
+    AgreementState,
+    OnboardingItem,
+    Placement,
+    PlacementState,
+    Practice,
+    Side,
+)
 
 # Check-ins and evaluations show up this long before they are due.
 CHECKIN_OPENS = datetime.timedelta(days=7)
 EVALUATION_OPENS = datetime.timedelta(days=14)
 
-PREFETCH = ("onboarding_items", "checkins", "evaluations")
+
+def prefetches(today: datetime.date) -> list[Prefetch]:
+    """What ``todos_for`` and ``flags.prepare`` read of a placement's items, check-ins and evaluations:
+    open onboarding items, check-ins up to the coming week, evaluations open for answers, and only the
+    columns they need, as these lists load every row of a supervisor's students."""
+    return [
+        Prefetch(
+            "onboarding_items",
+            OnboardingItem.objects.filter(done_at__isnull=True).only(
+                "placement_id", "practice", "title", "owner", "position", "due_on", "done_at"
+            ),
+            to_attr="open_onboarding_items",
+        ),
+        Prefetch(
+            "checkins",
+            CheckIn.objects.filter(due_on__lte=today + CHECKIN_OPENS).only(
+                "placement_id",
+                "due_on",
+                "student_answered_at",
+                "supervisor_answered_at",
+                "workload",
+                "resource",
+                "delivery",
+            ),
+        ),
+        Prefetch(
+            "evaluations",
+            Evaluation.objects.filter(answered_at__isnull=True, due_on__lte=today + EVALUATION_OPENS).only(
+                "placement_id", "kind", "side", "due_on", "answered_at"
+            ),
+            to_attr="open_evaluations",
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -85,7 +126,7 @@ def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
             path,
             placement,
         )
-        for item in placement.onboarding_items.all()
+        for item in placement.open_onboarding_items
         if item.done_at is None and side in OWNER_SIDES[item.owner]
     ]
 
@@ -113,6 +154,6 @@ def _evaluation_todos(placement: Placement, side: str, today: datetime.date) -> 
             reverse("evaluation_detail", kwargs={"pk": placement.pk, "kind": evaluation.kind}),
             placement,
         )
-        for evaluation in placement.evaluations.all()
+        for evaluation in placement.open_evaluations
         if evaluation.side == side and evaluation.answered_at is None and evaluation.due_on - EVALUATION_OPENS <= today
     ]

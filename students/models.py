@@ -97,6 +97,40 @@ class Weekday(models.IntegerChoices):
 
 
 class PlacementQuerySet(AuditedQuerySet):
+    # What lists of placements show, so that they load and compile no wider rows than that: the text
+    # of an agreement, say, is read only on its own page.
+    LIST_FIELDS = (
+        "cohort_id",
+        "student_id",
+        "organisation_id",
+        "starts_on",
+        "ends_on",
+        "state",
+        "cohort__name",
+        "cohort__starts_on",
+        "cohort__agreement_deadline_days",
+        "organisation__name",
+        "agreement__state",
+        "agreement__student_completed_at",
+        "agreement__org_completed_at",
+        "agreement__student_signed_at",
+        "agreement__org_signed_at",
+        "agreement__approved_at",
+    )
+    STUDENT_FIELDS = (
+        "student__user_id",
+        "student__internship_course",
+        "student__user__full_name",
+        "student__user__email",
+    )
+
+    def for_lists(self, *related: str, student: bool = True) -> models.QuerySet:
+        """Select the cohort, organisation, agreement (and student) with only what lists show, plus
+        ``related`` (for example ``"status"`` or ``"office_hour"``, loaded whole)."""
+        relations = ["cohort", "organisation", "agreement", *related] + (["student__user"] if student else [])
+        fields = self.LIST_FIELDS + (self.STUDENT_FIELDS if student else ())
+        return self.select_related(*relations).only(*fields, *related)
+
     def with_organisation_returning(self) -> models.QuerySet:
         """Annotate ``organisation_is_returning``: the organisation hosted in a cohort before this one."""
         earlier = Placement.objects.filter(
@@ -181,6 +215,13 @@ class Placement(models.Model):
     def agreement_due_on(self) -> datetime.date:
         """The cohort's number of days before the start; needs ``cohort`` loaded."""
         return self.starts_on - datetime.timedelta(days=self.cohort.agreement_deadline_days)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        placement = super().from_db(db, field_names, values)
+        # The cohort it was loaded with: moving a placement changes the figures of both cohorts.
+        placement.loaded_cohort_id = placement.__dict__.get("cohort_id")
+        return placement
 
     def agreement_is_overdue(self, today: datetime.date | None = None) -> bool:
         """Past the due date without an approved agreement; load ``agreement`` with select_related."""
@@ -369,7 +410,7 @@ class ExpectationAgreement(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["placement"]
+        ordering = ["placement_id"]
         verbose_name = _("expectation agreement")
         verbose_name_plural = _("expectation agreements")
         constraints = [
@@ -419,7 +460,7 @@ class AgreementVersion(models.Model):
     reason = models.CharField(_("reason"), max_length=20)
 
     class Meta:
-        ordering = ["agreement", "number"]
+        ordering = ["agreement_id", "number"]
         verbose_name = _("earlier signed version")
         verbose_name_plural = _("earlier signed versions")
         constraints = [
@@ -544,7 +585,7 @@ class OnboardingTemplateItem(ChecklistText):
     )
 
     class Meta:
-        ordering = ["cohort", "position", "pk"]
+        ordering = ["cohort_id", "position", "pk"]
         verbose_name = _("onboarding template item")
         verbose_name_plural = _("onboarding template items")
 
@@ -588,7 +629,7 @@ class OnboardingItem(ChecklistText):
     objects = OnboardingItemQuerySet.as_manager()
 
     class Meta:
-        ordering = ["placement", "due_on", "position", "pk"]
+        ordering = ["placement_id", "due_on", "position", "pk"]
         verbose_name = _("onboarding item")
         verbose_name_plural = _("onboarding items")
 
@@ -623,7 +664,7 @@ class OfficeHour(models.Model):
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
-        ordering = ["placement"]
+        ordering = ["placement_id"]
         verbose_name = _("question time")
         verbose_name_plural = _("question times")
         constraints = [

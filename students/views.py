@@ -198,15 +198,16 @@ def placement_detail(request, pk: int):
     placement = access.get_placement_for(request.user, pk)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     side = access.agreement_side_of(request.user, placement)
-    placement = flags.annotate(
+    placement = flags.prepare(
         Placement.objects.filter(pk=placement.pk)
-        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour")
-        .prefetch_related("supervisors")
+        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour", "status")
+        .prefetch_related("supervisors", "checkins")
         .with_organisation_returning()
-        .with_onboarding_progress(),
+        .with_onboarding_progress()
+        .get(),
         today=timezone.localdate(),
         revealed_only=not is_coordinator,
-    ).get()
+    )
     context = {
         "placement": placement,
         "flags": flags.flags_for(placement, for_student=side == Side.STUDENT and not is_coordinator),

@@ -120,10 +120,12 @@ def test_seed_has_months_of_check_ins_some_of_them_worrying(db):
     seed()
     today = timezone.localdate()
     assert CheckIn.objects.filter(student_answered_at__isnull=False).count() > 50
-    placements = flags.annotate(
-        Placement.objects.select_related("cohort", "agreement"), today=today, revealed_only=False
-    )
-    kinds = {flag.kind for placement in placements for flag in flags.flags_for(placement, today=today)}
+    placements = Placement.objects.select_related("cohort", "agreement", "status").prefetch_related("checkins")
+    kinds = {
+        flag.kind
+        for placement in placements
+        for flag in flags.flags_for(flags.prepare(placement, today=today, revealed_only=False), today=today)
+    }
     assert kinds >= {"workload", "resource", "delivery", "checkin", "agreement"}
     assert CoordinatorNote.objects.exists()
     assert Placement.objects.filter(state=PlacementState.COMPLETED, evaluations__answered_at__isnull=False).exists()
