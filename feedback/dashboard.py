@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from feedback import flags
 from feedback.models import CheckIn, CoordinatorNote
 from innopraksis.lists import ListFilterForm
-from orgs.models import Organisation
+from innopraksis.models import User
 from students.models import OnboardingItem, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
@@ -42,7 +44,7 @@ class DashboardFilterForm(ListFilterForm):
     flag = forms.ChoiceField(
         label=_("Flag"), choices=[("", _("All placements")), *flags.FlagKind.choices], required=False
     )
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False, empty_value=None)
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("All states")), *PlacementState.choices], required=False
     )
@@ -58,9 +60,9 @@ class DashboardFilterForm(ListFilterForm):
         "internship_course": "student__internship_course__iexact",
     }
 
-    def __init__(self, *args, organisations: QuerySet, courses: list[str], **kwargs):
+    def __init__(self, *args, organisations: list[tuple[int, str]], courses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].choices = [("", _("All organisations")), *organisations]
         self.fields["internship_course"].choices = [("", _("All courses")), *((code, code) for code in courses)]
 
     def filter(self, queryset: QuerySet) -> QuerySet:
@@ -83,22 +85,65 @@ def ordered(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.order_by(first, *fields[1:], "pk")
 
 
-def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
-    """The dashboard's rows as one query: placement, people, agreement, onboarding progress, latest answers, flags."""
-    return flags.with_flag_columns(
-        placements.select_related("cohort", "organisation", "student__user", "agreement")
-        .prefetch_related("supervisors")
-        .with_organisation_returning()
-        .with_onboarding_progress(today),
-        today=today,
-        deadlines=deadlines,
+def shown(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
+    """What a row shows: placement, people, agreement, status, and by subquery (run only for the rows
+    fetched) whether the organisation returns and what is overdue. Call ``prepare`` on each row."""
+    overdue_items = (
+        OnboardingItem.objects.filter(placement=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
+        .order_by()
+        .values("placement")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return flags.with_overdue_checkins(
+        placements.for_lists("status")
+        .prefetch_related(Prefetch("supervisors", User.objects.only("full_name", "email")))
+        .with_organisation_returning()
+        .annotate(onboarding_overdue=Coalesce(Subquery(overdue_items), 0)),
+        today=today,
+    )
+
+
+def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
+    """``shown`` with the flag columns, to filter and sort by: one query for any number of rows."""
+    return flags.with_flag_columns(shown(placements, today=today), today=today, deadlines=deadlines)
+
+
+def prepare(placement: Placement, *, today: datetime.date) -> Placement:
+    """A row of ``rows`` made ready to show: flag inputs and onboarding progress from its status, flags."""
+    flags.from_status(placement)
+    status = flags.status_of(placement)
+    placement.onboarding_done, placement.onboarding_total = status.onboarding_done, status.onboarding_total
+    placement.flags = flags.flags_for(placement, today=today)
+    placement.supervisor_names = ", ".join(supervisor.get_full_name() for supervisor in placement.supervisors.all())
+    return placement
+
+
+def order(placements: QuerySet[Placement], form: DashboardFilterForm, *, key: str, today: datetime.date, deadlines):
+    """The ids of the filtered placements in the chosen order, kept like the summary: filtering and sorting
+    a whole cohort by its flags is done once per change of its data, then each page reads 25 rows by id."""
+    form.is_valid()
+    chosen = sorted((name, str(value)) for name, value in getattr(form, "cleaned_data", {}).items() if value)
+    digest = hashlib.sha256(repr((chosen, form.sort_key)).encode()).hexdigest()[:32]
+    cache_key = f"dashboard-order:{key}:{today.isoformat()}:{digest}"
+    ids = cache.get(cache_key)
+    if ids is None:
+        table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
+        ids = list(table.values_list("pk", flat=True))
+        cache.set(cache_key, ids, SUMMARY_SECONDS)
+    return ids
+
+
+def page_rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[Placement]:
+    """The placements with these ids, in this order, ready to show (``prepare``): one query and the supervisors'."""
+    found = {placement.pk: placement for placement in shown(placements.filter(pk__in=ids).order_by(), today=today)}
+    return [prepare(found[pk], today=today) for pk in ids if pk in found]
 
 
 @dataclass
 class Figures:
     total: int
-    by_state: list[tuple[str, int]]
+    by_state: list[tuple[str, int]]  # (state, number); labelled when shown, in the reader's language
     approved_before_start: int
     started: int
     resource_high: int
@@ -109,6 +154,10 @@ class Figures:
     overdue_onboarding: int
 
     @property
+    def by_state_labelled(self) -> list[tuple[str, int]]:
+        return [(PlacementState(state).label, count) for state, count in self.by_state]
+
+    @property
     def resource_share(self) -> int | None:
         if not self.resource_answered:
             return None
@@ -116,33 +165,49 @@ class Figures:
 
 
 def figures(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> Figures:
-    """The placements at a glance; three queries whatever their number."""
-    by_state = placements.order_by().values("state").annotate(count=Count("pk")).order_by("state")
-    live_placements = placements.exclude(state=PlacementState.CANCELLED)
-    live = flags.with_flag_columns(live_placements, today=today, deadlines=deadlines).annotate(
-        approved_on=TruncDate("agreement__approved_at")
-    )
-    # Only the columns the figures need: no per-row subquery over the whole cohort.
-    totals = live.order_by().aggregate(
-        total=Count("pk"),
-        started=Count("pk", filter=Q(starts_on__lte=today)),
-        approved_before_start=Count("pk", filter=Q(approved_on__lte=F("starts_on"))),
-        resource_high=Count("pk", filter=Q(status__latest_resource__gte=4)),
-        resource_answered=Count("pk", filter=Q(status__latest_resource__isnull=False)),
-        overdue_agreements=Count("pk", filter=Q(flag_is_agreement=True)),
-        **{f"workload_{value}": Count("pk", filter=Q(status__latest_workload=value)) for value in range(1, 6)},
-    )
-    totals["overdue_checkins"] = (
-        CheckIn.objects.filter(placement__in=live_placements.filter(state=PlacementState.ACTIVE), due_on__lt=today)
+    """The placements at a glance, in one query whatever their number."""
+    overdue_checkins = (
+        CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today)
         .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
-        .count()
+        .order_by()
+        .values("placement")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    totals["overdue_onboarding"] = OnboardingItem.objects.filter(
-        placement__in=live_placements, done_at__isnull=True, due_on__lt=today
-    ).count()
+    overdue_items = (
+        OnboardingItem.objects.filter(placement=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
+        .order_by()
+        .values("placement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    is_live = ~Q(state=PlacementState.CANCELLED)
+    # Only the columns the figures need; the cancelled placements count only in "by state".
+    totals = (
+        flags.with_flag_columns(placements, today=today, deadlines=deadlines)
+        .annotate(approved_on=TruncDate("agreement__approved_at"))
+        .order_by()
+        .aggregate(
+            total=Count("pk", filter=is_live),
+            started=Count("pk", filter=is_live & Q(starts_on__lte=today)),
+            approved_before_start=Count("pk", filter=is_live & Q(approved_on__lte=F("starts_on"))),
+            resource_high=Count("pk", filter=is_live & Q(status__latest_resource__gte=4)),
+            resource_answered=Count("pk", filter=is_live & Q(status__latest_resource__isnull=False)),
+            overdue_agreements=Count("pk", filter=is_live & Q(flag_is_agreement=True)),
+            overdue_checkins=Sum(
+                Subquery(overdue_checkins), filter=is_live & Q(state=PlacementState.ACTIVE), default=0
+            ),
+            overdue_onboarding=Sum(Subquery(overdue_items), filter=is_live, default=0),
+            **{
+                f"workload_{value}": Count("pk", filter=is_live & Q(status__latest_workload=value))
+                for value in range(1, 6)
+            },
+            **{f"state_{state}": Count("pk", filter=Q(state=state)) for state in PlacementState.values},
+        )
+    )
     return Figures(
         total=totals["total"],
-        by_state=[(PlacementState(row["state"]).label, row["count"]) for row in by_state],
+        by_state=[(state, totals[f"state_{state}"]) for state in PlacementState.values if totals[f"state_{state}"]],
         approved_before_start=totals["approved_before_start"],
         started=totals["started"],
         resource_high=totals["resource_high"],
@@ -225,6 +290,51 @@ def agreement_completion(placements: QuerySet[Placement], *, today: datetime.dat
     return completion
 
 
+@dataclass
+class Summary:
+    """What the dashboard shows about its whole scope rather than one page: figures, chart data and the
+    filter's choices. Computed in four queries, then kept (``summary``)."""
+
+    figures: Figures
+    weeks: list[Week]
+    completion: Completion
+    organisations: list[tuple[int, str]]
+    courses: list[str]
+
+
+def compute_summary(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> Summary:
+    choices = placements.order_by().values_list("organisation_id", "organisation__name", "student__internship_course")
+    organisations, courses = {}, set()
+    for pk, name, course in choices.distinct():
+        organisations[pk] = name
+        if course:
+            courses.add(course)
+    return Summary(
+        figures=figures(placements, today=today, deadlines=deadlines),
+        weeks=weekly_answers(placements),
+        completion=agreement_completion(placements, today=today),
+        organisations=sorted(organisations.items(), key=lambda item: (item[1].casefold(), item[0])),
+        courses=sorted(courses),
+    )
+
+
+# A summary is kept until the scope's data changes (a new DashboardStamp) or the day does, and at most this long.
+SUMMARY_SECONDS = 24 * 3600
+
+
+def summary(placements: QuerySet[Placement], *, key: str, today: datetime.date, deadlines=None) -> Summary:
+    """``compute_summary``, kept in the cache under ``key``: the scope and the stamps of its cohorts.
+
+    The key changes whenever the data behind the figures does, and the stamps live in the
+    database, so every app server with its own cache still shows current figures."""
+    cache_key = f"dashboard-summary:{key}:{today.isoformat()}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = compute_summary(placements, today=today, deadlines=deadlines)
+        cache.set(cache_key, found, SUMMARY_SECONDS)
+    return found
+
+
 CSV_HEADER = [
     _("Student"),
     _("E-mail address"),
@@ -285,13 +395,14 @@ def _csv_chunk(writer, placements: list[Placement], *, today: datetime.date, wit
         for note in rows:
             notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
     for placement in placements:
+        prepare(placement, today=today)
         agreement = getattr(placement, "agreement", None)
         row = [
             placement.student.user.get_full_name(),
             placement.student.user.email,
             placement.organisation.name,
             str(_("Yes") if placement.organisation_is_returning else _("No")),
-            ", ".join(supervisor.get_full_name() for supervisor in placement.supervisors.all()),
+            placement.supervisor_names,
             placement.cohort.name,
             placement.get_state_display(),
             agreement.get_state_display() if agreement else str(_("Not opened yet")),
@@ -303,7 +414,7 @@ def _csv_chunk(writer, placements: list[Placement], *, today: datetime.date, wit
             placement.flag_workload or "",
             placement.flag_resource or "",
             f"{placement.flag_last_followup:%d.%m.%Y}" if placement.flag_last_followup else "",
-            " | ".join(flag.reason for flag in flags.flags_for(placement, today=today)),
+            " | ".join(flag.reason for flag in placement.flags),
         ]
         if with_notes:
             row.append(" | ".join(notes[placement.pk]))

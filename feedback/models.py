@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from innopraksis.audit import AuditedQuerySet
-from students.models import Placement, Side
+from students.models import Cohort, Placement, Side
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -107,7 +108,7 @@ class CheckIn(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["placement", "due_on"]
+        ordering = ["placement_id", "due_on"]
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         constraints = [
@@ -225,7 +226,7 @@ class Evaluation(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["placement", "due_on", "side"]
+        ordering = ["placement_id", "due_on", "side"]
         verbose_name = _("evaluation")
         verbose_name_plural = _("evaluations")
         constraints = [
@@ -421,9 +422,26 @@ class PlacementStatus(models.Model):
     onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
 
     class Meta:
-        ordering = ["placement"]
+        ordering = ["placement_id"]
         verbose_name = _("placement status")
         verbose_name_plural = _("placement statuses")
 
     def __str__(self) -> str:
         return str(self.placement_id)
+
+
+class DashboardStamp(models.Model):
+    """A fresh token whenever something the dashboard's figures read changes in a cohort (feedback.status),
+    so that figures computed once serve every request, on any app server, until the next change."""
+
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, primary_key=True, related_name="dashboard_stamp", verbose_name=_("cohort")
+    )
+    token = models.UUIDField(_("token"), default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("dashboard stamp")
+        verbose_name_plural = _("dashboard stamps")
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id}: {self.token}"

@@ -1,18 +1,26 @@
 """Keeps PlacementStatus up to date: after every saved or deleted check-in, follow-up or onboarding item,
 and after a placement's schedule changes. ``refresh`` recomputes from the source rows, so it is always
-safe to run again (``advance_placements`` does, daily, for all)."""
+safe to run again (``advance_placements`` does, daily, for all).
+
+Every such change, and every change to a placement, agreement, student, organisation or cohort,
+also gives the cohorts concerned a new DashboardStamp, which retires the dashboard figures computed
+before it (``feedback.dashboard.summary``)."""
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Iterable
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from feedback.models import CheckIn, FollowUp, PlacementStatus
-from students.models import OnboardingItem, Placement
+from feedback.models import CheckIn, DashboardStamp, FollowUp, PlacementStatus
+from orgs.models import Organisation
+from students.models import Cohort, ExpectationAgreement, OnboardingItem, Placement, Student
 
 FIELDS = [
     "latest_workload",
@@ -28,66 +36,100 @@ FIELDS = [
 ]
 
 
+# One row per placement, every value by subquery. Written out rather than built with the ORM: this runs
+# after every saved answer, and plain standard SQL costs nothing to compile (SQLite and PostgreSQL).
+STATUS_SQL = """
+SELECT p.id, p.cohort_id,
+  (SELECT c.workload FROM {checkin} c WHERE c.placement_id = p.id AND c.student_answered_at IS NOT NULL
+     ORDER BY c.due_on DESC LIMIT 1),
+  (SELECT c.resource FROM {checkin} c WHERE c.placement_id = p.id AND c.student_answered_at IS NOT NULL
+     ORDER BY c.due_on DESC LIMIT 1),
+  (SELECT c.due_on FROM {checkin} c WHERE c.placement_id = p.id AND c.student_answered_at IS NOT NULL
+     ORDER BY c.due_on DESC LIMIT 1),
+  (SELECT c.delivery FROM {checkin} c WHERE c.placement_id = p.id AND c.supervisor_answered_at IS NOT NULL
+     ORDER BY c.due_on DESC LIMIT 1),
+  (SELECT c.delivery FROM {checkin} c WHERE c.placement_id = p.id AND c.supervisor_answered_at IS NOT NULL
+     ORDER BY c.due_on DESC LIMIT 1 OFFSET 1),
+  (SELECT MIN(c.due_on) FROM {checkin} c WHERE c.placement_id = p.id
+     AND (c.student_answered_at IS NULL OR c.supervisor_answered_at IS NULL)),
+  (SELECT MAX(f.happened_on) FROM {followup} f WHERE f.placement_id = p.id),
+  (SELECT MAX(c.supervisor_answered_at) FROM {checkin} c WHERE c.placement_id = p.id),
+  (SELECT COUNT(*) FROM {item} i WHERE i.placement_id = p.id AND i.done_at IS NOT NULL),
+  (SELECT COUNT(*) FROM {item} i WHERE i.placement_id = p.id)
+FROM {placement} p WHERE p.id IN ({ids})
+"""
+
+
+def _day(value) -> datetime.date | None:
+    """A date read by plain SQL: SQLite gives the text of a computed date column."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value[:10])
+
+
+def _local_day(value) -> datetime.date | None:
+    """The local date of a timestamp read by plain SQL (SQLite gives naive UTC text)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime.datetime) else parse_datetime(value)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return timezone.localdate(moment)
+
+
 def refresh(placement_ids: Iterable[int]) -> None:
-    """Recompute the status of these placements: one query to read, one to write."""
+    """Recompute the status of these placements from their rows: one query to read, one to write (and one
+    for their cohorts' dashboard stamps)."""
     ids = sorted(set(placement_ids))
     if not ids:
         return
-    student = CheckIn.objects.filter(placement=OuterRef("pk"), student_answered_at__isnull=False).order_by("-due_on")
-    supervisor = CheckIn.objects.filter(placement=OuterRef("pk"), supervisor_answered_at__isnull=False).order_by(
-        "-due_on"
+    sql = STATUS_SQL.format(
+        checkin=CheckIn._meta.db_table,
+        followup=FollowUp._meta.db_table,
+        item=OnboardingItem._meta.db_table,
+        placement=Placement._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
     )
-    items = OnboardingItem.objects.filter(placement=OuterRef("pk")).order_by().values("placement")
-    rows = Placement.objects.filter(pk__in=ids).annotate(
-        s_workload=Subquery(student.values("workload")[:1]),
-        s_resource=Subquery(student.values("resource")[:1]),
-        s_due=Subquery(student.values("due_on")[:1]),
-        s_delivery_last=Subquery(supervisor.values("delivery")[:1]),
-        s_delivery_before=Subquery(supervisor.values("delivery")[1:2]),
-        s_open=Subquery(
-            CheckIn.objects.filter(placement=OuterRef("pk"))
-            .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
-            .order_by("due_on")
-            .values("due_on")[:1]
-        ),
-        s_followup=Subquery(
-            FollowUp.objects.filter(placement=OuterRef("pk"))
-            .order_by()
-            .values("placement")
-            .annotate(last=Max("happened_on"))
-            .values("last")
-        ),
-        s_supervisor_answer=TruncDate(
-            Subquery(
-                CheckIn.objects.filter(placement=OuterRef("pk"), supervisor_answered_at__isnull=False)
-                .order_by("-supervisor_answered_at")
-                .values("supervisor_answered_at")[:1]
-            )
-        ),
-        s_done=Coalesce(Subquery(items.filter(done_at__isnull=False).annotate(n=Count("pk")).values("n")), 0),
-        s_total=Coalesce(Subquery(items.annotate(n=Count("pk")).values("n")), 0),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
     statuses = []
-    for row in rows:
-        activities = [day for day in (row.s_followup, row.s_supervisor_answer) if day is not None]
+    cohorts = set()
+    for pk, cohort, workload, resource, due, last, before, open_due, followup, answered, done, total in rows:
+        cohorts.add(cohort)
+        followup = _day(followup)
+        activities = [day for day in (followup, _local_day(answered)) if day is not None]
         statuses.append(
             PlacementStatus(
-                placement_id=row.pk,
-                latest_workload=row.s_workload,
-                latest_resource=row.s_resource,
-                latest_answer_due=row.s_due,
-                delivery_last=row.s_delivery_last or "",
-                delivery_before=row.s_delivery_before or "",
-                open_checkin_due=row.s_open,
-                last_followup=row.s_followup,
+                placement_id=pk,
+                latest_workload=workload,
+                latest_resource=resource,
+                latest_answer_due=_day(due),
+                delivery_last=last or "",
+                delivery_before=before or "",
+                open_checkin_due=_day(open_due),
+                last_followup=followup,
                 last_supervisor_activity=max(activities) if activities else None,
-                onboarding_done=row.s_done,
-                onboarding_total=row.s_total,
+                onboarding_done=done,
+                onboarding_total=total,
             )
         )
     PlacementStatus.objects.bulk_create(
         statuses, update_conflicts=True, unique_fields=["placement"], update_fields=FIELDS
     )
+    stamp(cohorts)
+
+
+def stamp(cohort_ids: Iterable[int | None]) -> None:
+    """Give these cohorts a new dashboard stamp: one query."""
+    ids = sorted({pk for pk in cohort_ids if pk is not None})
+    if ids:
+        DashboardStamp.objects.bulk_create(
+            [DashboardStamp(cohort_id=pk, token=uuid.uuid4()) for pk in ids],
+            update_conflicts=True,
+            unique_fields=["cohort"],
+            update_fields=["token"],
+        )
 
 
 def refresh_all(batch: int = 1000) -> int:
@@ -104,3 +146,27 @@ def _changed(sender, instance, **kwargs):
     if isinstance(kwargs.get("origin"), Placement):
         return  # the placement itself is being deleted, and its status with it
     refresh([instance.placement_id])
+
+
+@receiver([post_save, post_delete], sender=Placement)
+def _placement_changed(sender, instance, **kwargs):
+    stamp([instance.cohort_id, getattr(instance, "loaded_cohort_id", None)])
+
+
+@receiver([post_save, post_delete], sender=ExpectationAgreement)
+def _agreement_changed(sender, instance, **kwargs):
+    if isinstance(kwargs.get("origin"), Placement | Cohort):
+        return  # deleted with its placement, which stamps
+    stamp(Placement.objects.filter(pk=instance.placement_id).values_list("cohort_id", flat=True))
+
+
+@receiver(post_save, sender=Student)
+@receiver(post_save, sender=Organisation)
+def _placed_people_changed(sender, instance, **kwargs):
+    field = "student" if sender is Student else "organisation"
+    stamp(Placement.objects.filter(**{field: instance}).values_list("cohort_id", flat=True).distinct())
+
+
+@receiver(post_save, sender=Cohort)
+def _cohort_changed(sender, instance, **kwargs):
+    stamp([instance.pk])

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -20,7 +26,8 @@ from innopraksis import access, security
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import Role
-from students.models import Placement, Side
+from orgs.models import Organisation
+from students.models import Cohort, Placement, Side
 
 # A check-in can be answered from a week before its due date.
 OPEN_BEFORE_DUE = datetime.timedelta(days=7)
@@ -28,15 +35,14 @@ OPEN_BEFORE_DUE = datetime.timedelta(days=7)
 
 def _flagged_placement(request, pk: int) -> Placement:
     placement = access.get_placement_for(request.user, pk)
-    today = timezone.localdate()
+    placement = (
+        Placement.objects.filter(pk=placement.pk)
+        .select_related("cohort", "organisation", "student__user", "agreement", "status")
+        .prefetch_related("checkins")
+        .get()
+    )
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
-    return flags.annotate(
-        Placement.objects.filter(pk=placement.pk).select_related(
-            "cohort", "organisation", "student__user", "agreement"
-        ),
-        today=today,
-        revealed_only=not is_coordinator,
-    ).get()
+    return flags.prepare(placement, today=timezone.localdate(), revealed_only=not is_coordinator)
 
 
 def checkin_list(request, pk: int):
@@ -161,61 +167,103 @@ def evaluation_detail(request, pk: int, kind: str):
 # The coordinator's dashboard
 
 
-def _scope(request):
-    """The placements a dashboard shows: one cohort's (chosen, or the latest started), or one organisation's."""
+@dataclass
+class _Scope:
+    """What a dashboard covers: one cohort's placements (chosen, or the latest started) or one organisation's."""
+
+    placements: QuerySet
+    cohort: Cohort | None = None
+    organisation: Organisation | None = None
+    cohorts: list = field(default_factory=list)  # to choose from, on the cohort dashboard
+    deadlines: list[int] = field(default_factory=list)  # the agreement deadlines of the cohorts covered
+    key: str = ""  # names the scope and the state of its data, for the kept summary
+
+
+def _scope(request) -> _Scope:
+    user = request.user
     if (
         request.resolver_match.url_name == "organisation_dashboard"
         or request.GET.get("organisation_view", "").isdigit()
     ):
         pk = request.resolver_match.kwargs.get("pk") or int(request.GET["organisation_view"])
-        organisation = access.get_organisation_for(request.user, pk)
-        return access.placements_visible_to(request.user).filter(organisation=organisation), None, organisation
-    cohorts = access.cohorts_visible_to(request.user).order_by("-starts_on")
-    cohort = None
-    if request.GET.get("cohort", "").isdigit():
-        cohort = cohorts.filter(pk=request.GET["cohort"]).first()
-    cohort = cohort or cohorts.filter(starts_on__lte=timezone.localdate()).first() or cohorts.first()
-    placements = access.placements_visible_to(request.user).filter(cohort=cohort)
-    return placements, cohort, None
-
-
-def _filtered_table(request, placements, today):
-    courses = sorted(
-        {code for code in placements.order_by().values_list("student__internship_course", flat=True) if code}
-    )
-    filter_form = DashboardFilterForm(
-        request.GET,
-        organisations=access.organisations_visible_to(request.user).filter(placements__in=placements).distinct(),
-        courses=courses,
-    )
-    deadlines = flags.agreement_deadlines()
-    table = dashboard.ordered(
-        filter_form.filter(dashboard.rows(placements, today=today, deadlines=deadlines)), filter_form.sort_key
-    )
-    return filter_form, table, deadlines
-
-
-def _dashboard_context(request, placements, *, cohort=None, organisation=None) -> dict:
+        organisation = access.get_organisation_for(user, pk)
+        cohorts = sorted(
+            access.cohorts_visible_to(user)
+            .filter(placements__organisation=organisation)
+            .values_list("pk", "agreement_deadline_days", "dashboard_stamp__token")
+            .distinct()
+        )
+        stamps = ",".join(f"{pk}:{token}" for pk, _days, token in cohorts)
+        return _Scope(
+            access.placements_visible_to(user).filter(organisation=organisation),
+            organisation=organisation,
+            deadlines=sorted({days for _pk, days, _token in cohorts}),
+            key=f"organisation:{organisation.pk}:{hashlib.sha256(stamps.encode()).hexdigest()[:32]}",
+        )
+    cohorts = list(access.cohorts_visible_to(user).select_related("dashboard_stamp").order_by("-starts_on", "-pk"))
+    chosen = request.GET.get("cohort", "")
     today = timezone.localdate()
-    filter_form, table, deadlines = _filtered_table(request, placements, today)
-    page = paginate(request, table)
-    for placement in page.object_list:
-        placement.flags = flags.flags_for(placement, today=today)
-    completion = dashboard.agreement_completion(placements, today=today)
-    weeks = dashboard.weekly_answers(placements)
+    cohort = (
+        next((cohort for cohort in cohorts if chosen.isdigit() and cohort.pk == int(chosen)), None)
+        or next((cohort for cohort in cohorts if cohort.starts_on <= today), None)
+        or (cohorts[0] if cohorts else None)
+    )
+    if cohort is None:
+        return _Scope(access.placements_visible_to(user).none())
+    stamp = getattr(cohort, "dashboard_stamp", None)
+    return _Scope(
+        access.placements_visible_to(user).filter(cohort=cohort),
+        cohort=cohort,
+        cohorts=cohorts,
+        deadlines=[cohort.agreement_deadline_days],
+        key=f"cohort:{cohort.pk}:{stamp.token if stamp else '-'}",
+    )
+
+
+def _filtered_table(request, scope: _Scope, today):
+    summary = dashboard.summary(scope.placements, key=scope.key, today=today, deadlines=scope.deadlines)
+    filter_form = DashboardFilterForm(request.GET, organisations=summary.organisations, courses=summary.courses)
+    table = dashboard.ordered(
+        filter_form.filter(dashboard.rows(scope.placements, today=today, deadlines=scope.deadlines)),
+        filter_form.sort_key,
+    )
+    return filter_form, table, summary
+
+
+def _dashboard_context(request, scope: _Scope) -> dict:
+    today = timezone.localdate()
+    summary = dashboard.summary(scope.placements, key=scope.key, today=today, deadlines=scope.deadlines)
+    filter_form = DashboardFilterForm(request.GET, organisations=summary.organisations, courses=summary.courses)
+    order = dashboard.order(scope.placements, filter_form, key=scope.key, today=today, deadlines=scope.deadlines)
+    page = paginate(request, order)
+    page.object_list = dashboard.page_rows(scope.placements, page.object_list, today=today)
     return {
-        "cohort": cohort,
-        "organisation": organisation,
+        "cohort": scope.cohort,
+        "organisation": scope.organisation,
         "filter_form": filter_form,
         "page": page,
         "sort": filter_form.sort_key,
-        "figures": dashboard.figures(placements, today=today, deadlines=deadlines),
-        "weeks": weeks,
-        "weekly_chart": charts.weekly_chart(weeks),
-        "completion": completion,
-        "completion_chart": charts.completion_chart(completion),
+        "summary": summary,
+        "summary_html": _summary_html(summary, scope.key, today),
         "columns": DASHBOARD_COLUMNS,
     }
+
+
+def _summary_html(summary: dashboard.Summary, key: str, today: datetime.date) -> str:
+    """The figures and charts, rendered once per scope state, day and language (see ``dashboard.summary``)."""
+    cache_key = f"dashboard-summary-html:{key}:{today.isoformat()}:{translation.get_language()}"
+    html = cache.get(cache_key)
+    if html is None:
+        context = {
+            "figures": summary.figures,
+            "weeks": summary.weeks,
+            "weekly_chart": charts.weekly_chart(summary.weeks),
+            "completion": summary.completion,
+            "completion_chart": charts.completion_chart(summary.completion),
+        }
+        html = render_to_string("feedback/_dashboard_summary.html", context)
+        cache.set(cache_key, html, dashboard.SUMMARY_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by the template engine, escaped there)
 
 
 # (sort key, heading) of the table's sortable columns.
@@ -234,21 +282,17 @@ DASHBOARD_COLUMNS = [
 
 @role_required(Role.COORDINATOR)
 def dashboard_view(request):
-    placements, cohort, _organisation = _scope(request)
-    cohorts = access.cohorts_visible_to(request.user).order_by("-starts_on")
-    if cohort is None:
-        return render(request, "feedback/dashboard.html", {"cohorts": cohorts, "cohort": None})
-    context = _dashboard_context(request, placements, cohort=cohort)
-    context["cohorts"] = cohorts
+    scope = _scope(request)
+    if scope.cohort is None:
+        return render(request, "feedback/dashboard.html", {"cohorts": [], "cohort": None})
+    context = _dashboard_context(request, scope)
+    context["cohorts"] = scope.cohorts
     return render(request, "feedback/dashboard.html", context)
 
 
 @role_required(Role.COORDINATOR)
 def organisation_dashboard(request, pk: int):
-    placements, _cohort, organisation = _scope(request)
-    return render(
-        request, "feedback/dashboard.html", _dashboard_context(request, placements, organisation=organisation)
-    )
+    return render(request, "feedback/dashboard.html", _dashboard_context(request, _scope(request)))
 
 
 @role_required(Role.COORDINATOR)
@@ -259,8 +303,7 @@ def dashboard_export(request):
     (``notes=1``); like the dashboard, this view is for coordinators only.
     """
     today = timezone.localdate()
-    placements, _cohort, _organisation = _scope(request)
-    _filter_form, table, _deadlines = _filtered_table(request, placements, today)
+    _filter_form, table, _summary = _filtered_table(request, _scope(request), today)
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(
