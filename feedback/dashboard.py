@@ -11,18 +11,18 @@ import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from feedback import flags
 from feedback.models import CheckIn, CoordinatorNote
 from innopraksis.lists import ListFilterForm
-from innopraksis.models import User
-from students.models import OnboardingItem, Placement, PlacementState
+from students.models import AgreementState, OnboardingItem, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
 SORTS = {
@@ -97,7 +97,6 @@ def shown(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[
     )
     return flags.with_overdue_checkins(
         placements.for_lists("status")
-        .prefetch_related(Prefetch("supervisors", User.objects.only("full_name", "email")))
         .with_organisation_returning()
         .annotate(onboarding_overdue=Coalesce(Subquery(overdue_items), 0)),
         today=today,
@@ -109,13 +108,24 @@ def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=Non
     return flags.with_flag_columns(shown(placements, today=today), today=today, deadlines=deadlines)
 
 
-def prepare(placement: Placement, *, today: datetime.date) -> Placement:
-    """A row of ``rows`` made ready to show: flag inputs and onboarding progress from its status, flags."""
+def supervisor_names(ids: list[int]) -> dict[int, str]:
+    """The names of the supervisors of each of these placements, as text: one query, no user objects."""
+    through = Placement.supervisors.through
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = through.objects.filter(placement_id__in=ids).order_by("user__full_name", "user__email")
+    for placement_id, full_name, email in rows.values_list("placement_id", "user__full_name", "user__email"):
+        names[placement_id].append(full_name or email)
+    return {pk: ", ".join(found) for pk, found in names.items()}
+
+
+def prepare(placement: Placement, *, today: datetime.date, names: dict[int, str], urls: bool = True) -> Placement:
+    """A row of ``rows`` made ready to show: flag inputs and onboarding progress from its status, flags
+    (without links when ``urls`` is false), supervisors from ``supervisor_names``."""
     flags.from_status(placement)
     status = flags.status_of(placement)
     placement.onboarding_done, placement.onboarding_total = status.onboarding_done, status.onboarding_total
-    placement.flags = flags.flags_for(placement, today=today)
-    placement.supervisor_names = ", ".join(supervisor.get_full_name() for supervisor in placement.supervisors.all())
+    placement.flags = flags.flags_for(placement, today=today, urls=urls)
+    placement.supervisor_names = names.get(placement.pk, "")
     return placement
 
 
@@ -137,7 +147,8 @@ def order(placements: QuerySet[Placement], form: DashboardFilterForm, *, key: st
 def page_rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[Placement]:
     """The placements with these ids, in this order, ready to show (``prepare``): one query and the supervisors'."""
     found = {placement.pk: placement for placement in shown(placements.filter(pk__in=ids).order_by(), today=today)}
-    return [prepare(found[pk], today=today) for pk in ids if pk in found]
+    names = supervisor_names(list(found))
+    return [prepare(found[pk], today=today, names=names) for pk in ids if pk in found]
 
 
 @dataclass
@@ -366,56 +377,154 @@ class _Line:
 CHUNK = 500
 
 
+# What the export reads of each row, as plain values: building model objects for 5,000 rows would
+# cost more than the rest of the export together.
+CSV_VALUES = (
+    "pk",
+    "student__user__full_name",
+    "student__user__email",
+    "organisation__name",
+    "organisation_is_returning",
+    "cohort__name",
+    "cohort__agreement_deadline_days",
+    "state",
+    "starts_on",
+    "agreement__state",
+    "status__onboarding_done",
+    "status__onboarding_total",
+    "onboarding_overdue",
+    "status__latest_answer_due",
+    "status__latest_workload",
+    "status__latest_resource",
+    "status__delivery_last",
+    "status__delivery_before",
+    "status__last_followup",
+    "status__last_supervisor_activity",
+    "flag_overdue_checkins",
+)
+
+
+class _CsvRow:
+    """One exported row: what ``flags.flags_for`` reads of a placement, from plain values."""
+
+    __slots__ = (
+        "agreement_due_on",
+        "agreement_state",
+        "flag_delivery_before",
+        "flag_delivery_last",
+        "flag_last_activity",
+        "flag_last_followup",
+        "flag_oldest_overdue",
+        "flag_overdue_checkins",
+        "flag_resource",
+        "flag_workload",
+        "flag_workload_due",
+        "pk",
+        "starts_on",
+        "state",
+    )
+
+    def agreement_is_overdue(self, today: datetime.date) -> bool:
+        """As ``Placement.agreement_is_overdue``."""
+        return (
+            self.state in (PlacementState.PLANNED, PlacementState.AGREEMENT)
+            and today > self.agreement_due_on
+            and self.agreement_state != AgreementState.APPROVED
+        )
+
+
+@lru_cache(maxsize=4096)
+def _day(day: datetime.date | None) -> str:
+    return f"{day:%d.%m.%Y}" if day else ""
+
+
 def csv_lines(table: QuerySet[Placement], *, today: datetime.date, with_notes: bool):
     """The rows of ``table`` (every page) as semicolon-separated CSV lines, BOM first, streamed in chunks.
 
-    Memory does not grow with the rows: placements are read CHUNK at a time,
-    with their supervisors (and notes, when asked for) per chunk.
+    Memory does not grow with the rows: placements are read CHUNK at a time as
+    plain values, with their supervisors (and notes, when asked for) per chunk,
+    and each chunk goes out as one piece.
     """
     writer = csv.writer(_Line(), delimiter=";")
     notes_column = [str(_("Notes to the coordinator"))] if with_notes else []
     yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER] + notes_column)
-    chunk: list[Placement] = []
-    for placement in table.iterator(chunk_size=CHUNK):
-        chunk.append(placement)
+    labels = {
+        "state": {state: str(label) for state, label in PlacementState.choices},
+        "agreement": {state: str(label) for state, label in AgreementState.choices},
+        "yes": str(_("Yes")),
+        "no": str(_("No")),
+        "not_opened": str(_("Not opened yet")),
+    }
+    chunk: list[tuple] = []
+    for values in table.values_list(*CSV_VALUES).iterator(chunk_size=CHUNK):
+        chunk.append(values)
         if len(chunk) == CHUNK:
-            yield from _csv_chunk(writer, chunk, today=today, with_notes=with_notes)
+            yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes, labels=labels))
             chunk = []
-    yield from _csv_chunk(writer, chunk, today=today, with_notes=with_notes)
+    yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes, labels=labels))
 
 
-def _csv_chunk(writer, placements: list[Placement], *, today: datetime.date, with_notes: bool):
+def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: bool, labels: dict):
+    ids = [values[0] for values in chunk]
     notes: dict[int, list[str]] = defaultdict(list)
-    if with_notes and placements:
+    if with_notes and chunk:
         rows = (
-            CoordinatorNote.objects.filter(checkin__placement__in=[p.pk for p in placements])
+            CoordinatorNote.objects.filter(checkin__placement__in=ids)
             .order_by("checkin__due_on")
             .values("checkin__placement", "checkin__due_on", "text")
         )
         for note in rows:
             notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
-    for placement in placements:
-        prepare(placement, today=today)
-        agreement = getattr(placement, "agreement", None)
-        row = [
-            placement.student.user.get_full_name(),
-            placement.student.user.email,
-            placement.organisation.name,
-            str(_("Yes") if placement.organisation_is_returning else _("No")),
-            placement.supervisor_names,
-            placement.cohort.name,
-            placement.get_state_display(),
-            agreement.get_state_display() if agreement else str(_("Not opened yet")),
-            f"{placement.agreement_due_on:%d.%m.%Y}",
-            placement.onboarding_done,
-            placement.onboarding_total,
-            placement.onboarding_overdue,
-            f"{placement.flag_workload_due:%d.%m.%Y}" if placement.flag_workload_due else "",
-            placement.flag_workload or "",
-            placement.flag_resource or "",
-            f"{placement.flag_last_followup:%d.%m.%Y}" if placement.flag_last_followup else "",
-            " | ".join(flag.reason for flag in placement.flags),
+    names = supervisor_names(ids)
+    for (
+        pk,
+        student,
+        email,
+        organisation,
+        returning,
+        cohort,
+        deadline_days,
+        state,
+        starts_on,
+        agreement_state,
+        done,
+        total,
+        overdue_items,
+        answer_due,
+        workload,
+        resource,
+        delivery_last,
+        delivery_before,
+        followup,
+        activity,
+        overdue_checkins,
+    ) in chunk:
+        row = _CsvRow()
+        row.pk, row.state, row.starts_on, row.agreement_state = pk, state, starts_on, agreement_state
+        row.agreement_due_on = starts_on - datetime.timedelta(days=deadline_days)
+        row.flag_workload, row.flag_resource, row.flag_workload_due = workload, resource, answer_due
+        row.flag_delivery_last, row.flag_delivery_before = delivery_last or "", delivery_before or ""
+        row.flag_last_followup, row.flag_last_activity = followup, activity
+        row.flag_overdue_checkins, row.flag_oldest_overdue = overdue_checkins, None
+        line = [
+            student or email,
+            email,
+            organisation,
+            labels["yes"] if returning else labels["no"],
+            names.get(pk, ""),
+            cohort,
+            labels["state"][state],
+            labels["agreement"][agreement_state] if agreement_state else labels["not_opened"],
+            _day(row.agreement_due_on),
+            done or 0,
+            total or 0,
+            overdue_items,
+            _day(answer_due),
+            workload or "",
+            resource or "",
+            _day(followup),
+            " | ".join(flag.reason for flag in flags.flags_for(row, today=today, urls=False)),
         ]
         if with_notes:
-            row.append(" | ".join(notes[placement.pk]))
-        yield writer.writerow(row)
+            line.append(" | ".join(notes[pk]))
+        yield writer.writerow(line)

@@ -27,13 +27,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.models import CheckIn, Delivery, PlacementStatus
+from innopraksis.converters import fast_reverse
+from innopraksis.dates import short_date
 from students.models import AgreementState, Cohort, Placement, PlacementState
 
 
@@ -178,7 +178,9 @@ def with_flag_columns(
     return placements.annotate(**columns, flag_total=total)
 
 
-def flags_for(placement: Placement, *, today: datetime.date | None = None, for_student: bool = False) -> list[Flag]:
+def flags_for(
+    placement: Placement, *, today: datetime.date | None = None, for_student: bool = False, urls: bool = True
+) -> list[Flag]:
     """The flags of a placement after ``prepare`` or ``from_status``; it needs ``cohort`` and ``agreement``
     loaded."""
     today = today or timezone.localdate()
@@ -190,27 +192,27 @@ def flags_for(placement: Placement, *, today: datetime.date | None = None, for_s
                 FlagKind.AGREEMENT_OVERDUE,
                 _("The expectation agreement was due on %(date)s and is not approved.")
                 % {"date": _date(placement.agreement_due_on)},
-                reverse("agreement_detail", kwargs={"pk": pk}),
+                _link(urls, "agreement_detail", pk=pk),
             )
         )
     if placement.state == PlacementState.ACTIVE:
-        flags.extend(_active_flags(placement, today))
+        flags.extend(_active_flags(placement, today, urls))
     if for_student:
         flags = [flag for flag in flags if flag.kind in STUDENT_FLAGS]
     return flags
 
 
-def _active_flags(placement: Placement, today: datetime.date) -> list[Flag]:
+def _active_flags(placement: Placement, today: datetime.date, urls: bool) -> list[Flag]:
     flags = []
     pk = placement.pk
-    checkins_url = reverse("checkin_list", kwargs={"pk": pk})
+    checkins_url = _link(urls, "checkin_list", pk=pk)
     if placement.flag_overdue_checkins:
         flags.append(
             Flag(
                 FlagKind.CHECKIN_OVERDUE,
                 _("%(count)s check-in(s) past the due date without both answers.")
                 % {"count": placement.flag_overdue_checkins},
-                reverse("checkin_detail", kwargs={"pk": pk, "checkin_pk": placement.flag_oldest_overdue}),
+                _link(urls, "checkin_detail", pk=pk, checkin_pk=placement.flag_oldest_overdue),
             )
         )
     workload = placement.flag_workload
@@ -244,11 +246,11 @@ def _active_flags(placement: Placement, today: datetime.date) -> list[Flag]:
                 checkins_url,
             )
         )
-    flags.extend(_follow_up_flag(placement, today))
+    flags.extend(_follow_up_flag(placement, today, urls))
     return flags
 
 
-def _follow_up_flag(placement: Placement, today: datetime.date) -> list[Flag]:
+def _follow_up_flag(placement: Placement, today: datetime.date, urls: bool) -> list[Flag]:
     days = settings.FOLLOW_UP_DAYS
     activity = placement.flag_last_activity
     last = max(placement.starts_on, activity) if activity is not None else placement.starts_on
@@ -263,8 +265,13 @@ def _follow_up_flag(placement: Placement, today: datetime.date) -> list[Flag]:
             "date": _date(last),
             "days": (today - last).days,
         }
-    return [Flag(FlagKind.NO_FOLLOW_UP, reason, reverse("followup_create", kwargs={"pk": placement.pk}))]
+    return [Flag(FlagKind.NO_FOLLOW_UP, reason, _link(urls, "followup_create", pk=placement.pk))]
+
+
+def _link(urls: bool, name: str, **kwargs) -> str:
+    """Where to act on a flag; left out where nobody can follow a link (the CSV export)."""
+    return fast_reverse(name, **kwargs) if urls else ""
 
 
 def _date(day: datetime.date) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT")
+    return short_date(day)

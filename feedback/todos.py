@@ -11,12 +11,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import CheckIn, Evaluation, EvaluationKind
+from innopraksis.converters import fast_reverse
 from students.models import (
     OWNER_SIDES,
     AgreementState,
@@ -99,7 +99,7 @@ def _agreement_todos(placement: Placement, side: str) -> list[Todo]:
                 f"agreement-part:{agreement.pk}:{side}",
                 _("Fill in your part of the expectation agreement"),
                 placement.agreement_due_on,
-                reverse("agreement_part", kwargs={"pk": placement.pk, "side": side}),
+                fast_reverse("agreement_part", pk=placement.pk, side=side),
                 placement,
             )
         ]
@@ -109,7 +109,7 @@ def _agreement_todos(placement: Placement, side: str) -> list[Todo]:
                 f"agreement-sign:{agreement.pk}:{side}",
                 _("Sign the expectation agreement"),
                 placement.agreement_due_on,
-                reverse("agreement_sign", kwargs={"pk": placement.pk}),
+                fast_reverse("agreement_sign", pk=placement.pk),
                 placement,
             )
         ]
@@ -117,7 +117,7 @@ def _agreement_todos(placement: Placement, side: str) -> list[Todo]:
 
 
 def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
-    path = reverse("onboarding_checklist", kwargs={"pk": placement.pk})
+    path = fast_reverse("onboarding_checklist", pk=placement.pk)
     return [
         Todo(
             f"onboarding:{item.pk}",
@@ -137,7 +137,7 @@ def _checkin_todos(placement: Placement, side: str, today: datetime.date) -> lis
             f"checkin:{checkin.pk}:{side}",
             _("Answer the check-in"),
             checkin.due_on,
-            reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk}),
+            fast_reverse("checkin_detail", pk=placement.pk, checkin_pk=checkin.pk),
             placement,
         )
         for checkin in placement.checkins.all()
@@ -151,7 +151,7 @@ def _evaluation_todos(placement: Placement, side: str, today: datetime.date) -> 
             f"evaluation:{evaluation.pk}",
             EvaluationKind(evaluation.kind).label,
             evaluation.due_on,
-            reverse("evaluation_detail", kwargs={"pk": placement.pk, "kind": evaluation.kind}),
+            fast_reverse("evaluation_detail", pk=placement.pk, kind=evaluation.kind),
             placement,
         )
         for evaluation in placement.open_evaluations

@@ -221,13 +221,21 @@ def _scope(request) -> _Scope:
 
 
 def _filtered_table(request, scope: _Scope, today):
-    summary = dashboard.summary(scope.placements, key=scope.key, today=today, deadlines=scope.deadlines)
-    filter_form = DashboardFilterForm(request.GET, organisations=summary.organisations, courses=summary.courses)
+    """The export's rows: the dashboard's filters and order over every page. The filter's choices are
+    only the ones asked for, checked against the user's scope, so the export needs no summary."""
+    organisation = request.GET.get("organisation", "")
+    organisations = (
+        list(access.organisations_visible_to(request.user).filter(pk=organisation).values_list("pk", "name"))
+        if organisation.isdigit()
+        else []
+    )
+    course = request.GET.get("internship_course", "")
+    filter_form = DashboardFilterForm(request.GET, organisations=organisations, courses=[course] if course else [])
     table = dashboard.ordered(
         filter_form.filter(dashboard.rows(scope.placements, today=today, deadlines=scope.deadlines)),
         filter_form.sort_key,
     )
-    return filter_form, table, summary
+    return filter_form, table
 
 
 def _dashboard_context(request, scope: _Scope) -> dict:
@@ -303,7 +311,7 @@ def dashboard_export(request):
     (``notes=1``); like the dashboard, this view is for coordinators only.
     """
     today = timezone.localdate()
-    _filter_form, table, _summary = _filtered_table(request, _scope(request), today)
+    _filter_form, table = _filtered_table(request, _scope(request), today)
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(

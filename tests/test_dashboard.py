@@ -191,7 +191,7 @@ class TestTable:
     def test_database_flags_match_the_flags_with_reasons(self, cast, cohort, small):
         today = timezone.localdate()
         for placement in board.rows(Placement.objects.all(), today=today):
-            board.prepare(placement, today=today)
+            board.prepare(placement, today=today, names={})
             reasons = {flag.kind.value for flag in placement.flags}
             columns = {kind.value for kind in flags.FlagKind if getattr(placement, f"flag_is_{kind.value}")}
             assert reasons == columns, placement
@@ -285,6 +285,55 @@ class TestHomes:
         dates = re.findall(r"(?:frist|forsinket siden) (\d\d\.\d\d\.\d{4})", todo)
         assert dates == sorted(dates, key=lambda d: datetime.datetime.strptime(d, "%d.%m.%Y"))
         assert dates[:2] == ["23.01.2023", "06.02.2023"]
+
+
+class TestKeptFigures:
+    """The figures and the order of the rows are kept between requests; every change shows at once."""
+
+    def figures_text(self, client) -> str:
+        html = dashboard(client).content.decode()
+        return html[html.index('id="figures-heading"') : html.index('id="placements-heading"')]
+
+    def test_a_new_answer_shows_in_the_figures_and_the_flags_on_the_next_request(self, cast, cohort, small):
+        client = client_for(cast.coordinator)
+        before = self.figures_text(client)
+        assert "1: 0 · 2: 1 · 3: 1 · 4: 0 · 5: 1" in before
+        assert self.figures_text(client) == before  # kept: the same page again
+        p2 = small[1]
+        assert "Student 02" not in names(dashboard(client, flag="workload"))
+        answer(p2, 1, workload=1, resource=4)  # p2's latest answer is now workload 1
+        after = self.figures_text(client)
+        assert "1: 1 · 2: 1 · 3: 0 · 4: 0 · 5: 1" in after
+        assert sorted(names(dashboard(client, flag="workload"))) == ["Student 01", "Student 02", "Student 03"]
+
+    def test_a_change_made_elsewhere_shows_without_any_request_here(self, cast, cohort, small):
+        """As when another app server, with its own cache, saves the change: only the database is shared."""
+        client = client_for(cast.coordinator)
+        assert "Nordvik kommune" in dashboard(client).content.decode()
+        cast.org_b.name = "Nordvik kommune, helse"
+        cast.org_b.save()
+        html = dashboard(client).content.decode()
+        assert f'value="{cast.org_b.pk}">Nordvik kommune, helse</option>' in html
+        assert "Student 04" in html
+
+    def test_approving_an_agreement_moves_the_figures_and_the_order(self, cast, cohort, small):
+        client = client_for(cast.coordinator)
+        assert "2 av 5" in self.figures_text(client)  # approved before the start
+        assert names(dashboard(client, flag="agreement")) == ["Student 04", "Student 05"]
+        agreement = small[3].agreement
+        agreement.state = AgreementState.APPROVED
+        agreement.approved_at = timezone.make_aware(datetime.datetime(2022, 12, 21, 12))
+        agreement.save()
+        assert "3 av 5" in self.figures_text(client)
+        assert names(dashboard(client, flag="agreement")) == ["Student 05"]
+
+    def test_a_new_placement_shows(self, cast, cohort, small):
+        client = client_for(cast.coordinator)
+        dashboard(client)
+        place(cohort, person(6), cast.org_a, state=PlacementState.PLANNED)
+        response = dashboard(client)
+        assert response.context["page"].paginator.count == 6
+        assert "Student 06" in names(response)
 
 
 class TestQueryCounts:

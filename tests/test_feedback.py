@@ -269,7 +269,7 @@ def flag_kinds(placement_pk: int, today: datetime.date, *, revealed_only=False) 
     kinds = {flag.kind.value: flag.reason for flag in flags.flags_for(placement, today=today)}
     if not revealed_only:
         row = dashboard.prepare(
-            dashboard.rows(Placement.objects.filter(pk=placement_pk), today=today).get(), today=today
+            dashboard.rows(Placement.objects.filter(pk=placement_pk), today=today).get(), today=today, names={}
         )
         assert {flag.kind.value: flag.reason for flag in row.flags} == kinds
     return kinds

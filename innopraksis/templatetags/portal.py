@@ -5,13 +5,16 @@ import datetime
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import template
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import time_format
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+
+from innopraksis.converters import fast_reverse
+from innopraksis.dates import short_date
+from students.models import AgreementState, PlacementState
 
 register = template.Library()
 
@@ -57,13 +60,11 @@ def select_field(field) -> str:
     renders on every dashboard request."""
     current = field.value()
     current = "" if current is None else str(current)
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, mark_safe(" selected") if str(value) == current else "", label)
+    options = mark_safe(  # noqa: S308 (every value and label escaped here)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>{escape(label)}</option>'
             for value, label in field.field.choices
-        ),
+        )
     )
     return format_html(
         '<label class="form-label" for="{}">{}</label><select name="{}" id="{}" class="form-select">{}</select>',
@@ -76,7 +77,7 @@ def select_field(field) -> str:
 
 
 def _short(day: datetime.date) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT")
+    return short_date(day)
 
 
 @register.simple_tag
@@ -98,7 +99,7 @@ def agreement_status(placement) -> SafeString:
     agreement = getattr(placement, "agreement", None)
     if agreement:
         css = AGREEMENT_BADGES.get(agreement.state, "text-bg-secondary")
-        html = format_html('<span class="badge {}">{}</span>', css, agreement.get_state_display())
+        html = format_html('<span class="badge {}">{}</span>', css, AgreementState(agreement.state).label)
     elif placement.state == "planned":
         html = format_html('<span class="badge text-bg-light border">{}</span>', _("Not opened yet"))
     else:
@@ -175,13 +176,13 @@ def placement_cells(placement, with_progress: bool = False, today: datetime.date
     cells = [
         format_html(
             '<td><a href="{}">{}</a></td>',
-            reverse("placement_detail", kwargs={"pk": placement.pk}),
+            fast_reverse("placement_detail", pk=placement.pk),
             placement.student.user.get_full_name(),
         ),
         format_html("<td>{} {}</td>", placement.organisation.name, org_badge(placement.organisation_is_returning)),
         format_html("<td>{}</td>", placement.cohort.name),
         format_html("<td>{} – {}</td>", _short(placement.starts_on), _short(placement.ends_on)),
-        format_html("<td>{}</td>", placement.get_state_display()),
+        format_html("<td>{}</td>", PlacementState(placement.state).label),
         format_html("<td>{}</td>", agreement_status(placement)),
     ]
     if with_progress:
@@ -189,7 +190,7 @@ def placement_cells(placement, with_progress: bool = False, today: datetime.date
         cells += [
             format_html(
                 '<td><a href="{}">{}</a></td>',
-                reverse("onboarding_checklist", kwargs={"pk": placement.pk}),
+                fast_reverse("onboarding_checklist", pk=placement.pk),
                 onboarding_progress(placement),
             ),
             format_html("<td>{}</td>", office_hour(placement)),
@@ -211,7 +212,7 @@ def dashboard_cells(placement) -> SafeString:
     cells = [
         format_html(
             '<td><a href="{}">{}</a><span class="d-block small text-body-secondary">{}</span></td>',
-            reverse("placement_detail", kwargs={"pk": placement.pk}),
+            fast_reverse("placement_detail", pk=placement.pk),
             placement.student.user.get_full_name(),
             placement.supervisor_names,
         ),
