@@ -384,7 +384,8 @@ CSV_VALUES = (
     "student__user__full_name",
     "student__user__email",
     "organisation__name",
-    "organisation_is_returning",
+    "organisation_id",
+    "cohort__starts_on",
     "cohort__name",
     "cohort__agreement_deadline_days",
     "state",
@@ -455,6 +456,8 @@ def csv_lines(table: QuerySet[Placement], *, today: datetime.date, with_notes: b
         "no": str(_("No")),
         "not_opened": str(_("Not opened yet")),
     }
+    # Whether an organisation returns is the same for all its students in a cohort: asked once, not per row.
+    labels["first_hosted"] = Placement.objects.first_cohort_starts()
     chunk: list[tuple] = []
     for values in table.values_list(*CSV_VALUES).iterator(chunk_size=CHUNK):
         chunk.append(values)
@@ -476,12 +479,14 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
         for note in rows:
             notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
     names = supervisor_names(ids)
+    first_hosted = labels["first_hosted"]
     for (
         pk,
         student,
         email,
         organisation,
-        returning,
+        organisation_id,
+        cohort_starts_on,
         cohort,
         deadline_days,
         state,
@@ -510,7 +515,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
             student or email,
             email,
             organisation,
-            labels["yes"] if returning else labels["no"],
+            labels["yes"] if first_hosted.get(organisation_id, cohort_starts_on) < cohort_starts_on else labels["no"],
             names.get(pk, ""),
             cohort,
             labels["state"][state],

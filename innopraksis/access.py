@@ -18,7 +18,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -204,8 +204,8 @@ def placements_for_supervisor_home(memberships: list[Membership]) -> QuerySet[Pl
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .for_lists("office_hour", "status", student=False)
-        .prefetch_related("supervisors")
+        .for_lists("office_hour", "status", "student", student=False)
+        .prefetch_related(Prefetch("supervisors", User.objects.only("full_name", "email")))
         .order_by("-cohort__starts_on")
     )
 

@@ -92,7 +92,8 @@ def home_supervisor(request):
 def home_student(request):
     placements = _with_flags(access.placements_for_student_home(request.user), side=Side.STUDENT)
     context = {
-        "student": access.get_student_profile(request.user),
+        # The profile came with the placements, if there are any.
+        "student": placements[0].student if placements else access.get_student_profile(request.user),
         "placements": placements,
         "todos": sorted((todo for placement in placements for todo in placement.todos), key=lambda todo: todo.due_on),
         "today": timezone.localdate(),

@@ -138,6 +138,12 @@ class PlacementQuerySet(AuditedQuerySet):
         ).exclude(state=PlacementState.CANCELLED)
         return self.annotate(organisation_is_returning=models.Exists(earlier))
 
+    def first_cohort_starts(self) -> dict[int, datetime.date]:
+        """The start of the first cohort each organisation hosted in (cancelled placements left out): an
+        organisation returns in a cohort starting after that. One grouped query."""
+        hosted = self.exclude(state=PlacementState.CANCELLED).order_by().values("organisation_id")
+        return dict(hosted.annotate(first=models.Min("cohort__starts_on")).values_list("organisation_id", "first"))
+
     def with_onboarding_progress(self, today: datetime.date | None = None) -> models.QuerySet:
         """Annotate ``onboarding_total``, ``onboarding_done`` and ``onboarding_overdue`` (subqueries, no join)."""
         today = today or timezone.localdate()

@@ -229,6 +229,7 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
     assert counts == [EXPECTED_HOME_QUERIES[home]] * 2
 
 
-# Session, user with roles, memberships or profile, the placements with their status, (the student's
-# supervisors,) and their open onboarding items, check-ins and open evaluations for to-dos and flags.
-EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 8}
+# Session, user with roles, (the supervisor's memberships,) the placements with their status (and the
+# student's profile), (the student's supervisors,) and their open onboarding items, check-ins and open
+# evaluations for to-dos and flags.
+EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 7}

@@ -2,12 +2,13 @@
 included templates: a list of placements renders them on every row, and this is several times faster."""
 
 import datetime
+import html
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import template
 from django.utils import timezone
 from django.utils.formats import time_format
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -76,17 +77,26 @@ def select_field(field) -> str:
     )
 
 
-def _short(day: datetime.date) -> str:
-    return short_date(day)
+def _short(day: datetime.date) -> SafeString:
+    return conditional_escape(short_date(day))
+
+
+# The badges and rows below are written with f-strings, every value passed through _e (escaped unless
+# already safe) and the result marked safe once: format_html per cell cost more than the rest of a row.
+def _e(value) -> str:
+    """``conditional_escape`` without its check for lazy arguments, which cost more than escaping."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 @register.simple_tag
 def org_badge(returning) -> SafeString:
     """Whether an organisation has hosted before (``True``), is new (``False``), or not known (``None``)."""
     if returning:
-        return format_html('<span class="badge text-bg-success">{}</span>', _("Returning"))
+        return mark_safe(f'<span class="badge text-bg-success">{_e(_("Returning"))}</span>')  # noqa: S308
     if returning is not None:
-        return format_html('<span class="badge text-bg-info">{}</span>', _("First time"))
+        return mark_safe(f'<span class="badge text-bg-info">{_e(_("First time"))}</span>')  # noqa: S308
     return mark_safe("")
 
 
@@ -94,20 +104,20 @@ AGREEMENT_BADGES = {"approved": "text-bg-success", "returned": "text-bg-warning"
 
 
 @register.simple_tag
-def agreement_status(placement) -> SafeString:
+def agreement_status(placement, today: datetime.date | None = None) -> SafeString:
     """The agreement's state, and that it is overdue; needs ``cohort`` and ``agreement`` loaded."""
     agreement = getattr(placement, "agreement", None)
     if agreement:
         css = AGREEMENT_BADGES.get(agreement.state, "text-bg-secondary")
-        html = format_html('<span class="badge {}">{}</span>', css, AgreementState(agreement.state).label)
+        html = f'<span class="badge {css}">{_e(AgreementState(agreement.state).label)}</span>'
     elif placement.state == "planned":
-        html = format_html('<span class="badge text-bg-light border">{}</span>', _("Not opened yet"))
+        html = f'<span class="badge text-bg-light border">{_e(_("Not opened yet"))}</span>'
     else:
-        html = mark_safe("")
-    if placement.agreement_is_overdue():
+        html = ""
+    if placement.agreement_is_overdue(today or None):
         overdue = _("Overdue – due %(date)s") % {"date": _short(placement.agreement_due_on)}
-        html = format_html('{} <span class="badge text-bg-danger">{}</span>', html, overdue)
-    return html
+        html += f' <span class="badge text-bg-danger">{_e(overdue)}</span>'
+    return mark_safe(html)  # noqa: S308
 
 
 @register.simple_tag
@@ -115,14 +125,16 @@ def onboarding_progress(placement) -> SafeString:
     """Done of total onboarding items and how many are overdue (``with_onboarding_progress`` or
     ``count_onboarding_progress``)."""
     if not placement.onboarding_total:
-        return format_html('<span class="text-body-secondary">{}</span>', _("Starts when the agreement is approved"))
+        return mark_safe(  # noqa: S308
+            f'<span class="text-body-secondary">{_e(_("Starts when the agreement is approved"))}</span>'
+        )
     done = _("%(done)s of %(total)s done") % {"done": placement.onboarding_done, "total": placement.onboarding_total}
-    html = format_html('<span class="onboarding-progress">{}</span>', done)
+    html = f'<span class="onboarding-progress">{_e(done)}</span>'
     if placement.onboarding_overdue:
         count = placement.onboarding_overdue
         overdue = ngettext("%(overdue)s overdue", "%(overdue)s overdue", count) % {"overdue": count}
-        html = format_html('{} <span class="badge text-bg-danger">{}</span>', html, overdue)
-    return html
+        html += f' <span class="badge text-bg-danger">{_e(overdue)}</span>'
+    return mark_safe(html)  # noqa: S308
 
 
 @register.simple_tag
@@ -130,28 +142,29 @@ def flag_list(flags) -> SafeString:
     """What needs attention, each with its reason linking to where to act."""
     if not flags:
         return mark_safe("")
-    items = format_html_join(
-        "",
-        '<li><span class="badge text-bg-warning">{}</span> <a href="{}">{}</a></li>',
-        ((flag.label, flag.url, flag.reason) for flag in flags),
+    items = "".join(
+        f'<li><span class="badge text-bg-warning">{_e(flag.label)}</span> '
+        f'<a href="{_e(flag.url)}">{_e(flag.reason)}</a></li>'
+        for flag in flags
     )
-    return format_html('<ul class="flag-list list-unstyled mb-0">{}</ul>', items)
+    return mark_safe(f'<ul class="flag-list list-unstyled mb-0">{items}</ul>')  # noqa: S308
 
 
 @register.simple_tag
 def office_hour(placement) -> SafeString:
     hour = getattr(placement, "office_hour", None)
     if not hour:
-        return format_html('<span class="text-body-secondary">{}</span>', _("Agreed in the expectation agreement"))
-    return format_html(
-        "{}",
+        return mark_safe(  # noqa: S308
+            f'<span class="text-body-secondary">{_e(_("Agreed in the expectation agreement"))}</span>'
+        )
+    return _e(
         _("Every %(day)s %(start)s–%(end)s, %(place)s")
         % {
             "day": hour.get_weekday_display(),
             "start": time_format(hour.starts_at, "H:i"),
             "end": time_format(hour.ends_at, "H:i"),
             "place": hour.place,
-        },
+        }
     )
 
 
@@ -160,46 +173,38 @@ def todo_link(todo, today: datetime.date | None = None) -> SafeString:
     """A to-do linking to where it is done, with its due date or how long it is overdue."""
     today = today or timezone.localdate()
     if todo.due_on < today:
-        when = format_html(
-            '<span class="badge text-bg-danger">{}</span>',
-            _("overdue since %(date)s") % {"date": _short(todo.due_on)},
-        )
+        overdue = _("overdue since %(date)s") % {"date": _short(todo.due_on)}
+        when = f'<span class="badge text-bg-danger">{_e(overdue)}</span>'
     else:
-        when = _("due %(date)s") % {"date": _short(todo.due_on)}
-    return format_html('<a href="{}">{}</a> – {}', todo.path, todo.what, when)
+        when = _e(_("due %(date)s") % {"date": _short(todo.due_on)})
+    return mark_safe(f'<a href="{_e(todo.path)}">{_e(todo.what)}</a> – {when}')  # noqa: S308
 
 
 @register.simple_tag
 def placement_cells(placement, with_progress: bool = False, today: datetime.date | None = None) -> SafeString:
     """The cells of a placement's row in a list of placements (``students/_placement_rows.html``);
     with progress: onboarding, question time, the next step and flags, for the supervisor's home."""
-    cells = [
-        format_html(
-            '<td><a href="{}">{}</a></td>',
-            fast_reverse("placement_detail", pk=placement.pk),
-            placement.student.user.get_full_name(),
-        ),
-        format_html("<td>{} {}</td>", placement.organisation.name, org_badge(placement.organisation_is_returning)),
-        format_html("<td>{}</td>", placement.cohort.name),
-        format_html("<td>{} – {}</td>", _short(placement.starts_on), _short(placement.ends_on)),
-        format_html("<td>{}</td>", PlacementState(placement.state).label),
-        format_html("<td>{}</td>", agreement_status(placement)),
-    ]
+    today = today or timezone.localdate()
+    html = (
+        f'<td><a href="{_e(fast_reverse("placement_detail", pk=placement.pk))}">'
+        f"{_e(placement.student.user.get_full_name())}</a></td>"
+        f"<td>{_e(placement.organisation.name)} {org_badge(placement.organisation_is_returning)}</td>"
+        f"<td>{_e(placement.cohort.name)}</td>"
+        f"<td>{_short(placement.starts_on)} – {_short(placement.ends_on)}</td>"
+        f"<td>{_e(PlacementState(placement.state).label)}</td>"
+        f"<td>{agreement_status(placement, today)}</td>"
+    )
     if with_progress:
         todo = placement.next_todo
-        cells += [
-            format_html(
-                '<td><a href="{}">{}</a></td>',
-                fast_reverse("onboarding_checklist", pk=placement.pk),
-                onboarding_progress(placement),
-            ),
-            format_html("<td>{}</td>", office_hour(placement)),
-            format_html("<td>{}</td>", todo_link(todo, today))
-            if todo
-            else format_html('<td><span class="text-body-secondary">{}</span></td>', _("Nothing due")),
-            format_html("<td>{}</td>", flag_list(placement.flags)),
-        ]
-    return mark_safe("".join(cells))  # noqa: S308 (each part escaped by format_html)
+        next_step = (
+            todo_link(todo, today) if todo else f'<span class="text-body-secondary">{_e(_("Nothing due"))}</span>'
+        )
+        html += (
+            f'<td><a href="{_e(fast_reverse("onboarding_checklist", pk=placement.pk))}">'
+            f"{onboarding_progress(placement)}</a></td>"
+            f"<td>{office_hour(placement)}</td><td>{next_step}</td><td>{flag_list(placement.flags)}</td>"
+        )
+    return mark_safe(html)  # noqa: S308
 
 
 def _short_or_dash(day: datetime.date | None) -> str:
@@ -207,27 +212,26 @@ def _short_or_dash(day: datetime.date | None) -> str:
 
 
 @register.simple_tag
-def dashboard_cells(placement) -> SafeString:
+def dashboard_cells(placement, today: datetime.date | None = None) -> SafeString:
     """The cells of a placement's row on the coordinator's dashboard (``feedback.dashboard.prepare``)."""
-    cells = [
-        format_html(
-            '<td><a href="{}">{}</a><span class="d-block small text-body-secondary">{}</span></td>',
-            fast_reverse("placement_detail", pk=placement.pk),
-            placement.student.user.get_full_name(),
-            placement.supervisor_names,
-        ),
-        format_html("<td>{} {}</td>", placement.organisation.name, org_badge(placement.organisation_is_returning)),
-        format_html("<td>{}</td>", agreement_status(placement)),
-        format_html("<td>{}</td>", onboarding_progress(placement)),
-        format_html("<td>{}</td>", _short_or_dash(placement.flag_workload_due)),
-        format_html("<td>{}</td>", placement.flag_workload or "–"),
-        format_html("<td>{}</td>", placement.flag_resource or "–"),
-        format_html("<td>{}</td>", _short_or_dash(placement.flag_last_followup)),
-        format_html('<td class="flags">{}</td>', flag_list(placement.flags))
+    flags = (
+        flag_list(placement.flags)
         if placement.flags
-        else format_html('<td class="flags"><span class="text-body-secondary">{}</span></td>', _("Nothing")),
-    ]
-    return mark_safe("".join(cells))  # noqa: S308 (each part escaped by format_html)
+        else f'<span class="text-body-secondary">{_e(_("Nothing"))}</span>'
+    )
+    return mark_safe(  # noqa: S308
+        f'<td><a href="{_e(fast_reverse("placement_detail", pk=placement.pk))}">'
+        f"{_e(placement.student.user.get_full_name())}</a>"
+        f'<span class="d-block small text-body-secondary">{_e(placement.supervisor_names)}</span></td>'
+        f"<td>{_e(placement.organisation.name)} {org_badge(placement.organisation_is_returning)}</td>"
+        f"<td>{agreement_status(placement, today)}</td>"
+        f"<td>{onboarding_progress(placement)}</td>"
+        f"<td>{_short_or_dash(placement.flag_workload_due)}</td>"
+        f"<td>{_e(placement.flag_workload or '–')}</td>"
+        f"<td>{_e(placement.flag_resource or '–')}</td>"
+        f"<td>{_short_or_dash(placement.flag_last_followup)}</td>"
+        f'<td class="flags">{flags}</td>'
+    )
 
 
 # Empty forms rendered once per process: form class, prefix and language -> HTML.
