@@ -73,7 +73,9 @@ def prepare(placement: Placement, *, today: datetime.date, revealed_only: bool) 
     subquery: for pages that show a few placements and load their check-ins anyway (prefetch
     ``checkins`` and select ``status`` to run no query here). ``revealed_only``: for organisation
     users and students, who may see the other side's answers only once a check-in is revealed."""
-    checkins = sorted(placement.checkins.all(), key=lambda checkin: checkin.due_on, reverse=True)
+    # Only an active placement's check-ins raise flags; the others' are not even loaded.
+    active = placement.state == PlacementState.ACTIVE
+    checkins = sorted(placement.checkins.all(), key=lambda checkin: checkin.due_on, reverse=True) if active else []
 
     def visible(checkin: CheckIn, other_answered_at) -> bool:
         return not revealed_only or other_answered_at is not None or checkin.due_on < today

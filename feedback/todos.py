@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +64,18 @@ def prefetches(today: datetime.date) -> list[Prefetch]:
             to_attr="open_evaluations",
         ),
     ]
+
+
+def load(placements: list[Placement], today: datetime.date) -> None:
+    """Prefetch ``prefetches`` for these placements: open items for all, check-ins and evaluations only for
+    the active ones (the others have none to answer and raise no flag from them)."""
+    items, checkins, evaluations = prefetches(today)
+    prefetch_related_objects(placements, items)
+    active = [placement for placement in placements if placement.state == PlacementState.ACTIVE]
+    prefetch_related_objects(active, checkins, evaluations)
+    for placement in placements:
+        if placement.state != PlacementState.ACTIVE:
+            placement.open_evaluations = []
 
 
 @dataclass(frozen=True)

@@ -385,7 +385,8 @@ def user_for_calendar_token(token: str) -> User | None:
 
 
 def get_checkin_for(user: User, pk: int, checkin_pk: int):
-    placement = get_placement_for(user, pk)
+    # Only what a check-in page shows of its placement: it is answered often, by everyone, every week.
+    placement = get_object_or_404(placements_visible_to(user).for_lists(), pk=pk)
     checkin = get_object_or_404(
         CheckIn.objects.select_related("supervisor_answered_by"), placement=placement, pk=checkin_pk
     )

@@ -63,7 +63,8 @@ def _with_flags(placements, *, side: Side) -> list:
     (what the viewer's side has to do next, earliest first) and onboarding progress, all read from
     the rows prefetched here: no query per placement, no subquery per row."""
     today = timezone.localdate()
-    placements = list(placements.prefetch_related(*todos.prefetches(today)))
+    placements = list(placements)
+    todos.load(placements, today)
     for placement in placements:
         flags.prepare(placement, today=today, revealed_only=True)
         status = flags.status_of(placement)

@@ -204,7 +204,10 @@ def _placements(cohort, organisation, supervisor, count):
     for number in range(count):
         user = make_user(f"s{number}-{count}@example.org", f"Student {number}")
         Student.objects.create(user=user)
-        place(cohort, user, organisation).supervisors.add(supervisor)
+        placement = place(cohort, user, organisation)
+        placement.supervisors.add(supervisor)
+        if number % 2:  # active ones have check-ins and evaluations to load too
+            Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
 
 
 @pytest.mark.parametrize(("home", "role"), [("home_supervisor", "supervisor_a"), ("home_student", "student_a")])
@@ -219,9 +222,11 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
                 starts_on=datetime.date(2020 + extra % 3, 1, 1),
                 ends_on=datetime.date(2020 + extra % 3, 6, 1),
             )
-            place(
+            placement = place(
                 cohort_n, cast.student_a, cast.org_a, starts_on=cohort_n.starts_on, ends_on=cohort_n.ends_on
-            ).supervisors.add(cast.supervisor_a)
+            )
+            placement.supervisors.add(cast.supervisor_a)
+            Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
         client = client_for(getattr(cast, role))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(home)).status_code == 200
@@ -230,6 +235,6 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
 
 
 # Session, user with roles, (the supervisor's memberships,) the placements with their status (and the
-# student's profile), (the student's supervisors,) and their open onboarding items, check-ins and open
-# evaluations for to-dos and flags.
+# student's profile), (the student's supervisors,) and their open onboarding items, and the active ones'
+# check-ins and open evaluations for to-dos and flags.
 EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 7}
