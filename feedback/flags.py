@@ -9,7 +9,8 @@ which flags are up, why, and where to act.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -28,8 +29,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from feedback.models import CheckIn, Delivery, PlacementStatus
 from innopraksis.converters import fast_reverse
@@ -50,8 +51,22 @@ class FlagKind(models.TextChoices):
 STUDENT_FLAGS = {FlagKind.AGREEMENT_OVERDUE, FlagKind.CHECKIN_OVERDUE}
 
 
-@dataclass(frozen=True)
-class Flag:
+# The reasons, translated when shown (``_say``).
+AGREEMENT_DUE = gettext_noop("The expectation agreement was due on %(date)s and is not approved.")
+CHECKINS_OVERDUE = gettext_noop("%(count)s check-in(s) past the due date without both answers.")
+WORKLOAD_SMALL = gettext_noop(
+    "The student finds the workload too small: %(value)s of 5 in the latest check-in (%(date)s)."
+)
+WORKLOAD_BIG = gettext_noop("The student finds the workload too big: %(value)s of 5 in the latest check-in (%(date)s).")
+LITTLE_RESOURCE = gettext_noop(
+    "The student feels little like a resource: %(value)s of 5 in the latest check-in (%(date)s)."
+)
+DELIVERY_BELOW = gettext_noop("The supervisor answered “below expectations” in the last two check-ins.")
+QUIET_SINCE_START = gettext_noop("No follow-up or check-in from the supervisor in the %(days)s days since the start.")
+QUIET_SINCE = gettext_noop("No follow-up or check-in from the supervisor since %(date)s (%(days)s days).")
+
+
+class Flag(NamedTuple):
     kind: FlagKind
     reason: str
     url: str
@@ -59,6 +74,18 @@ class Flag:
     @property
     def label(self) -> str:
         return self.kind.label
+
+
+def _say(message: str, language: str | None, **values) -> str:
+    """``gettext(message) % values`` in ``language`` (the active one), dates written short; remembered, as
+    a list of thousands of placements gives the same few reasons again and again."""
+    return _said(message, tuple(sorted(values.items())), language)
+
+
+@lru_cache(maxsize=8192)
+def _said(message: str, values: tuple, language: str | None) -> str:
+    written = {key: _date(value) if isinstance(value, datetime.date) else value for key, value in values}
+    return _(message) % written if written else _(message)
 
 
 def status_of(placement: Placement) -> PlacementStatus:
@@ -186,25 +213,29 @@ def flags_for(
     """The flags of a placement after ``prepare`` or ``from_status``; it needs ``cohort`` and ``agreement``
     loaded."""
     today = today or timezone.localdate()
+    language = get_language()
     flags: list[Flag] = []
     pk = placement.pk
     if placement.agreement_is_overdue(today):
         flags.append(
             Flag(
                 FlagKind.AGREEMENT_OVERDUE,
-                _("The expectation agreement was due on %(date)s and is not approved.")
-                % {"date": _date(placement.agreement_due_on)},
+                _say(
+                    AGREEMENT_DUE,
+                    language,
+                    date=placement.agreement_due_on,
+                ),
                 _link(urls, "agreement_detail", pk=pk),
             )
         )
     if placement.state == PlacementState.ACTIVE:
-        flags.extend(_active_flags(placement, today, urls))
+        flags.extend(_active_flags(placement, today, urls, language))
     if for_student:
         flags = [flag for flag in flags if flag.kind in STUDENT_FLAGS]
     return flags
 
 
-def _active_flags(placement: Placement, today: datetime.date, urls: bool) -> list[Flag]:
+def _active_flags(placement: Placement, today: datetime.date, urls: bool, language: str | None) -> list[Flag]:
     flags = []
     pk = placement.pk
     checkins_url = _link(urls, "checkin_list", pk=pk)
@@ -212,22 +243,21 @@ def _active_flags(placement: Placement, today: datetime.date, urls: bool) -> lis
         flags.append(
             Flag(
                 FlagKind.CHECKIN_OVERDUE,
-                _("%(count)s check-in(s) past the due date without both answers.")
-                % {"count": placement.flag_overdue_checkins},
+                _say(
+                    CHECKINS_OVERDUE,
+                    language,
+                    count=placement.flag_overdue_checkins,
+                ),
                 _link(urls, "checkin_detail", pk=pk, checkin_pk=placement.flag_oldest_overdue),
             )
         )
     workload = placement.flag_workload
     if workload is not None and (workload <= 2 or workload >= 4):
-        reason = (
-            _("The student finds the workload too small: %(value)s of 5 in the latest check-in (%(date)s).")
-            if workload <= 2
-            else _("The student finds the workload too big: %(value)s of 5 in the latest check-in (%(date)s).")
-        )
+        message = WORKLOAD_SMALL if workload <= 2 else WORKLOAD_BIG
         flags.append(
             Flag(
                 FlagKind.WORKLOAD,
-                reason % {"value": workload, "date": _date(placement.flag_workload_due)},
+                _say(message, language, value=workload, date=placement.flag_workload_due),
                 checkins_url,
             )
         )
@@ -235,8 +265,12 @@ def _active_flags(placement: Placement, today: datetime.date, urls: bool) -> lis
         flags.append(
             Flag(
                 FlagKind.RESOURCE,
-                _("The student feels little like a resource: %(value)s of 5 in the latest check-in (%(date)s).")
-                % {"value": placement.flag_resource, "date": _date(placement.flag_workload_due)},
+                _say(
+                    LITTLE_RESOURCE,
+                    language,
+                    value=placement.flag_resource,
+                    date=placement.flag_workload_due,
+                ),
                 checkins_url,
             )
         )
@@ -244,29 +278,33 @@ def _active_flags(placement: Placement, today: datetime.date, urls: bool) -> lis
         flags.append(
             Flag(
                 FlagKind.DELIVERY,
-                _("The supervisor answered “below expectations” in the last two check-ins."),
+                _say(DELIVERY_BELOW, language),
                 checkins_url,
             )
         )
-    flags.extend(_follow_up_flag(placement, today, urls))
+    flags.extend(_follow_up_flag(placement, today, urls, language))
     return flags
 
 
-def _follow_up_flag(placement: Placement, today: datetime.date, urls: bool) -> list[Flag]:
+def _follow_up_flag(placement: Placement, today: datetime.date, urls: bool, language: str | None) -> list[Flag]:
     days = settings.FOLLOW_UP_DAYS
     activity = placement.flag_last_activity
     last = max(placement.starts_on, activity) if activity is not None else placement.starts_on
     if (today - last).days <= days:
         return []
     if activity is None:
-        reason = _("No follow-up or check-in from the supervisor in the %(days)s days since the start.") % {
-            "days": (today - last).days
-        }
+        reason = _say(
+            QUIET_SINCE_START,
+            language,
+            days=(today - last).days,
+        )
     else:
-        reason = _("No follow-up or check-in from the supervisor since %(date)s (%(days)s days).") % {
-            "date": _date(last),
-            "days": (today - last).days,
-        }
+        reason = _say(
+            QUIET_SINCE,
+            language,
+            date=last,
+            days=(today - last).days,
+        )
     return [Flag(FlagKind.NO_FOLLOW_UP, reason, _link(urls, "followup_create", pk=placement.pk))]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.functional import Promise
@@ -66,14 +67,38 @@ def prefetches(today: datetime.date) -> list[Prefetch]:
     ]
 
 
+class OpenItem(NamedTuple):
+    """An onboarding item not done yet, as ``load`` reads it: what the to-dos and the overdue count need."""
+
+    pk: int
+    placement_id: int
+    practice: str
+    title: str
+    owner: str
+    due_on: datetime.date
+    done_at: None = None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.due_on < today
+
+
 def load(placements: list[Placement], today: datetime.date) -> None:
-    """Prefetch ``prefetches`` for these placements: open items for all, check-ins and evaluations only for
-    the active ones (the others have none to answer and raise no flag from them)."""
-    items, checkins, evaluations = prefetches(today)
-    prefetch_related_objects(placements, items)
+    """What ``todos_for`` and ``flags.prepare`` read, for a home's placements: their open onboarding items
+    as plain values (one query, no model objects), and check-ins and open evaluations only for the
+    active ones (the others have none to answer and raise no flag from them)."""
+    open_items: dict[int, list[OpenItem]] = {placement.pk: [] for placement in placements}
+    rows = (
+        OnboardingItem.objects.filter(placement__in=list(open_items), done_at__isnull=True)
+        .order_by("placement_id", "due_on", "position", "pk")
+        .values_list("pk", "placement_id", "practice", "title", "owner", "due_on")
+    )
+    for row in rows:
+        open_items[row[1]].append(OpenItem(*row))
+    _items, checkins, evaluations = prefetches(today)
     active = [placement for placement in placements if placement.state == PlacementState.ACTIVE]
     prefetch_related_objects(active, checkins, evaluations)
     for placement in placements:
+        placement.open_onboarding_items = open_items[placement.pk]
         if placement.state != PlacementState.ACTIVE:
             placement.open_evaluations = []
 

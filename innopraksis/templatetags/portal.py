@@ -77,6 +77,10 @@ def select_field(field) -> str:
     )
 
 
+def _span(css: str, text) -> str:
+    return f'<span class="{css}">{_e(text)}</span>'
+
+
 def _short(day: datetime.date) -> SafeString:
     return conditional_escape(short_date(day))
 
@@ -94,9 +98,11 @@ def _e(value) -> str:
 def org_badge(returning) -> SafeString:
     """Whether an organisation has hosted before (``True``), is new (``False``), or not known (``None``)."""
     if returning:
-        return mark_safe(f'<span class="badge text-bg-success">{_e(_("Returning"))}</span>')  # noqa: S308
+        label = _("Returning")
+        return mark_safe(f'<span class="badge text-bg-success">{_e(label)}</span>')  # noqa: S308
     if returning is not None:
-        return mark_safe(f'<span class="badge text-bg-info">{_e(_("First time"))}</span>')  # noqa: S308
+        label = _("First time")
+        return mark_safe(f'<span class="badge text-bg-info">{_e(label)}</span>')  # noqa: S308
     return mark_safe("")
 
 
@@ -111,7 +117,8 @@ def agreement_status(placement, today: datetime.date | None = None) -> SafeStrin
         css = AGREEMENT_BADGES.get(agreement.state, "text-bg-secondary")
         html = f'<span class="badge {css}">{_e(AgreementState(agreement.state).label)}</span>'
     elif placement.state == "planned":
-        html = f'<span class="badge text-bg-light border">{_e(_("Not opened yet"))}</span>'
+        label = _("Not opened yet")
+        html = f'<span class="badge text-bg-light border">{_e(label)}</span>'
     else:
         html = ""
     if placement.agreement_is_overdue(today or None):
@@ -126,7 +133,7 @@ def onboarding_progress(placement) -> SafeString:
     ``count_onboarding_progress``)."""
     if not placement.onboarding_total:
         return mark_safe(  # noqa: S308
-            f'<span class="text-body-secondary">{_e(_("Starts when the agreement is approved"))}</span>'
+            _span("text-body-secondary", _("Starts when the agreement is approved"))
         )
     done = _("%(done)s of %(total)s done") % {"done": placement.onboarding_done, "total": placement.onboarding_total}
     html = f'<span class="onboarding-progress">{_e(done)}</span>'
@@ -155,7 +162,7 @@ def office_hour(placement) -> SafeString:
     hour = getattr(placement, "office_hour", None)
     if not hour:
         return mark_safe(  # noqa: S308
-            f'<span class="text-body-secondary">{_e(_("Agreed in the expectation agreement"))}</span>'
+            _span("text-body-secondary", _("Agreed in the expectation agreement"))
         )
     return _e(
         _("Every %(day)s %(start)s–%(end)s, %(place)s")
@@ -196,9 +203,7 @@ def placement_cells(placement, with_progress: bool = False, today: datetime.date
     )
     if with_progress:
         todo = placement.next_todo
-        next_step = (
-            todo_link(todo, today) if todo else f'<span class="text-body-secondary">{_e(_("Nothing due"))}</span>'
-        )
+        next_step = todo_link(todo, today) if todo else _span("text-body-secondary", _("Nothing due"))
         html += (
             f'<td><a href="{_e(fast_reverse("onboarding_checklist", pk=placement.pk))}">'
             f"{onboarding_progress(placement)}</a></td>"
@@ -214,11 +219,7 @@ def _short_or_dash(day: datetime.date | None) -> str:
 @register.simple_tag
 def dashboard_cells(placement, today: datetime.date | None = None) -> SafeString:
     """The cells of a placement's row on the coordinator's dashboard (``feedback.dashboard.prepare``)."""
-    flags = (
-        flag_list(placement.flags)
-        if placement.flags
-        else f'<span class="text-body-secondary">{_e(_("Nothing"))}</span>'
-    )
+    flags = flag_list(placement.flags) if placement.flags else _span("text-body-secondary", _("Nothing"))
     return mark_safe(  # noqa: S308
         f'<td><a href="{_e(fast_reverse("placement_detail", pk=placement.pk))}">'
         f"{_e(placement.student.user.get_full_name())}</a>"
