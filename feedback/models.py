@@ -420,6 +420,9 @@ class PlacementStatus(models.Model):
     last_supervisor_activity = models.DateField(_("latest supervisor activity"), null=True, blank=True)
     onboarding_done = models.PositiveSmallIntegerField(_("onboarding items done"), default=0)
     onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
+    # New whenever anything shown about the placement changes (feedback.status): pages that keep what
+    # they rendered for a placement key it with this.
+    token = models.UUIDField(_("token"), default=uuid.uuid4)
 
     class Meta:
         ordering = ["placement_id"]

@@ -2,9 +2,10 @@
 and after a placement's schedule changes. ``refresh`` recomputes from the source rows, so it is always
 safe to run again (``advance_placements`` does, daily, for all).
 
-Every such change, and every change to a placement, agreement, student, organisation or cohort,
-also gives the cohorts concerned a new DashboardStamp, which retires the dashboard figures computed
-before it (``feedback.dashboard.summary``)."""
+Every such change, and every change to a placement, its agreement, evaluations or question time,
+its student, organisation or cohort, also gives the placements concerned a new status token (which
+retires the home page rows kept for them, ``innopraksis.views``) and their cohorts a new
+DashboardStamp (which retires the dashboard figures computed before it, ``feedback.dashboard``)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from feedback.models import CheckIn, DashboardStamp, FollowUp, PlacementStatus
+from feedback.models import CheckIn, DashboardStamp, Evaluation, FollowUp, PlacementStatus
+from innopraksis.models import User
 from orgs.models import Organisation
-from students.models import Cohort, ExpectationAgreement, OnboardingItem, Placement, Student
+from students.models import Cohort, ExpectationAgreement, OfficeHour, OnboardingItem, Placement, Student
 
 FIELDS = [
+    "token",
     "latest_workload",
     "latest_resource",
     "latest_answer_due",
@@ -102,6 +106,7 @@ def refresh(placement_ids: Iterable[int]) -> None:
         statuses.append(
             PlacementStatus(
                 placement_id=pk,
+                token=uuid.uuid4(),
                 latest_workload=workload,
                 latest_resource=resource,
                 latest_answer_due=_day(due),
@@ -148,25 +153,51 @@ def _changed(sender, instance, **kwargs):
     refresh([instance.placement_id])
 
 
+def touch(placements: QuerySet[Placement]) -> None:
+    """Something shown about these placements changed, other than what ``refresh`` reads: new tokens for
+    them, new stamps for their cohorts. Three queries, whatever their number."""
+    cohorts = list(placements.order_by().values_list("cohort_id", flat=True).distinct())
+    PlacementStatus.objects.filter(placement__in=placements.order_by().values("pk")).update(token=uuid.uuid4())
+    stamp(cohorts)
+
+
+def _deleted_with(kwargs, *models) -> bool:
+    """Whether a row goes because one of these (its placement, say) is being deleted, which already tells."""
+    return isinstance(kwargs.get("origin"), models)
+
+
 @receiver([post_save, post_delete], sender=Placement)
 def _placement_changed(sender, instance, **kwargs):
+    # Whether an organisation returns depends on its other placements: recompute all of theirs (which
+    # also creates a new placement's status, and stamps its cohort and the one it left).
+    organisations = {instance.organisation_id, getattr(instance, "loaded_organisation_id", None)}
+    refresh(Placement.objects.filter(organisation__in=organisations - {None}).values_list("pk", flat=True))
     stamp([instance.cohort_id, getattr(instance, "loaded_cohort_id", None)])
 
 
 @receiver([post_save, post_delete], sender=ExpectationAgreement)
-def _agreement_changed(sender, instance, **kwargs):
-    if isinstance(kwargs.get("origin"), Placement | Cohort):
-        return  # deleted with its placement, which stamps
-    stamp(Placement.objects.filter(pk=instance.placement_id).values_list("cohort_id", flat=True))
+@receiver([post_save, post_delete], sender=Evaluation)
+@receiver([post_save, post_delete], sender=OfficeHour)
+def _placement_part_changed(sender, instance, **kwargs):
+    if _deleted_with(kwargs, Placement, Cohort, Student, Organisation):
+        return
+    touch(Placement.objects.filter(pk=instance.placement_id))
 
 
 @receiver(post_save, sender=Student)
 @receiver(post_save, sender=Organisation)
-def _placed_people_changed(sender, instance, **kwargs):
-    field = "student" if sender is Student else "organisation"
-    stamp(Placement.objects.filter(**{field: instance}).values_list("cohort_id", flat=True).distinct())
-
-
 @receiver(post_save, sender=Cohort)
-def _cohort_changed(sender, instance, **kwargs):
-    stamp([instance.pk])
+def _placed_with_changed(sender, instance, **kwargs):
+    field = {Student: "student", Organisation: "organisation", Cohort: "cohort"}[sender]
+    touch(Placement.objects.filter(**{field: instance}))
+
+
+# Saving these alone changes nothing any page shows of a student's placements.
+UNSHOWN_USER_FIELDS = {"last_login", "password", "calendar_token", "language"}
+
+
+@receiver(post_save, sender=User)
+def _person_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields and set(update_fields) <= UNSHOWN_USER_FIELDS:
+        return
+    touch(Placement.objects.filter(student__user=instance))

@@ -142,6 +142,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# What pages keep (dashboard figures, home page rows) is keyed by stamps and tokens read from the
+# database on each request, so each app server may keep its own copy in memory and none shows stale data.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "innopraksis",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000, minimum=100)},
+    }
+}
+
 AUTH_USER_MODEL = "innopraksis.User"
 AUTHENTICATION_BACKENDS = ["innopraksis.backends.SignInBackend"]
 PASSWORD_HASHERS = [

@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationStatus, Role, User
+from innopraksis.templatetags import portal
 from students.models import AgreementState, Side
 
 
@@ -76,17 +78,48 @@ def _with_flags(placements, *, side: Side) -> list:
     return placements
 
 
+# Bumped when the markup of a kept row changes, so that no app server shows rows kept by an older version.
+ROW_VERSION = 1
+ROW_SECONDS = 24 * 3600
+
+
 @role_required(Role.SUPERVISOR)
 def home_supervisor(request):
     memberships = list(access.memberships_of(request.user))
-    placements = _with_flags(access.placements_for_supervisor_home(memberships), side=Side.ORGANISATION)
+    rows = _supervisor_rows(memberships, timezone.localdate())
     context = {
         "memberships": memberships,
-        "placements": placements,
-        "flagged": [placement for placement in placements if placement.flags],
-        "today": timezone.localdate(),
+        "rows": rows,
+        "flagged": [row for row in rows if row["flags"]],
     }
     return render(request, "innopraksis/home_supervisor.html", context)
+
+
+def _supervisor_rows(memberships: list, today) -> list[dict]:
+    """The supervisor's placements as rendered rows (cells, the student's name, the flags), each kept
+    under its placement's status token, the day and the language.
+
+    Any change to what a row shows gives the placement a new token (``feedback.status``), and the
+    tokens are read from the database on every request, so every app server shows current rows; a
+    placement whose row is not kept is loaded and rendered with the others missing, in a fixed number
+    of queries."""
+    placements = access.placements_for_supervisor_home(memberships)
+    heads = list(placements.values_list("pk", "status__token"))
+    language = translation.get_language()
+    keys = {pk: f"supervisor-row:{ROW_VERSION}:{pk}:{token}:{today}:{language}" for pk, token in heads if token}
+    kept = cache.get_many(list(keys.values()))
+    missing = [pk for pk, _token in heads if keys.get(pk) not in kept]
+    fresh = {}
+    if missing:
+        for placement in _with_flags(placements.filter(pk__in=missing), side=Side.ORGANISATION):
+            fresh[placement.pk] = {
+                "cells": portal.placement_cells(placement, True, today),
+                "name": placement.student.user.get_full_name(),
+                "flags": portal.flag_list(placement.flags),
+            }
+        cache.set_many({keys[pk]: row for pk, row in fresh.items() if pk in keys}, ROW_SECONDS)
+    rows = [kept.get(keys.get(pk)) or fresh.get(pk) for pk, _token in heads]
+    return [row for row in rows if row is not None]
 
 
 @role_required(Role.STUDENT)

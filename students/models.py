@@ -225,8 +225,9 @@ class Placement(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         placement = super().from_db(db, field_names, values)
-        # The cohort it was loaded with: moving a placement changes the figures of both cohorts.
+        # The cohort and organisation it was loaded with: moving a placement changes both sides.
         placement.loaded_cohort_id = placement.__dict__.get("cohort_id")
+        placement.loaded_organisation_id = placement.__dict__.get("organisation_id")
         return placement
 
     def agreement_is_overdue(self, today: datetime.date | None = None) -> bool:

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,11 +8,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.models import Evaluation, EvaluationKind
+from feedback.models import CheckIn, Evaluation, EvaluationKind
 from innopraksis import access
 from orgs.models import Organisation
 from students import services
-from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side, Student
+from students.models import (
+    AgreementState,
+    Cohort,
+    ExpectationAgreement,
+    OfficeHour,
+    OnboardingItem,
+    Placement,
+    PlacementState,
+    Side,
+    Student,
+)
 from tests.conftest import client_for, make_user
 
 START = datetime.date(2023, 1, 9)
@@ -228,13 +239,83 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
             placement.supervisors.add(cast.supervisor_a)
             Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
         client = client_for(getattr(cast, role))
+        for _again in range(2):  # after the changes above, then once more
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(home)).status_code == 200
+            counts.append(len(queries))
+    assert counts == EXPECTED_HOME_QUERIES[home] * 2
+
+
+# Student: session, user with roles, the placements with their status and the student's profile, their
+# supervisors, open onboarding items, and the active ones' check-ins and open evaluations.
+# Supervisor: session, user with roles, memberships, the placements' status tokens; when rows changed
+# since they were kept (the first request here), the changed placements with their open items, check-ins
+# and evaluations too.
+EXPECTED_HOME_QUERIES = {"home_supervisor": [8, 4], "home_student": [7, 7]}
+
+
+class TestKeptRows:
+    """A supervisor's home keeps each student's row until something it shows changes; the next request
+    after any such change, made anywhere (only the database is shared), shows it."""
+
+    @pytest.fixture
+    def placement(self, cast, cohort):
+        placement = place(cohort, cast.student_a, cast.org_a, state=PlacementState.AGREEMENT)
+        placement.supervisors.add(cast.supervisor_a)
+        return placement
+
+    @pytest.fixture(autouse=True)
+    def signed_in(self, cast):
+        self.client = client_for(cast.supervisor_a)
+
+    def home(self, cast) -> str:
+        return self.client.get(reverse("home_supervisor")).content.decode()
+
+    def test_the_same_page_is_kept_until_something_changes(self, cast, placement):
+        first = self.home(cast)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse(home)).status_code == 200
-        counts.append(len(queries))
-    assert counts == [EXPECTED_HOME_QUERIES[home]] * 2
+            again = self.home(cast)
+        token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')  # masked anew on every page
+        assert token.sub("", again) == token.sub("", first)
+        assert len(queries) == EXPECTED_HOME_QUERIES["home_supervisor"][1]
 
+    def test_renaming_the_student_the_organisation_or_the_cohort_shows(self, cast, cohort, placement):
+        self.home(cast)
+        cast.student_a.full_name = "Siri Nynavn"
+        cast.student_a.save()
+        cast.org_a.name = "Solberg Revisjon"
+        cast.org_a.save()
+        cohort.name = "Internship høsten 2023"
+        cohort.save()
+        html = self.home(cast)
+        assert "Siri Nynavn" in html and "Solberg Revisjon" in html and "Internship høsten 2023" in html
 
-# Session, user with roles, (the supervisor's memberships,) the placements with their status (and the
-# student's profile), (the student's supervisors,) and their open onboarding items, and the active ones'
-# check-ins and open evaluations for to-dos and flags.
-EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 7}
+    def test_the_agreement_the_state_and_the_question_time_show(self, cast, placement):
+        assert "Godkjent" in self.home(cast)
+        agreement = placement.agreement
+        agreement.state = AgreementState.RETURNED
+        agreement.save()
+        assert "Sendt tilbake" in self.home(cast)
+        OfficeHour.objects.create(
+            placement=placement, weekday=2, starts_at=datetime.time(9, 30), minutes=30, place="Møterom 3"
+        )
+        assert "Møterom 3" in self.home(cast)
+        Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
+        assert "Aktiv" in self.home(cast)
+
+    def test_onboarding_items_check_ins_and_evaluations_show(self, cast, placement):
+        self.home(cast)
+        item = OnboardingItem.objects.create(placement=placement, title="Vis kontorplassen", due_on=START)
+        html = self.home(cast)
+        assert "0 av 1 gjort" in html and "Vis kontorplassen" in html
+        item.done_at = timezone.now()
+        item.save()
+        assert "1 av 1 gjort" in self.home(cast)
+        Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
+        CheckIn.objects.create(placement=placement, due_on=timezone.localdate())
+        assert "Svar på avstemmingen" in self.home(cast)
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)  # the earliest to-do shows in the row
+        Evaluation.objects.create(
+            placement=placement, kind=EvaluationKind.MIDTERM, side=Side.ORGANISATION, due_on=yesterday
+        )
+        assert "Midtveisevaluering" in self.home(cast)
