@@ -168,10 +168,11 @@ def _deleted_with(kwargs, *models) -> bool:
 
 @receiver([post_save, post_delete], sender=Placement)
 def _placement_changed(sender, instance, **kwargs):
-    # Whether an organisation returns depends on its other placements: recompute all of theirs (which
-    # also creates a new placement's status, and stamps its cohort and the one it left).
-    organisations = {instance.organisation_id, getattr(instance, "loaded_organisation_id", None)}
-    refresh(Placement.objects.filter(organisation__in=organisations - {None}).values_list("pk", flat=True))
+    refresh([instance.pk])  # creates a new placement's status; nothing for a deleted one
+    # Whether an organisation returns depends on its other placements: their rows change too (three
+    # queries however many they are); this also stamps their cohorts, and the one the placement left.
+    organisations = {instance.organisation_id, getattr(instance, "loaded_organisation_id", None)} - {None}
+    touch(Placement.objects.filter(organisation__in=organisations))
     stamp([instance.cohort_id, getattr(instance, "loaded_cohort_id", None)])
 
 
