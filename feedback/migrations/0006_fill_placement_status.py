@@ -1,14 +1,9 @@
 from django.db import migrations
 
 
-def fill(apps, schema_editor):
-    """Placements that exist already get their status once; from now on every write keeps it."""
-    from feedback import status
-
-    status.refresh_all()
-
-
 class Migration(migrations.Migration):
+    """Placements' status used to be filled here; it is filled in 0010, once every column it writes exists."""
+
     dependencies = [("feedback", "0005_placement_status")]
 
-    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+    operations = []
