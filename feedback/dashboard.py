@@ -16,11 +16,11 @@ from functools import lru_cache
 from django import forms
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from feedback import flags
-from feedback.models import CheckIn, CoordinatorNote
+from feedback.models import CheckIn, CoordinatorNote, overdue_in
 from innopraksis.lists import ListFilterForm
 from students.models import AgreementState, OnboardingItem, Placement, PlacementState
 
@@ -86,21 +86,9 @@ def ordered(queryset: QuerySet, sort: str) -> QuerySet:
 
 
 def shown(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
-    """What a row shows: placement, people, agreement, status, and by subquery (run only for the rows
-    fetched) whether the organisation returns and what is overdue. Call ``prepare`` on each row."""
-    overdue_items = (
-        OnboardingItem.objects.filter(placement=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
-        .order_by()
-        .values("placement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return flags.with_overdue_checkins(
-        placements.for_lists("status")
-        .with_organisation_returning()
-        .annotate(onboarding_overdue=Coalesce(Subquery(overdue_items), 0)),
-        today=today,
-    )
+    """What a row shows: placement, people, agreement, status (with what is overdue), and by subquery
+    (run only for the rows fetched) whether the organisation returns. Call ``prepare`` on each row."""
+    return placements.for_lists("status").with_organisation_returning()
 
 
 def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
@@ -121,9 +109,10 @@ def supervisor_names(ids: list[int]) -> dict[int, str]:
 def prepare(placement: Placement, *, today: datetime.date, names: dict[int, str], urls: bool = True) -> Placement:
     """A row of ``rows`` made ready to show: flag inputs and onboarding progress from its status, flags
     (without links when ``urls`` is false), supervisors from ``supervisor_names``."""
-    flags.from_status(placement)
+    flags.from_status(placement, today)
     status = flags.status_of(placement)
     placement.onboarding_done, placement.onboarding_total = status.onboarding_done, status.onboarding_total
+    placement.onboarding_overdue = status.overdue_items(today)
     placement.flags = flags.flags_for(placement, today=today, urls=urls)
     placement.supervisor_names = names.get(placement.pk, "")
     return placement
@@ -393,7 +382,7 @@ CSV_VALUES = (
     "agreement__state",
     "status__onboarding_done",
     "status__onboarding_total",
-    "onboarding_overdue",
+    "status__open_items",
     "status__latest_answer_due",
     "status__latest_workload",
     "status__latest_resource",
@@ -401,7 +390,7 @@ CSV_VALUES = (
     "status__delivery_before",
     "status__last_followup",
     "status__last_supervisor_activity",
-    "flag_overdue_checkins",
+    "status__open_checkins",
 )
 
 
@@ -494,7 +483,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
         agreement_state,
         done,
         total,
-        overdue_items,
+        open_items,
         answer_due,
         workload,
         resource,
@@ -502,7 +491,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
         delivery_before,
         followup,
         activity,
-        overdue_checkins,
+        open_checkins,
     ) in chunk:
         row = _CsvRow()
         row.pk, row.state, row.starts_on, row.agreement_state = pk, state, starts_on, agreement_state
@@ -510,7 +499,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
         row.flag_workload, row.flag_resource, row.flag_workload_due = workload, resource, answer_due
         row.flag_delivery_last, row.flag_delivery_before = delivery_last or "", delivery_before or ""
         row.flag_last_followup, row.flag_last_activity = followup, activity
-        row.flag_overdue_checkins, row.flag_oldest_overdue = overdue_checkins, None
+        row.flag_overdue_checkins, row.flag_oldest_overdue = len(overdue_in(open_checkins, today)), None
         line = [
             student or email,
             email,
@@ -523,7 +512,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
             _day(row.agreement_due_on),
             done or 0,
             total or 0,
-            overdue_items,
+            len(overdue_in(open_items, today)),
             _day(answer_due),
             workload or "",
             resource or "",

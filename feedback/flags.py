@@ -17,13 +17,10 @@ from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -126,7 +123,7 @@ def prepare(placement: Placement, *, today: datetime.date, revealed_only: bool) 
     return placement
 
 
-def from_status(placement: Placement) -> Placement:
+def from_status(placement: Placement, today: datetime.date) -> Placement:
     """Set what ``flags_for`` reads from PlacementStatus (selected with the placement), for lists
     made by ``with_flag_columns``: coordinators' views, where every answer counts."""
     status = status_of(placement)
@@ -137,21 +134,8 @@ def from_status(placement: Placement) -> Placement:
     placement.flag_delivery_before = status.delivery_before
     placement.flag_last_followup = status.last_followup
     placement.flag_last_activity = status.last_supervisor_activity
+    placement.flag_overdue_checkins, placement.flag_oldest_overdue = status.overdue_checkins(today)
     return placement
-
-
-def with_overdue_checkins(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
-    """What the check-in flag links to and counts, for lists shown with ``from_status``: by subquery, which
-    PostgreSQL runs only for the rows fetched, after sorting and limiting."""
-    overdue = CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today).filter(
-        Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True)
-    )
-    return placements.annotate(
-        flag_overdue_checkins=Coalesce(
-            Subquery(overdue.order_by().values("placement").annotate(n=Count("pk")).values("n")), 0
-        ),
-        flag_oldest_overdue=Subquery(overdue.order_by("due_on").values("pk")[:1]),
-    )
 
 
 def agreement_deadlines() -> list[int]:

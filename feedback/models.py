@@ -420,6 +420,10 @@ class PlacementStatus(models.Model):
     last_supervisor_activity = models.DateField(_("latest supervisor activity"), null=True, blank=True)
     onboarding_done = models.PositiveSmallIntegerField(_("onboarding items done"), default=0)
     onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
+    # "date:id" of each check-in without both answers, and the due date of each item not done, sorted and
+    # comma-separated: how many are overdue on a given day is then read without a query.
+    open_checkins = models.TextField(_("check-ins without both answers"), blank=True)
+    open_items = models.TextField(_("onboarding items not done"), blank=True)
     # New whenever anything shown about the placement changes (feedback.status): pages that keep what
     # they rendered for a placement key it with this.
     token = models.UUIDField(_("token"), default=uuid.uuid4)
@@ -431,6 +435,20 @@ class PlacementStatus(models.Model):
 
     def __str__(self) -> str:
         return str(self.placement_id)
+
+    def overdue_checkins(self, today: datetime.date) -> tuple[int, int | None]:
+        """How many check-ins lack an answer after their due date, and the id of the oldest."""
+        overdue = overdue_in(self.open_checkins, today)
+        return len(overdue), int(overdue[0][11:]) if overdue else None
+
+    def overdue_items(self, today: datetime.date) -> int:
+        return len(overdue_in(self.open_items, today))
+
+
+def overdue_in(listed: str | None, today: datetime.date) -> list[str]:
+    """The entries of ``open_checkins`` or ``open_items`` due before ``today`` (ISO dates sort as text)."""
+    day = today.isoformat()
+    return [entry for entry in (listed or "").split(",") if entry and entry[:10] < day]
 
 
 class DashboardStamp(models.Model):

@@ -37,6 +37,8 @@ FIELDS = [
     "last_supervisor_activity",
     "onboarding_done",
     "onboarding_total",
+    "open_checkins",
+    "open_items",
 ]
 
 
@@ -59,9 +61,14 @@ SELECT p.id, p.cohort_id,
   (SELECT MAX(f.happened_on) FROM {followup} f WHERE f.placement_id = p.id),
   (SELECT MAX(c.supervisor_answered_at) FROM {checkin} c WHERE c.placement_id = p.id),
   (SELECT COUNT(*) FROM {item} i WHERE i.placement_id = p.id AND i.done_at IS NOT NULL),
-  (SELECT COUNT(*) FROM {item} i WHERE i.placement_id = p.id)
+  (SELECT COUNT(*) FROM {item} i WHERE i.placement_id = p.id),
+  (SELECT {concat}(CAST(c.due_on AS TEXT) || ':' || CAST(c.id AS TEXT), ',') FROM {checkin} c
+     WHERE c.placement_id = p.id AND (c.student_answered_at IS NULL OR c.supervisor_answered_at IS NULL)),
+  (SELECT {concat}(CAST(i.due_on AS TEXT), ',') FROM {item} i WHERE i.placement_id = p.id AND i.done_at IS NULL)
 FROM {placement} p WHERE p.id IN ({ids})
 """
+# The one word that differs: the aggregate joining strings.
+CONCAT = {"postgresql": "string_agg", "sqlite": "group_concat"}
 
 
 def _day(value) -> datetime.date | None:
@@ -92,6 +99,7 @@ def refresh(placement_ids: Iterable[int]) -> None:
         followup=FollowUp._meta.db_table,
         item=OnboardingItem._meta.db_table,
         placement=Placement._meta.db_table,
+        concat=CONCAT[connection.vendor],
         ids=", ".join(["%s"] * len(ids)),
     )
     with connection.cursor() as cursor:
@@ -99,7 +107,8 @@ def refresh(placement_ids: Iterable[int]) -> None:
         rows = cursor.fetchall()
     statuses = []
     cohorts = set()
-    for pk, cohort, workload, resource, due, last, before, open_due, followup, answered, done, total in rows:
+    for pk, cohort, workload, resource, due, last, before, open_due, followup, answered, done, total, *open_ in rows:
+        open_checkins, open_items = (",".join(sorted((listed or "").split(","))).strip(",") for listed in open_)
         cohorts.add(cohort)
         followup = _day(followup)
         activities = [day for day in (followup, _local_day(answered)) if day is not None]
@@ -117,6 +126,8 @@ def refresh(placement_ids: Iterable[int]) -> None:
                 last_supervisor_activity=max(activities) if activities else None,
                 onboarding_done=done,
                 onboarding_total=total,
+                open_checkins=open_checkins,
+                open_items=open_items,
             )
         )
     PlacementStatus.objects.bulk_create(

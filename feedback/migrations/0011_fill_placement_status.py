@@ -11,6 +11,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("feedback", "0009_status_token"), ("students", "0011_order_by_ids")]
+    dependencies = [("feedback", "0010_status_open_dues"), ("students", "0011_order_by_ids")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
