@@ -2,10 +2,11 @@
 and after a placement's schedule changes. ``refresh`` recomputes from the source rows, so it is always
 safe to run again (``advance_placements`` does, daily, for all).
 
-Every such change, and every change to a placement, its agreement, evaluations or question time,
-its student, organisation or cohort, also gives the placements concerned a new status token (which
-retires the home page rows kept for them, ``innopraksis.views``) and their cohorts a new
-DashboardStamp (which retires the dashboard figures computed before it, ``feedback.dashboard``)."""
+Every such change, and every change to a placement, its agreement, evaluations, question time or
+supervisors, its student (or a supervisor's name), organisation or cohort, also gives the placements
+concerned a new status token (which retires the home page rows kept for them, ``innopraksis.views``)
+and their cohorts a new DashboardStamp (which retires the dashboard's figures, order and rows kept
+before it, ``feedback.views``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -212,4 +213,18 @@ UNSHOWN_USER_FIELDS = {"last_login", "password", "calendar_token", "language"}
 def _person_changed(sender, instance, update_fields=None, **kwargs):
     if update_fields and set(update_fields) <= UNSHOWN_USER_FIELDS:
         return
-    touch(Placement.objects.filter(student__user=instance))
+    # Their name shows on the placements they are the student of, and those they supervise.
+    touch(Placement.objects.filter(Q(student__user=instance) | Q(supervisors=instance)).distinct())
+
+
+@receiver(m2m_changed, sender=Placement.supervisors.through)
+def _supervisors_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """The supervisors listed on a placement changed (from either side of the relation)."""
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            touch(Placement.objects.filter(pk=instance.pk))
+    elif action == "pre_clear":
+        instance._cleared_placements = list(instance.supervised_placements.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        ids = pk_set if action != "post_clear" else getattr(instance, "_cleared_placements", [])
+        touch(Placement.objects.filter(pk__in=list(ids or [])))

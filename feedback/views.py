@@ -26,6 +26,7 @@ from innopraksis import access, security
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import Role
+from innopraksis.templatetags import portal
 from orgs.models import Organisation
 from students.models import Cohort, Placement, Side
 
@@ -244,17 +245,32 @@ def _dashboard_context(request, scope: _Scope) -> dict:
     filter_form = DashboardFilterForm(request.GET, organisations=summary.organisations, courses=summary.courses)
     order = dashboard.order(scope.placements, filter_form, key=scope.key, today=today, deadlines=scope.deadlines)
     page = paginate(request, order)
-    page.object_list = dashboard.page_rows(scope.placements, page.object_list, today=today)
     return {
         "cohort": scope.cohort,
         "organisation": scope.organisation,
         "filter_form": filter_form,
         "page": page,
+        "rows": _page_rows(scope, page.object_list, today),
         "sort": filter_form.sort_key,
         "summary": summary,
         "summary_html": _summary_html(summary, scope.key, today),
         "columns": DASHBOARD_COLUMNS,
     }
+
+
+def _page_rows(scope: _Scope, ids: list[int], today: datetime.date) -> list[dict]:
+    """The page's rows rendered (the cells, and the student's name), kept like the order they come in:
+    any change to what a row shows renews the stamp of its cohort, and with it ``scope.key``."""
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    cache_key = f"dashboard-rows:{scope.key}:{today.isoformat()}:{translation.get_language()}:{digest}"
+    rows = cache.get(cache_key)
+    if rows is None:
+        rows = [
+            {"name": placement.student.user.get_full_name(), "cells": portal.dashboard_cells(placement, today)}
+            for placement in dashboard.page_rows(scope.placements, ids, today=today)
+        ]
+        cache.set(cache_key, rows, dashboard.SUMMARY_SECONDS)
+    return rows
 
 
 def _summary_html(summary: dashboard.Summary, key: str, today: datetime.date) -> str:
