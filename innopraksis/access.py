@@ -204,7 +204,7 @@ def placements_for_supervisor_home(memberships: list[Membership]) -> QuerySet[Pl
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .for_lists("office_hour", "status", "student", student=False)
+        .for_lists("office_hour", "status", student=False)
         .prefetch_related(Prefetch("supervisors", User.objects.only("full_name", "email")))
         .order_by("-cohort__starts_on")
     )

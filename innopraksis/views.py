@@ -9,9 +9,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -124,15 +127,46 @@ def _supervisor_rows(memberships: list, today) -> list[dict]:
 
 @role_required(Role.STUDENT)
 def home_student(request):
-    placements = _with_flags(access.placements_for_student_home(request.user), side=Side.STUDENT)
+    today = timezone.localdate()
+    cards = _student_cards(request.user, today)
     context = {
-        # The profile came with the placements, if there are any.
-        "student": placements[0].student if placements else access.get_student_profile(request.user),
-        "placements": placements,
-        "todos": sorted((todo for placement in placements for todo in placement.todos), key=lambda todo: todo.due_on),
-        "today": timezone.localdate(),
+        "student": access.get_student_profile(request.user),
+        "cards": cards,
+        # Every placement's to-dos together, earliest first.
+        "todos": [html for _due, _key, html in sorted(todo for card in cards for todo in card["todos"])],
     }
     return render(request, "innopraksis/home_student.html", context)
+
+
+def _student_cards(user, today) -> list[dict]:
+    """The student's placements as rendered cards with their to-dos, kept like a supervisor's rows
+    (``_supervisor_rows``): under each placement's status token, the day and the language."""
+    placements = access.placements_for_student_home(user)
+    heads = list(placements.values_list("pk", "status__token"))
+    language = translation.get_language()
+    keys = {pk: f"student-card:{ROW_VERSION}:{pk}:{token}:{today}:{language}" for pk, token in heads if token}
+    kept = cache.get_many(list(keys.values()))
+    missing = [pk for pk, _token in heads if keys.get(pk) not in kept]
+    fresh = {}
+    if missing:
+        for placement in _with_flags(placements.filter(pk__in=missing), side=Side.STUDENT):
+            organisation = escape(placement.organisation.name)
+            fresh[placement.pk] = {
+                "html": render_to_string("innopraksis/_student_placement.html", {"placement": placement}),
+                "todos": [
+                    (
+                        todo.due_on,
+                        todo.key,
+                        mark_safe(  # noqa: S308 (escaped here and in todo_link)
+                            f'{portal.todo_link(todo, today)} <span class="text-body-secondary">({organisation})</span>'
+                        ),
+                    )
+                    for todo in placement.todos
+                ],
+            }
+        cache.set_many({keys[pk]: card for pk, card in fresh.items() if pk in keys}, ROW_SECONDS)
+    cards = [kept.get(keys.get(pk)) or fresh.get(pk) for pk, _token in heads]
+    return [card for card in cards if card is not None]
 
 
 @require_POST

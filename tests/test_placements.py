@@ -246,12 +246,10 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
     assert counts == EXPECTED_HOME_QUERIES[home] * 2
 
 
-# Student: session, user with roles, the placements with their status and the student's profile, their
-# supervisors, open onboarding items, and the active ones' check-ins and open evaluations.
-# Supervisor: session, user with roles, memberships, the placements' status tokens; when rows changed
-# since they were kept (the first request here), the changed placements with their open items, check-ins
-# and evaluations too.
-EXPECTED_HOME_QUERIES = {"home_supervisor": [8, 4], "home_student": [7, 7]}
+# Supervisor: session, user with roles, memberships, the placements' status tokens; student: session,
+# user, profile, tokens. When rows changed since they were kept (the first request here), also the
+# changed placements with their open items, check-ins and evaluations (and the student's supervisors).
+EXPECTED_HOME_QUERIES = {"home_supervisor": [8, 4], "home_student": [9, 4]}
 
 
 class TestKeptRows:
@@ -319,3 +317,23 @@ class TestKeptRows:
             placement=placement, kind=EvaluationKind.MIDTERM, side=Side.ORGANISATION, due_on=yesterday
         )
         assert "Midtveisevaluering" in self.home(cast)
+
+
+class TestKeptCards:
+    """A student's home keeps each placement's card and to-dos the same way."""
+
+    def test_a_new_supervisor_their_name_and_a_new_check_in_show(self, cast, cohort):
+        placement = place(cohort, cast.student_a, cast.org_a, state=PlacementState.ACTIVE)
+        client = client_for(cast.student_a)
+
+        def home():
+            return client.get(reverse("home_student")).content.decode()
+
+        assert "Ikke tildelt ennå" in home()
+        placement.supervisors.add(cast.supervisor_a)
+        assert cast.supervisor_a.email in home()
+        cast.supervisor_a.full_name = "Ane Omdøpt"
+        cast.supervisor_a.save()
+        assert "Ane Omdøpt" in home()
+        CheckIn.objects.create(placement=placement, due_on=timezone.localdate())
+        assert "Svar på avstemmingen" in home()
