@@ -71,11 +71,11 @@ def schedule_sync(*, placement: Placement) -> None:
     status.refresh([placement.pk])  # the bulk-created check-ins sent no signals
 
 
-def _check_answers(instance) -> None:
-    """Validate the answer fields. The row's placement and date do not change and the person answering is
-    the one signed in, so foreign keys and uniqueness need no query to check again."""
-    relations = [field.name for field in instance._meta.concrete_fields if field.is_relation]
-    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+def _check_answers(instance, names: tuple[str, ...]) -> None:
+    """Validate the answers just set. The rest of the row did not change, and the person answering is the
+    one signed in, so no other field, foreign key or uniqueness needs checking (nor a query) again."""
+    others = [field.name for field in instance._meta.concrete_fields if field.name not in names]
+    instance.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
 
 
 def _refuse_second_answer(answered_at) -> None:
@@ -101,7 +101,7 @@ def checkin_answer_student(*, checkin: CheckIn, user: User, answers: dict, note:
     _refuse_second_answer(locked.student_answered_at)
     _set_answers(locked, answers, STUDENT_ANSWERS)
     locked.student_answered_at = timezone.now()
-    _check_answers(locked)
+    _check_answers(locked, STUDENT_ANSWERS)
     locked.save()
     if note.strip():
         CoordinatorNote.objects.create(checkin=locked, text=note.strip())
@@ -114,7 +114,7 @@ def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict) ->
     _refuse_second_answer(locked.supervisor_answered_at)
     _set_answers(locked, answers, SUPERVISOR_ANSWERS)
     locked.supervisor_answered_at, locked.supervisor_answered_by = timezone.now(), user
-    _check_answers(locked)
+    _check_answers(locked, SUPERVISOR_ANSWERS)
     locked.save()
     return locked
 
@@ -135,7 +135,7 @@ def evaluation_answer(
     _refuse_second_answer(locked.answered_at)
     _set_answers(locked, answers, EVALUATION_ANSWERS)
     locked.answered_at, locked.answered_by = timezone.now(), user
-    _check_answers(locked)
+    _check_answers(locked, EVALUATION_ANSWERS)
     locked.save()
     placement = locked.placement
     if locked.kind == EvaluationKind.FINAL and final_evaluations_in(placement):

@@ -385,13 +385,15 @@ def user_for_calendar_token(token: str) -> User | None:
 
 
 def get_checkin_for(user: User, pk: int, checkin_pk: int):
-    # Only what a check-in page shows of its placement: it is answered often, by everyone, every week.
-    placement = get_object_or_404(placements_visible_to(user).for_lists(), pk=pk)
-    checkin = get_object_or_404(
-        CheckIn.objects.select_related("supervisor_answered_by"), placement=placement, pk=checkin_pk
+    """A check-in of a placement the user may see, with what its page shows of the placement: one query
+    (check-ins are answered often, by everyone, every week)."""
+    return get_object_or_404(
+        CheckIn.objects.select_related(
+            "supervisor_answered_by", "placement__student__user", "placement__organisation"
+        ).filter(placement__in=placements_visible_to(user).values("pk")),
+        placement_id=pk,
+        pk=checkin_pk,
     )
-    checkin.placement = placement  # loaded above, with its people: no second query
-    return checkin
 
 
 def can_read_coordinator_note(user: User, placement: Placement) -> bool:
