@@ -124,13 +124,12 @@ def order(placements: QuerySet[Placement], form: DashboardFilterForm, *, key: st
     form.is_valid()
     chosen = sorted((name, str(value)) for name, value in getattr(form, "cleaned_data", {}).items() if value)
     digest = hashlib.sha256(repr((chosen, form.sort_key)).encode()).hexdigest()[:32]
-    cache_key = f"dashboard-order:{key}:{today.isoformat()}:{digest}"
-    ids = cache.get(cache_key)
-    if ids is None:
-        table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
-        ids = list(table.values_list("pk", flat=True))
-        cache.set(cache_key, ids, SUMMARY_SECONDS)
-    return ids
+    table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
+    return cache.get_or_set(
+        f"dashboard-order:{key}:{today.isoformat()}:{digest}",
+        lambda: list(table.values_list("pk", flat=True)),
+        SUMMARY_SECONDS,
+    )
 
 
 def page_rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[Placement]:
@@ -327,12 +326,11 @@ def summary(placements: QuerySet[Placement], *, key: str, today: datetime.date, 
 
     The key changes whenever the data behind the figures does, and the stamps live in the
     database, so every app server with its own cache still shows current figures."""
-    cache_key = f"dashboard-summary:{key}:{today.isoformat()}"
-    found = cache.get(cache_key)
-    if found is None:
-        found = compute_summary(placements, today=today, deadlines=deadlines)
-        cache.set(cache_key, found, SUMMARY_SECONDS)
-    return found
+    return cache.get_or_set(
+        f"dashboard-summary:{key}:{today.isoformat()}",
+        lambda: compute_summary(placements, today=today, deadlines=deadlines),
+        SUMMARY_SECONDS,
+    )
 
 
 CSV_HEADER = [

@@ -262,22 +262,20 @@ def _page_rows(scope: _Scope, ids: list[int], today: datetime.date) -> list[dict
     """The page's rows rendered (the cells, and the student's name), kept like the order they come in:
     any change to what a row shows renews the stamp of its cohort, and with it ``scope.key``."""
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-    cache_key = f"dashboard-rows:{scope.key}:{today.isoformat()}:{translation.get_language()}:{digest}"
-    rows = cache.get(cache_key)
-    if rows is None:
-        rows = [
+    return cache.get_or_set(
+        f"dashboard-rows:{scope.key}:{today.isoformat()}:{translation.get_language()}:{digest}",
+        lambda: [
             {"name": placement.student.user.get_full_name(), "cells": portal.dashboard_cells(placement, today)}
             for placement in dashboard.page_rows(scope.placements, ids, today=today)
-        ]
-        cache.set(cache_key, rows, dashboard.SUMMARY_SECONDS)
-    return rows
+        ],
+        dashboard.SUMMARY_SECONDS,
+    )
 
 
 def _summary_html(summary: dashboard.Summary, key: str, today: datetime.date) -> str:
     """The figures and charts, rendered once per scope state, day and language (see ``dashboard.summary``)."""
-    cache_key = f"dashboard-summary-html:{key}:{today.isoformat()}:{translation.get_language()}"
-    html = cache.get(cache_key)
-    if html is None:
+
+    def render() -> str:
         context = {
             "figures": summary.figures,
             "weeks": summary.weeks,
@@ -285,8 +283,10 @@ def _summary_html(summary: dashboard.Summary, key: str, today: datetime.date) ->
             "completion": summary.completion,
             "completion_chart": charts.completion_chart(summary.completion),
         }
-        html = render_to_string("feedback/_dashboard_summary.html", context)
-        cache.set(cache_key, html, dashboard.SUMMARY_SECONDS)
+        return render_to_string("feedback/_dashboard_summary.html", context)
+
+    cache_key = f"dashboard-summary-html:{key}:{today.isoformat()}:{translation.get_language()}"
+    html = cache.get_or_set(cache_key, render, dashboard.SUMMARY_SECONDS)
     return mark_safe(html)  # noqa: S308 (rendered by the template engine, escaped there)
 
 

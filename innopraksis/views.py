@@ -99,30 +99,39 @@ def home_supervisor(request):
 
 
 def _supervisor_rows(memberships: list, today) -> list[dict]:
-    """The supervisor's placements as rendered rows (cells, the student's name, the flags), each kept
-    under its placement's status token, the day and the language.
+    """The supervisor's placements as rendered rows: the cells, the student's name, the flags."""
 
-    Any change to what a row shows gives the placement a new token (``feedback.status``), and the
-    tokens are read from the database on every request, so every app server shows current rows; a
-    placement whose row is not kept is loaded and rendered with the others missing, in a fixed number
-    of queries."""
+    def row(placement) -> dict:
+        return {
+            "cells": portal.placement_cells(placement, True, today),
+            "name": placement.student.user.get_full_name(),
+            "flags": portal.flag_list(placement.flags),
+        }
+
     placements = access.placements_for_supervisor_home(memberships)
+    return _kept_per_placement(placements, "supervisor-row", Side.ORGANISATION, today, row)
+
+
+def _kept_per_placement(placements, kind: str, side: Side, today, render) -> list:
+    """``render(placement)`` for each of ``placements`` (prepared by ``_with_flags`` for ``side``), each
+    kept under its placement's status token, the day and the language.
+
+    Any change to what is rendered gives the placement a new token (``feedback.status``), and the tokens
+    are read from the database on every request, so every app server shows current rows; the placements
+    whose rendering is not kept are loaded and rendered together, in a fixed number of queries."""
     heads = list(placements.values_list("pk", "status__token"))
     language = translation.get_language()
-    keys = {pk: f"supervisor-row:{ROW_VERSION}:{pk}:{token}:{today}:{language}" for pk, token in heads if token}
+    keys = {pk: f"{kind}:{ROW_VERSION}:{pk}:{token}:{today}:{language}" for pk, token in heads if token}
     kept = cache.get_many(list(keys.values()))
     missing = [pk for pk, _token in heads if keys.get(pk) not in kept]
     fresh = {}
     if missing:
-        for placement in _with_flags(placements.filter(pk__in=missing), side=Side.ORGANISATION):
-            fresh[placement.pk] = {
-                "cells": portal.placement_cells(placement, True, today),
-                "name": placement.student.user.get_full_name(),
-                "flags": portal.flag_list(placement.flags),
-            }
-        cache.set_many({keys[pk]: row for pk, row in fresh.items() if pk in keys}, ROW_SECONDS)
-    rows = [kept.get(keys.get(pk)) or fresh.get(pk) for pk, _token in heads]
-    return [row for row in rows if row is not None]
+        fresh = {
+            placement.pk: render(placement) for placement in _with_flags(placements.filter(pk__in=missing), side=side)
+        }
+        cache.set_many({keys[pk]: rendered for pk, rendered in fresh.items() if pk in keys}, ROW_SECONDS)
+    rendered = [kept.get(keys.get(pk)) or fresh.get(pk) for pk, _token in heads]
+    return [item for item in rendered if item is not None]
 
 
 @role_required(Role.STUDENT)
@@ -139,34 +148,26 @@ def home_student(request):
 
 
 def _student_cards(user, today) -> list[dict]:
-    """The student's placements as rendered cards with their to-dos, kept like a supervisor's rows
-    (``_supervisor_rows``): under each placement's status token, the day and the language."""
+    """The student's placements as rendered cards, each with its to-dos (due date, key, link)."""
+
+    def card(placement) -> dict:
+        organisation = escape(placement.organisation.name)
+        return {
+            "html": render_to_string("innopraksis/_student_placement.html", {"placement": placement}),
+            "todos": [
+                (
+                    todo.due_on,
+                    todo.key,
+                    mark_safe(  # noqa: S308 (escaped here and in todo_link)
+                        f'{portal.todo_link(todo, today)} <span class="text-body-secondary">({organisation})</span>'
+                    ),
+                )
+                for todo in placement.todos
+            ],
+        }
+
     placements = access.placements_for_student_home(user)
-    heads = list(placements.values_list("pk", "status__token"))
-    language = translation.get_language()
-    keys = {pk: f"student-card:{ROW_VERSION}:{pk}:{token}:{today}:{language}" for pk, token in heads if token}
-    kept = cache.get_many(list(keys.values()))
-    missing = [pk for pk, _token in heads if keys.get(pk) not in kept]
-    fresh = {}
-    if missing:
-        for placement in _with_flags(placements.filter(pk__in=missing), side=Side.STUDENT):
-            organisation = escape(placement.organisation.name)
-            fresh[placement.pk] = {
-                "html": render_to_string("innopraksis/_student_placement.html", {"placement": placement}),
-                "todos": [
-                    (
-                        todo.due_on,
-                        todo.key,
-                        mark_safe(  # noqa: S308 (escaped here and in todo_link)
-                            f'{portal.todo_link(todo, today)} <span class="text-body-secondary">({organisation})</span>'
-                        ),
-                    )
-                    for todo in placement.todos
-                ],
-            }
-        cache.set_many({keys[pk]: card for pk, card in fresh.items() if pk in keys}, ROW_SECONDS)
-    cards = [kept.get(keys.get(pk)) or fresh.get(pk) for pk, _token in heads]
-    return [card for card in cards if card is not None]
+    return _kept_per_placement(placements, "student-card", Side.STUDENT, today, card)
 
 
 @require_POST

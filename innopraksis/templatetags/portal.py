@@ -129,8 +129,8 @@ def agreement_status(placement, today: datetime.date | None = None) -> SafeStrin
 
 @register.simple_tag
 def onboarding_progress(placement) -> SafeString:
-    """Done of total onboarding items and how many are overdue (``with_onboarding_progress`` or
-    ``count_onboarding_progress``)."""
+    """Done of total onboarding items and how many are overdue (``with_onboarding_progress``, or set
+    from the kept status)."""
     if not placement.onboarding_total:
         return mark_safe(  # noqa: S308
             _span("text-body-secondary", _("Starts when the agreement is approved"))
