@@ -11,12 +11,13 @@ import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Aggregate, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from feedback import flags
@@ -363,6 +364,34 @@ class _Line:
 
 CHUNK = 500
 
+# Between the names of a placement's supervisors as the export reads them (a character no name holds).
+NAME_SEPARATOR = "\x1f"
+
+
+class _Joined(Aggregate):
+    """Text values joined with NAME_SEPARATOR, in no particular order: string_agg or group_concat."""
+
+    function = "STRING_AGG"
+    output_field = TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(NAME_SEPARATOR), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def _supervisors_listed() -> Subquery:
+    """The names (or addresses) of a placement's supervisors, in the placement's own row."""
+    through = Placement.supervisors.through
+    return Subquery(
+        through.objects.filter(placement_id=OuterRef("pk"))
+        .order_by()
+        .values("placement_id")
+        .annotate(names=_Joined(Coalesce(NullIf("user__full_name", Value("")), "user__email")))
+        .values("names")
+    )
+
 
 # What the export reads of each row, as plain values: building model objects for 5,000 rows would
 # cost more than the rest of the export together.
@@ -389,6 +418,7 @@ CSV_VALUES = (
     "status__last_followup",
     "status__last_supervisor_activity",
     "status__open_checkins",
+    "supervisors_listed",
 )
 
 
@@ -426,16 +456,39 @@ def _day(day: datetime.date | None) -> str:
     return f"{day:%d.%m.%Y}" if day else ""
 
 
-def csv_lines(table: QuerySet[Placement], *, today: datetime.date, with_notes: bool):
-    """The rows of ``table`` (every page) as semicolon-separated CSV lines, BOM first, streamed in chunks.
+def csv_lines(placements: QuerySet[Placement], ids: list[int], *, key: str, today: datetime.date, with_notes: bool):
+    """The rows with these ids (the dashboard's ``order``, every page) as semicolon-separated CSV lines,
+    BOM first, streamed CHUNK rows at a time.
 
-    Memory does not grow with the rows: placements are read CHUNK at a time as
-    plain values, with their supervisors (and notes, when asked for) per chunk,
-    and each chunk goes out as one piece.
+    Only one chunk's rows are ever read and written at once. Each chunk's text is kept in the cache
+    like the dashboard's rows (``key`` carries the stamps of the cohorts, so any change to what a
+    row shows retires it), except with the students' notes to the coordinator, which are never kept.
     """
     writer = csv.writer(_Line(), delimiter=";")
     notes_column = [str(_("Notes to the coordinator"))] if with_notes else []
     yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER] + notes_column)
+    language = get_language()
+    labels: dict = {}
+
+    def written(chunk: list[int]) -> str:
+        if not labels:
+            labels.update(_csv_labels())
+        return "".join(
+            _csv_chunk(writer, placements, chunk, today=today, with_notes=with_notes, labels=labels, language=language)
+        )
+
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if with_notes:
+            yield written(chunk)
+            continue
+        digest = hashlib.sha256(",".join(map(str, chunk)).encode()).hexdigest()[:32]
+        yield cache.get_or_set(
+            f"dashboard-csv:{key}:{today.isoformat()}:{language}:{digest}", partial(written, chunk), SUMMARY_SECONDS
+        )
+
+
+def _csv_labels() -> dict:
     labels = {
         "state": {state: str(label) for state, label in PlacementState.choices},
         "agreement": {state: str(label) for state, label in AgreementState.choices},
@@ -445,52 +498,55 @@ def csv_lines(table: QuerySet[Placement], *, today: datetime.date, with_notes: b
     }
     # Whether an organisation returns is the same for all its students in a cohort: asked once, not per row.
     labels["first_hosted"] = Placement.objects.first_cohort_starts()
-    chunk: list[tuple] = []
-    for values in table.values_list(*CSV_VALUES).iterator(chunk_size=CHUNK):
-        chunk.append(values)
-        if len(chunk) == CHUNK:
-            yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes, labels=labels))
-            chunk = []
-    yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes, labels=labels))
+    return labels
 
 
-def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: bool, labels: dict):
-    ids = [values[0] for values in chunk]
+def _csv_chunk(writer, placements, chunk: list[int], *, today: datetime.date, with_notes: bool, labels, language):
     notes: dict[int, list[str]] = defaultdict(list)
-    if with_notes and chunk:
+    if with_notes:
         rows = (
-            CoordinatorNote.objects.filter(checkin__placement__in=ids)
+            CoordinatorNote.objects.filter(checkin__placement__in=chunk)
             .order_by("checkin__due_on")
             .values("checkin__placement", "checkin__due_on", "text")
         )
         for note in rows:
             notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
-    names = supervisor_names(ids)
+    found = {
+        values[0]: values
+        for values in placements.filter(pk__in=chunk)
+        .order_by()
+        .annotate(supervisors_listed=_supervisors_listed())
+        .values_list(*CSV_VALUES)
+    }
     first_hosted = labels["first_hosted"]
-    for (
-        pk,
-        student,
-        email,
-        organisation,
-        organisation_id,
-        cohort_starts_on,
-        cohort,
-        deadline_days,
-        state,
-        starts_on,
-        agreement_state,
-        done,
-        total,
-        open_items,
-        answer_due,
-        workload,
-        resource,
-        delivery_last,
-        delivery_before,
-        followup,
-        activity,
-        open_checkins,
-    ) in chunk:
+    for pk in chunk:
+        if pk not in found:
+            continue
+        (
+            pk,
+            student,
+            email,
+            organisation,
+            organisation_id,
+            cohort_starts_on,
+            cohort,
+            deadline_days,
+            state,
+            starts_on,
+            agreement_state,
+            done,
+            total,
+            open_items,
+            answer_due,
+            workload,
+            resource,
+            delivery_last,
+            delivery_before,
+            followup,
+            activity,
+            open_checkins,
+            supervisors,
+        ) = found[pk]
         row = _CsvRow()
         row.pk, row.state, row.starts_on, row.agreement_state = pk, state, starts_on, agreement_state
         row.agreement_due_on = starts_on - datetime.timedelta(days=deadline_days)
@@ -503,7 +559,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
             email,
             organisation,
             labels["yes"] if first_hosted.get(organisation_id, cohort_starts_on) < cohort_starts_on else labels["no"],
-            names.get(pk, ""),
+            ", ".join(sorted(supervisors.split(NAME_SEPARATOR))) if supervisors else "",
             cohort,
             labels["state"][state],
             labels["agreement"][agreement_state] if agreement_state else labels["not_opened"],
@@ -515,7 +571,7 @@ def _csv_chunk(writer, chunk: list[tuple], *, today: datetime.date, with_notes: 
             workload or "",
             resource or "",
             _day(followup),
-            " | ".join(flag.reason for flag in flags.flags_for(row, today=today, urls=False)),
+            " | ".join(flag.reason for flag in flags.flags_for(row, today=today, urls=False, language=language)),
         ]
         if with_notes:
             line.append(" | ".join(notes[pk]))

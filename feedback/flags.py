@@ -192,12 +192,17 @@ def with_flag_columns(
 
 
 def flags_for(
-    placement: Placement, *, today: datetime.date | None = None, for_student: bool = False, urls: bool = True
+    placement: Placement,
+    *,
+    today: datetime.date | None = None,
+    for_student: bool = False,
+    urls: bool = True,
+    language: str | None = None,
 ) -> list[Flag]:
     """The flags of a placement after ``prepare`` or ``from_status``; it needs ``cohort`` and ``agreement``
-    loaded."""
+    loaded. A loop over thousands of rows passes the active ``language`` rather than ask for it each time."""
     today = today or timezone.localdate()
-    language = get_language()
+    language = language or get_language()
     flags: list[Flag] = []
     pk = placement.pk
     if placement.agreement_is_overdue(today):

@@ -221,9 +221,9 @@ def _scope(request) -> _Scope:
     )
 
 
-def _filtered_table(request, scope: _Scope, today):
-    """The export's rows: the dashboard's filters and order over every page. The filter's choices are
-    only the ones asked for, checked against the user's scope, so the export needs no summary."""
+def _export_form(request, scope: _Scope) -> DashboardFilterForm:
+    """The export's filters: the dashboard's, with only the choices asked for, checked against the
+    user's scope, so the export needs no summary."""
     organisation = request.GET.get("organisation", "")
     organisations = (
         list(access.organisations_visible_to(request.user).filter(pk=organisation).values_list("pk", "name"))
@@ -231,12 +231,7 @@ def _filtered_table(request, scope: _Scope, today):
         else []
     )
     course = request.GET.get("internship_course", "")
-    filter_form = DashboardFilterForm(request.GET, organisations=organisations, courses=[course] if course else [])
-    table = dashboard.ordered(
-        filter_form.filter(dashboard.rows(scope.placements, today=today, deadlines=scope.deadlines)),
-        filter_form.sort_key,
-    )
-    return filter_form, table
+    return DashboardFilterForm(request.GET, organisations=organisations, courses=[course] if course else [])
 
 
 def _dashboard_context(request, scope: _Scope) -> dict:
@@ -327,11 +322,16 @@ def dashboard_export(request):
     (``notes=1``); like the dashboard, this view is for coordinators only.
     """
     today = timezone.localdate()
-    _filter_form, table = _filtered_table(request, _scope(request), today)
+    scope = _scope(request)
+    # The same rows in the same order as the dashboard's pages, from the same kept order.
+    ids = dashboard.order(
+        scope.placements, _export_form(request, scope), key=scope.key, today=today, deadlines=scope.deadlines
+    )
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(
-        dashboard.csv_lines(table, today=today, with_notes=with_notes), content_type="text/csv; charset=utf-8"
+        dashboard.csv_lines(scope.placements, ids, key=scope.key, today=today, with_notes=with_notes),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'
     return response
