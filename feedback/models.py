@@ -10,9 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from innopraksis.audit import AuditedQuerySet
+from innopraksis.audit import AuditedQuerySet, audit_trail
 from students.models import Cohort, Placement, Side
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -105,7 +104,7 @@ class CheckIn(models.Model):
     workload_adjustment = models.TextField(_("Workload adjustment agreed"), blank=True)
 
     objects = CheckInQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = audit_trail()
 
     class Meta:
         ordering = ["placement_id", "due_on"]
@@ -176,7 +175,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     objects = AuditedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = audit_trail()
 
     class Meta:
         ordering = ["-happened_on", "-pk"]
@@ -223,7 +222,7 @@ class Evaluation(models.Model):
     )
 
     objects = AuditedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = audit_trail()
 
     class Meta:
         ordering = ["placement_id", "due_on", "side"]

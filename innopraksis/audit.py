@@ -7,11 +7,14 @@ change an audited model without leaving its trace.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryManager
+from simple_history.models import HistoricalRecords
 
 
 class AuditedQuerySet(models.QuerySet):
@@ -26,6 +29,21 @@ class AuditedQuerySet(models.QuerySet):
                 row.save(update_fields=list(values))
                 count += 1
         return count
+
+
+class _HistoryManager(HistoryManager):
+    """simple_history's manager, its class made once rather than each time ``instance.history`` is read:
+    every saved change reads it, and making the class inspects every method of the query set."""
+
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
+
+
+def audit_trail() -> HistoricalRecords:
+    """The history of an audited model: ``history = audit_trail()``."""
+    return HistoricalRecords(history_manager=_HistoryManager)
 
 
 @dataclass

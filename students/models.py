@@ -8,9 +8,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from innopraksis.audit import AuditedQuerySet
+from innopraksis.audit import AuditedQuerySet, audit_trail
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ]{6,18}[0-9]$",
@@ -185,7 +184,7 @@ class Placement(models.Model):
     state_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True, editable=False)
 
     objects = PlacementQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = audit_trail()
 
     class Meta:
         ordering = ["cohort", "student__user__full_name"]
@@ -414,7 +413,7 @@ class ExpectationAgreement(models.Model):
     )
 
     objects = AuditedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = audit_trail()
 
     class Meta:
         ordering = ["placement_id"]
