@@ -94,29 +94,33 @@ def _set_answers(row, answers: dict, names: tuple[str, ...]) -> None:
             setattr(row, name, answers[name])
 
 
-@transaction.atomic
-def checkin_answer_student(*, checkin: CheckIn, user: User, answers: dict, note: str = "") -> CheckIn:
-    """The student's side, and their note to the coordinator kept apart from it."""
-    locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
-    _refuse_second_answer(locked.student_answered_at)
-    _set_answers(locked, answers, STUDENT_ANSWERS)
-    locked.student_answered_at = timezone.now()
-    _check_answers(locked, STUDENT_ANSWERS)
-    locked.save()
+@transaction.atomic(savepoint=False)
+def checkin_answer_student(
+    *, checkin: CheckIn, user: User, answers: dict, note: str = "", locked: bool = False
+) -> CheckIn:
+    """The student's side, and their note to the coordinator kept apart from it. ``locked``: the caller
+    read ``checkin`` with ``select_for_update`` in the transaction this runs in (``access.get_checkin_for``)."""
+    locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    _refuse_second_answer(locked_checkin.student_answered_at)
+    _set_answers(locked_checkin, answers, STUDENT_ANSWERS)
+    locked_checkin.student_answered_at = timezone.now()
+    _check_answers(locked_checkin, STUDENT_ANSWERS)
+    locked_checkin.save(update_fields=[*STUDENT_ANSWERS, "student_answered_at"])
     if note.strip():
-        CoordinatorNote.objects.create(checkin=locked, text=note.strip())
-    return locked
+        CoordinatorNote.objects.create(checkin=locked_checkin, text=note.strip())
+    return locked_checkin
 
 
-@transaction.atomic
-def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict) -> CheckIn:
-    locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
-    _refuse_second_answer(locked.supervisor_answered_at)
-    _set_answers(locked, answers, SUPERVISOR_ANSWERS)
-    locked.supervisor_answered_at, locked.supervisor_answered_by = timezone.now(), user
-    _check_answers(locked, SUPERVISOR_ANSWERS)
-    locked.save()
-    return locked
+@transaction.atomic(savepoint=False)
+def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict, locked: bool = False) -> CheckIn:
+    """The organisation's side; ``locked`` as for ``checkin_answer_student``."""
+    locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    _refuse_second_answer(locked_checkin.supervisor_answered_at)
+    _set_answers(locked_checkin, answers, SUPERVISOR_ANSWERS)
+    locked_checkin.supervisor_answered_at, locked_checkin.supervisor_answered_by = timezone.now(), user
+    _check_answers(locked_checkin, SUPERVISOR_ANSWERS)
+    locked_checkin.save(update_fields=[*SUPERVISOR_ANSWERS, "supervisor_answered_at", "supervisor_answered_by"])
+    return locked_checkin
 
 
 def followup_log(*, placement: Placement, user: User, form) -> FollowUp:

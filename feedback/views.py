@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -75,7 +76,16 @@ def checkin_list(request, pk: int):
 
 
 def checkin_detail(request, pk: int, checkin_pk: int):
-    checkin = access.get_checkin_for(request.user, pk, checkin_pk)
+    if request.method != "POST":
+        return _checkin_page(request, pk, checkin_pk)
+    # An answer is checked and saved under a lock on the check-in taken as it is read: of two answers
+    # sent at once, the second finds the first.
+    with transaction.atomic():
+        return _checkin_page(request, pk, checkin_pk, lock=True)
+
+
+def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
+    checkin = access.get_checkin_for(request.user, pk, checkin_pk, lock=lock)
     placement = checkin.placement
     side = access.agreement_side_of(request.user, placement)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
@@ -91,10 +101,16 @@ def checkin_detail(request, pk: int, checkin_pk: int):
             try:
                 if side == Side.STUDENT:
                     services.checkin_answer_student(
-                        checkin=checkin, user=request.user, answers=form.cleaned_data, note=form.cleaned_data["note"]
+                        checkin=checkin,
+                        user=request.user,
+                        answers=form.cleaned_data,
+                        note=form.cleaned_data["note"],
+                        locked=True,
                     )
                 else:
-                    services.checkin_answer_supervisor(checkin=checkin, user=request.user, answers=form.cleaned_data)
+                    services.checkin_answer_supervisor(
+                        checkin=checkin, user=request.user, answers=form.cleaned_data, locked=True
+                    )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

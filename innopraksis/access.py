@@ -288,12 +288,17 @@ def get_import_for(user: User, pk: int) -> ImportBatch:
 
 
 def agreement_side_of(user: User, placement: Placement) -> Side | None:
-    """The part of the placement's agreement this user fills in and signs, if any."""
-    if placement.student.user_id == user.pk:
-        return Side.STUDENT
-    if Membership.objects.filter(user=user, organisation=placement.organisation_id).exists():
-        return Side.ORGANISATION
-    return None
+    """The part of the placement's agreement this user fills in and signs, if any (asked once per
+    placement object and user: a page may need it to decide both access and what to show)."""
+    sides = placement.__dict__.setdefault("_sides_of", {})
+    if user.pk not in sides:
+        if placement.student.user_id == user.pk:
+            sides[user.pk] = Side.STUDENT
+        elif Membership.objects.filter(user=user, organisation=placement.organisation_id).exists():
+            sides[user.pk] = Side.ORGANISATION
+        else:
+            sides[user.pk] = None
+    return sides[user.pk]
 
 
 def get_agreement_for(user: User, pk: int) -> ExpectationAgreement:
@@ -384,16 +389,30 @@ def user_for_calendar_token(token: str) -> User | None:
 # is read by the coordinator and the student only.
 
 
-def get_checkin_for(user: User, pk: int, checkin_pk: int):
-    """A check-in of a placement the user may see, with what its page shows of the placement: one query
-    (check-ins are answered often, by everyone, every week)."""
-    return get_object_or_404(
-        CheckIn.objects.select_related(
+def get_checkin_for(user: User, pk: int, checkin_pk: int, *, lock: bool = False):
+    """A check-in of a placement the user may see (as ``placements_visible_to``), with what its page shows
+    of the placement. Check-ins are answered often, by everyone, every week: the check-in is read by its
+    key alone, and whether its placement is the user's is decided from what that read brings (the
+    student's own, or any to a coordinator) or, for anyone else, by their membership of the organisation.
+    ``lock``, to answer it: the row stays locked to the end of the caller's transaction, so that the
+    answer can be checked and saved without reading it again, and only what deciding access needs is
+    read with it (a form sent back with errors reads the rest of its page as it goes)."""
+    if lock:
+        checkins = CheckIn.objects.select_related("placement__student").select_for_update(of=("self",))
+    else:
+        checkins = CheckIn.objects.select_related(
             "supervisor_answered_by", "placement__student__user", "placement__organisation"
-        ).filter(placement__in=placements_visible_to(user).values("pk")),
-        placement_id=pk,
-        pk=checkin_pk,
-    )
+        )
+    checkins = checkins.order_by()
+    try:
+        checkin = checkins.get(pk=checkin_pk)
+    except CheckIn.DoesNotExist:
+        raise Http404 from None
+    if checkin.placement_id != pk:
+        raise Http404
+    if not has_role(user, Role.COORDINATOR) and agreement_side_of(user, checkin.placement) is None:
+        raise Http404
+    return checkin
 
 
 def can_read_coordinator_note(user: User, placement: Placement) -> bool:

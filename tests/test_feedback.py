@@ -154,6 +154,14 @@ class TestAnswers:
             assert "Du kan svare på denne avstemmingen fra" in response.content.decode()
             assert answer(client_for(cast.student_a), first(placement), STUDENT_ANSWER).status_code == 403
 
+    def test_a_check_in_is_found_only_under_its_own_placement(self, cast, cohort, placement):
+        other = started(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
+        url = reverse("checkin_detail", kwargs={"pk": other.pk, "checkin_pk": first(placement).pk})
+        assert client_for(cast.coordinator).get(url).status_code == 404
+        assert client_for(cast.student_b).get(url).status_code == 404  # their placement, not their check-in
+        assert client_for(cast.student_b).post(url, STUDENT_ANSWER).status_code == 404
+        assert client_for(cast.student_a).get(checkin_url(first(placement))).status_code == 200
+
     def test_each_side_answers_once(self, cast, placement):
         client = client_for(cast.student_a)
         with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
@@ -476,6 +484,38 @@ def test_two_concurrent_runs_send_each_reminder_exactly_once(cast, cohort):
     assert set(sent) == expected
     mailed = [line for message in mail.outbox for line in message.body.splitlines() if line.startswith("- ")]
     assert len(mailed) == len(expected)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_answers_sent_at_once_are_saved_once(cast, cohort):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL, the production database")
+    placement = started(cast, cohort)
+    checkin = first(placement)
+    barrier = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def send(client, workload):
+        try:
+            barrier.wait()
+            statuses.append(answer(client, checkin, {**STUDENT_ANSWER, "workload": workload}).status_code)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
+        threads = [threading.Thread(target=send, args=(client_for(cast.student_a), n)) for n in ("2", "4")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    # The second waits for the first and then finds the check-in answered: refused, not saved over it.
+    assert sorted(statuses) == [302, 403]
+    checkin.refresh_from_db()
+    assert checkin.workload in (2, 4)  # whichever came first
+    assert checkin.history.filter(student_answered_at__isnull=False).count() == 1
 
 
 class TestQueryCounts:
