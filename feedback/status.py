@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.db.models import Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -66,10 +67,42 @@ SELECT p.id, p.cohort_id,
   (SELECT {concat}(CAST(c.due_on AS TEXT) || ':' || CAST(c.id AS TEXT), ',') FROM {checkin} c
      WHERE c.placement_id = p.id AND (c.student_answered_at IS NULL OR c.supervisor_answered_at IS NULL)),
   (SELECT {concat}(CAST(i.due_on AS TEXT), ',') FROM {item} i WHERE i.placement_id = p.id AND i.done_at IS NULL)
-FROM {placement} p WHERE p.id IN ({ids})
+FROM {placement} p WHERE {where}
 """
 # The one word that differs: the aggregate joining strings.
 CONCAT = {"postgresql": "string_agg", "sqlite": "group_concat"}
+
+# On PostgreSQL the status of one placement, which every saved answer asks for, is parsed and planned
+# once per database connection (a prepared statement) instead of on every answer: that took longer
+# than running it. Prepared statements last as long as the connection, whatever its transactions do.
+PREPARED = "feedback_placement_status"
+
+
+@receiver(connection_created)
+def _new_connection(sender, connection, **kwargs):
+    connection.placement_status_prepared = False
+
+
+def _status_rows(ids: list[int]) -> list[tuple]:
+    def sql(where: str) -> str:
+        return STATUS_SQL.format(
+            checkin=CheckIn._meta.db_table,
+            followup=FollowUp._meta.db_table,
+            item=OnboardingItem._meta.db_table,
+            placement=Placement._meta.db_table,
+            concat=CONCAT[connection.vendor],
+            where=where,
+        )
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(ids) == 1:
+            if not getattr(connection, "placement_status_prepared", False):
+                cursor.execute(f"PREPARE {PREPARED}(bigint) AS {sql('p.id = $1')}")
+                connection.placement_status_prepared = True
+            cursor.execute(f"EXECUTE {PREPARED}(%s)", ids)
+        else:
+            cursor.execute(sql(f"p.id IN ({', '.join(['%s'] * len(ids))})"), ids)
+        return cursor.fetchall()
 
 
 def _day(value) -> datetime.date | None:
@@ -95,17 +128,7 @@ def refresh(placement_ids: Iterable[int]) -> None:
     ids = sorted(set(placement_ids))
     if not ids:
         return
-    sql = STATUS_SQL.format(
-        checkin=CheckIn._meta.db_table,
-        followup=FollowUp._meta.db_table,
-        item=OnboardingItem._meta.db_table,
-        placement=Placement._meta.db_table,
-        concat=CONCAT[connection.vendor],
-        ids=", ".join(["%s"] * len(ids)),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
+    rows = _status_rows(ids)
     statuses = []
     cohorts = set()
     for pk, cohort, workload, resource, due, last, before, open_due, followup, answered, done, total, *open_ in rows:

@@ -16,8 +16,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from feedback import dashboard, flags, reminders
-from feedback.models import CheckIn, CoordinatorNote, Delivery, Evaluation, EvaluationKind, FollowUp, Reminder
+from feedback import dashboard, flags, reminders, status
+from feedback.models import (
+    CheckIn,
+    CoordinatorNote,
+    Delivery,
+    Evaluation,
+    EvaluationKind,
+    FollowUp,
+    PlacementStatus,
+    Reminder,
+)
 from innopraksis import services as account_services
 from students import services
 from students.forms import CohortForm, PlacementForm
@@ -516,6 +525,29 @@ def test_two_answers_sent_at_once_are_saved_once(cast, cohort):
     checkin.refresh_from_db()
     assert checkin.workload in (2, 4)  # whichever came first
     assert checkin.history.filter(student_answered_at__isnull=False).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_status_of_one_placement_reads_the_same_on_every_connection(cast, cohort):
+    """On PostgreSQL one placement's status is read by a statement prepared once per connection."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the prepared statement is PostgreSQL's")
+    placement = started(cast, cohort)
+    other = started(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
+    answered(placement, 0, workload=5, resource=2)  # a bulk update: no signal, the status is stale
+
+    def read():
+        row = PlacementStatus.objects.values().get(placement=placement)
+        return {name: value for name, value in row.items() if name not in ("id", "token")}
+
+    status.refresh([placement.pk])  # prepared on this connection, then run
+    after = read()
+    assert (after["latest_workload"], after["latest_resource"]) == (5, 2)
+    connection.close()  # a new connection prepares it again
+    status.refresh([placement.pk])
+    assert read() == after
+    status.refresh([placement.pk, other.pk])  # several at once: the plain statement
+    assert read() == after
 
 
 class TestQueryCounts:
