@@ -32,6 +32,7 @@ from students import services
 from students.forms import CohortForm, PlacementForm
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
 from tests.conftest import client_for
+from tests.test_dashboard import bulk_placements
 
 START = datetime.date(2023, 1, 9)  # a Monday
 END = datetime.date(2023, 5, 19)
@@ -564,6 +565,31 @@ class TestQueryCounts:
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
         assert counts == [EXPECTED_CHECKIN_LIST_QUERIES] * 2
+
+    def test_a_check_in_and_its_answer_do_not_grow_with_the_cohort(self, cast, cohort, placement):
+        client = client_for(cast.student_a)
+        checkins = list(placement.checkins.order_by("due_on")[:3])
+        counts = []
+        with time_machine.travel(datetime.datetime(2023, 2, 20, 12), tick=False):  # three are open
+            answer(client, checkins[0], STUDENT_ANSWER)  # the first on this connection prepares one statement
+            for size, checkin in ((2, checkins[1]), (300, checkins[2])):
+                bulk_placements(cohort, cast.org_a, size)
+                with CaptureQueriesContext(connection) as form:
+                    assert client.get(checkin_url(checkin)).status_code == 200
+                with CaptureQueriesContext(connection) as answering:
+                    assert answer(client, checkin, STUDENT_ANSWER).status_code == 302
+                statements = [query for query in answering if not query["sql"].startswith(TRANSACTION)]
+                counts.append((len(form), len(statements)))
+        assert Placement.objects.count() == 303
+        assert counts == [(EXPECTED_CHECKIN_FORM_QUERIES, EXPECTED_CHECKIN_ANSWER_QUERIES)] * 2
+
+
+# The check-in form: session, user, the check-in with its placement, the student's note. Its answer: session,
+# user, the check-in (locked), the update, its history, the placement's status read and written, the stamp.
+EXPECTED_CHECKIN_FORM_QUERIES = 4
+EXPECTED_CHECKIN_ANSWER_QUERIES = 8
+# Opening and closing the answer's transaction (a savepoint within each test's own) is not counted.
+TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
 EXPECTED_CHECKIN_LIST_QUERIES = 8
