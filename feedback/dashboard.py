@@ -364,6 +364,10 @@ class _Line:
 
 CHUNK = 500
 
+# Exports come in bursts (a filter changed, the file taken again), and each chunk's text is large: it is
+# kept for a short while rather than as long as the dashboard's own figures.
+EXPORT_SECONDS = 15 * 60
+
 # Between the names of a placement's supervisors as the export reads them (a character no name holds).
 NAME_SEPARATOR = "\x1f"
 
@@ -484,7 +488,7 @@ def csv_lines(placements: QuerySet[Placement], ids: list[int], *, key: str, toda
             continue
         digest = hashlib.sha256(",".join(map(str, chunk)).encode()).hexdigest()[:32]
         yield cache.get_or_set(
-            f"dashboard-csv:{key}:{today.isoformat()}:{language}:{digest}", partial(written, chunk), SUMMARY_SECONDS
+            f"dashboard-csv:{key}:{today.isoformat()}:{language}:{digest}", partial(written, chunk), EXPORT_SECONDS
         )
 
 
