@@ -42,11 +42,12 @@ def collect(today: datetime.date) -> list[Due]:
     something due for the people who act for it.
     """
     horizon = today + datetime.timedelta(days=settings.REMINDER_LEAD_DAYS)
-    placements = (
-        Placement.objects.filter(state__in=(PlacementState.AGREEMENT, PlacementState.ACTIVE))
-        .select_related("cohort", "agreement", "student__user", "organisation")
-        .prefetch_related(*todos.prefetches(today))
+    placements = list(
+        Placement.objects.filter(state__in=(PlacementState.AGREEMENT, PlacementState.ACTIVE)).select_related(
+            "cohort", "agreement", "student__user", "organisation"
+        )
     )
+    todos.load(placements, today)
     dues = []
     for placement in placements:
         for side in Side:

@@ -1,8 +1,8 @@
 """What a party of a placement has to do next, and by when: home pages and reminders read the same list.
 
 ``todos_for`` needs the placement with ``cohort`` and ``agreement`` loaded and
-its open items, check-ins and open evaluations prefetched (``prefetches``); it
-runs no query of its own.
+its open items, check-ins and open evaluations read by ``load``; it runs no
+query of its own.
 """
 
 from __future__ import annotations
@@ -33,18 +33,10 @@ CHECKIN_OPENS = datetime.timedelta(days=7)
 EVALUATION_OPENS = datetime.timedelta(days=14)
 
 
-def prefetches(today: datetime.date) -> list[Prefetch]:
-    """What ``todos_for`` and ``flags.prepare`` read of a placement's items, check-ins and evaluations:
-    open onboarding items, check-ins up to the coming week, evaluations open for answers, and only the
-    columns they need, as these lists load every row of a supervisor's students."""
+def _prefetches(today: datetime.date) -> list[Prefetch]:
+    """The check-ins up to the coming week and the evaluations open for answers, with only the columns
+    ``todos_for`` and ``flags.prepare`` read of them."""
     return [
-        Prefetch(
-            "onboarding_items",
-            OnboardingItem.objects.filter(done_at__isnull=True).only(
-                "placement_id", "practice", "title", "owner", "position", "due_on", "done_at"
-            ),
-            to_attr="open_onboarding_items",
-        ),
         Prefetch(
             "checkins",
             CheckIn.objects.filter(due_on__lte=today + CHECKIN_OPENS).only(
@@ -76,16 +68,15 @@ class OpenItem(NamedTuple):
     title: str
     owner: str
     due_on: datetime.date
-    done_at: None = None
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.due_on < today
 
 
 def load(placements: list[Placement], today: datetime.date) -> None:
-    """What ``todos_for`` and ``flags.prepare`` read, for a home's placements: their open onboarding items
-    as plain values (one query, no model objects), and check-ins and open evaluations only for the
-    active ones (the others have none to answer and raise no flag from them)."""
+    """What ``todos_for`` and ``flags.prepare`` read of these placements: their open onboarding items as
+    plain values (one query, no model objects), and check-ins and open evaluations only for the active
+    ones (the others have none to answer and raise no flag from them)."""
     open_items: dict[int, list[OpenItem]] = {placement.pk: [] for placement in placements}
     rows = (
         OnboardingItem.objects.filter(placement__in=list(open_items), done_at__isnull=True)
@@ -94,9 +85,8 @@ def load(placements: list[Placement], today: datetime.date) -> None:
     )
     for row in rows:
         open_items[row[1]].append(OpenItem(*row))
-    _items, checkins, evaluations = prefetches(today)
     active = [placement for placement in placements if placement.state == PlacementState.ACTIVE]
-    prefetch_related_objects(active, checkins, evaluations)
+    prefetch_related_objects(active, *_prefetches(today))
     for placement in placements:
         placement.open_onboarding_items = open_items[placement.pk]
         if placement.state != PlacementState.ACTIVE:
@@ -164,7 +154,7 @@ def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
             placement,
         )
         for item in placement.open_onboarding_items
-        if item.done_at is None and side in OWNER_SIDES[item.owner]
+        if side in OWNER_SIDES[item.owner]
     ]
 
 
