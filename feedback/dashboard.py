@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback import flags
 from feedback.models import CheckIn, CoordinatorNote, overdue_in
 from innopraksis.lists import ListFilterForm
-from students.models import AgreementState, OnboardingItem, Placement, PlacementState
+from students.models import AgreementState, OnboardingItem, Placement, PlacementState, is_agreement_overdue
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
 SORTS = {
@@ -86,7 +86,7 @@ def ordered(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.order_by(first, *fields[1:], "pk")
 
 
-def shown(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[Placement]:
+def shown(placements: QuerySet[Placement]) -> QuerySet[Placement]:
     """What a row shows: placement, people, agreement, status (with what is overdue), and by subquery
     (run only for the rows fetched) whether the organisation returns. Call ``prepare`` on each row."""
     return placements.for_lists("status").with_organisation_returning()
@@ -94,7 +94,7 @@ def shown(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet[
 
 def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
     """``shown`` with the flag columns, to filter and sort by: one query for any number of rows."""
-    return flags.with_flag_columns(shown(placements, today=today), today=today, deadlines=deadlines)
+    return flags.with_flag_columns(shown(placements), today=today, deadlines=deadlines)
 
 
 def supervisor_names(ids: list[int]) -> dict[int, str]:
@@ -125,17 +125,17 @@ def order(placements: QuerySet[Placement], form: DashboardFilterForm, *, key: st
     form.is_valid()
     chosen = sorted((name, str(value)) for name, value in getattr(form, "cleaned_data", {}).items() if value)
     digest = hashlib.sha256(repr((chosen, form.sort_key)).encode()).hexdigest()[:32]
-    table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
-    return cache.get_or_set(
-        f"dashboard-order:{key}:{today.isoformat()}:{digest}",
-        lambda: list(table.values_list("pk", flat=True)),
-        SUMMARY_SECONDS,
-    )
+
+    def compute() -> list[int]:
+        table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
+        return list(table.values_list("pk", flat=True))
+
+    return cache.get_or_set(f"dashboard-order:{key}:{today.isoformat()}:{digest}", compute, SUMMARY_SECONDS)
 
 
 def page_rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[Placement]:
     """The placements with these ids, in this order, ready to show (``prepare``): one query and the supervisors'."""
-    found = {placement.pk: placement for placement in shown(placements.filter(pk__in=ids).order_by(), today=today)}
+    found = {placement.pk: placement for placement in shown(placements.filter(pk__in=ids).order_by())}
     names = supervisor_names(list(found))
     return [prepare(found[pk], today=today, names=names) for pk in ids if pk in found]
 
@@ -447,12 +447,7 @@ class _CsvRow:
     )
 
     def agreement_is_overdue(self, today: datetime.date) -> bool:
-        """As ``Placement.agreement_is_overdue``."""
-        return (
-            self.state in (PlacementState.PLANNED, PlacementState.AGREEMENT)
-            and today > self.agreement_due_on
-            and self.agreement_state != AgreementState.APPROVED
-        )
+        return is_agreement_overdue(self.state, self.agreement_due_on, self.agreement_state, today)
 
 
 @lru_cache(maxsize=4096)
@@ -475,7 +470,7 @@ def csv_lines(placements: QuerySet[Placement], ids: list[int], *, key: str, toda
     labels: dict = {}
 
     def written(chunk: list[int]) -> str:
-        if not labels:
+        if not labels:  # only when a chunk is not kept
             labels.update(_csv_labels())
         return "".join(
             _csv_chunk(writer, placements, chunk, today=today, with_notes=with_notes, labels=labels, language=language)
@@ -493,16 +488,17 @@ def csv_lines(placements: QuerySet[Placement], ids: list[int], *, key: str, toda
 
 
 def _csv_labels() -> dict:
-    labels = {
+    """The words of the export in the reader's language, translated once rather than on every row, and
+    when each organisation first hosted: whether it returns is the same for all its students in a cohort,
+    asked once rather than by a subquery per row."""
+    return {
         "state": {state: str(label) for state, label in PlacementState.choices},
         "agreement": {state: str(label) for state, label in AgreementState.choices},
         "yes": str(_("Yes")),
         "no": str(_("No")),
         "not_opened": str(_("Not opened yet")),
+        "first_hosted": Placement.objects.first_cohort_starts(),
     }
-    # Whether an organisation returns is the same for all its students in a cohort: asked once, not per row.
-    labels["first_hosted"] = Placement.objects.first_cohort_starts()
-    return labels
 
 
 def _csv_chunk(writer, placements, chunk: list[int], *, today: datetime.date, with_notes: bool, labels, language):

@@ -202,7 +202,7 @@ def refresh_all(batch: int = 1000) -> int:
 @receiver([post_save, post_delete], sender=FollowUp)
 @receiver([post_save, post_delete], sender=OnboardingItem)
 def _changed(sender, instance, **kwargs):
-    if isinstance(kwargs.get("origin"), Placement):
+    if _deleted_with(kwargs, Placement):
         return  # the placement itself is being deleted, and its status with it
     refresh([instance.placement_id])
 

@@ -43,10 +43,5 @@ class ListFilterForm(forms.Form):
         return any(self.data.get(name) for name in self.fields)
 
 
-def paginate(request, queryset: QuerySet, *, count: int | None = None) -> Page:
-    """The requested page (the first for a bad number, the last for one too high); ``count``: the number
-    of rows when the caller knows it, which saves the count query."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # Paginator.count is a cached property; this fills it
-    return paginator.get_page(request.GET.get("page"))
+def paginate(request, queryset: QuerySet) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

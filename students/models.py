@@ -95,6 +95,16 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
 
 
+def is_agreement_overdue(state: str, due_on: datetime.date, agreement_state: str | None, today: datetime.date) -> bool:
+    """Whether a placement in ``state`` is past its agreement's ``due_on`` without an approved agreement
+    (``agreement_state`` None: not opened yet)."""
+    return (
+        state in (PlacementState.PLANNED, PlacementState.AGREEMENT)
+        and today > due_on
+        and agreement_state != AgreementState.APPROVED
+    )
+
+
 class PlacementQuerySet(AuditedQuerySet):
     # What lists of placements show, so that they load and compile no wider rows than that: the text
     # of an agreement, say, is read only on its own page.
@@ -231,12 +241,11 @@ class Placement(models.Model):
 
     def agreement_is_overdue(self, today: datetime.date | None = None) -> bool:
         """Past the due date without an approved agreement; load ``agreement`` with select_related."""
-        if self.state not in (PlacementState.PLANNED, PlacementState.AGREEMENT):
-            return False
-        if (today or timezone.localdate()) <= self.agreement_due_on:
-            return False
+        today = today or timezone.localdate()
+        if not is_agreement_overdue(self.state, self.agreement_due_on, None, today):
+            return False  # not due yet, or none needed: the agreement is not asked for
         agreement = getattr(self, "agreement", None)
-        return agreement is None or agreement.state != AgreementState.APPROVED
+        return is_agreement_overdue(self.state, self.agreement_due_on, agreement.state if agreement else None, today)
 
     @property
     def agreement_overdue(self) -> bool:
