@@ -1,33 +1,34 @@
-"""The coordinator's dashboard: one row per placement with what needs attention, figures and chart data.
+"""The coordinator's dashboard: one row per placement with what needs attention, figures and chart data, and
+the same rows as CSV.
 
-Every query here is paged, grouped or aggregated in the database, so the
-number of queries and the rows fetched do not grow with the cohort.
+Rows are read as plain values with their flags decided by the database (``flags.with_flags``), from the
+placement and its PlacementStatus; every other query is grouped or aggregated, so the number of queries does
+not grow with the cohort.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
 
 from django import forms
-from django.core.cache import cache
-from django.db.models import Aggregate, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value
-from django.db.models.functions import Coalesce, NullIf, TruncDate
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from feedback import flags
-from feedback.models import CheckIn, CoordinatorNote, overdue_in
+from feedback.models import CheckIn, CoordinatorNote
 from innopraksis.lists import ListFilterForm
-from students.models import AgreementState, OnboardingItem, Placement, PlacementState, is_agreement_overdue
+from students.models import AgreementState, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
 SORTS = {
-    "flags": ("flag_total", "student__user__full_name"),
+    "flags": ("flag_count", "student__user__full_name"),
     "student": ("student__user__full_name",),
     "organisation": ("organisation__name", "student__user__full_name"),
     "state": ("state", "student__user__full_name"),
@@ -43,13 +44,17 @@ DEFAULT_SORT = "-flags"
 
 class DashboardFilterForm(ListFilterForm):
     flag = forms.ChoiceField(
-        label=_("Flag"), choices=[("", _("All placements")), *flags.FlagKind.choices], required=False
+        label=gettext_lazy("Flag"),
+        choices=[("", gettext_lazy("All placements")), *flags.FlagKind.choices],
+        required=False,
     )
-    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int, required=False, empty_value=None)
+    organisation = forms.TypedChoiceField(
+        label=gettext_lazy("Organisation"), coerce=int, required=False, empty_value=None
+    )
     state = forms.ChoiceField(
-        label=_("State"), choices=[("", _("All states")), *PlacementState.choices], required=False
+        label=gettext_lazy("State"), choices=[("", gettext_lazy("All states")), *PlacementState.choices], required=False
     )
-    internship_course = forms.ChoiceField(label=_("Internship course"), choices=[], required=False)
+    internship_course = forms.ChoiceField(label=gettext_lazy("Internship course"), choices=[], required=False)
     sort = forms.ChoiceField(
         choices=[(key, key) for name in SORTS for key in (name, f"-{name}")], required=False, widget=forms.HiddenInput
     )
@@ -63,14 +68,17 @@ class DashboardFilterForm(ListFilterForm):
 
     def __init__(self, *args, organisations: list[tuple[int, str]], courses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", _("All organisations")), *organisations]
-        self.fields["internship_course"].choices = [("", _("All courses")), *((code, code) for code in courses)]
+        self.fields["organisation"].choices = [("", gettext_lazy("All organisations")), *organisations]
+        self.fields["internship_course"].choices = [
+            ("", gettext_lazy("All courses")),
+            *((code, code) for code in courses),
+        ]
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter(queryset)
         flag = self.cleaned_data.get("flag") if hasattr(self, "cleaned_data") else ""
         if flag:
-            queryset = queryset.filter(**{f"flag_is_{flag}": True})
+            queryset = queryset.filter(**{f"flag_{flag}": True})
         return queryset
 
     @property
@@ -79,65 +87,62 @@ class DashboardFilterForm(ListFilterForm):
         return data.get("sort") or DEFAULT_SORT
 
 
-def ordered(queryset: QuerySet, sort: str) -> QuerySet:
-    descending = sort.startswith("-")
-    fields = SORTS[sort.lstrip("-")]
+# What a row shows, read as plain values.
+ROW_VALUES = (
+    *flags.READS,
+    "student__user__full_name",
+    "student__user__email",
+    "organisation_id",
+    "organisation__name",
+    "organisation_is_returning",
+    "cohort__name",
+    "state",
+    "agreement__state",
+    "status__onboarding_done",
+    "status__onboarding_total",
+    "status__open_item_due",
+    "onboarding_overdue",
+    "status__latest_answer_due",
+    "status__latest_workload",
+    "status__latest_resource",
+    "status__last_followup",
+)
+
+
+def rows(placements: QuerySet[Placement], filter_form: DashboardFilterForm, *, today: datetime.date) -> QuerySet:
+    """The filtered placements in the chosen order, each row as the values it shows: one query for any page."""
+    annotated = (
+        flags.with_flags(placements, flags.Viewpoint(today))
+        .with_organisation_returning()
+        .with_onboarding_overdue(today)
+    )
+    table = filter_form.filter(annotated)
+    descending = filter_form.sort_key.startswith("-")
+    fields = SORTS[filter_form.sort_key.lstrip("-")]
     first = F(fields[0]).desc(nulls_last=True) if descending else F(fields[0]).asc(nulls_last=True)
-    return queryset.order_by(first, *fields[1:], "pk")
+    return table.order_by(first, *fields[1:], "pk").values(*ROW_VALUES)
 
 
-def shown(placements: QuerySet[Placement]) -> QuerySet[Placement]:
-    """What a row shows: placement, people, agreement, status (with what is overdue), and by subquery
-    (run only for the rows fetched) whether the organisation returns. Call ``prepare`` on each row."""
-    return placements.for_lists("status").with_organisation_returning()
-
-
-def rows(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> QuerySet[Placement]:
-    """``shown`` with the flag columns, to filter and sort by: one query for any number of rows."""
-    return flags.with_flag_columns(shown(placements), today=today, deadlines=deadlines)
+def shown(rows: Iterable[dict], *, today: datetime.date, urls: bool = True) -> list[dict]:
+    """The rows with their flags and supervisors' names: one query for the names."""
+    rows = list(rows)
+    names = supervisor_names([row["pk"] for row in rows])
+    view = flags.Viewpoint(today)
+    for row in rows:
+        row["flags"] = flags.flags_of(row, view, urls=urls)
+        row["supervisors"] = names.get(row["pk"], "")
+        row["agreement_state_label"] = AgreementState(row["agreement__state"]).label if row["agreement__state"] else ""
+    return rows
 
 
 def supervisor_names(ids: list[int]) -> dict[int, str]:
-    """The names of the supervisors of each of these placements, as text: one query, no user objects."""
+    """The names of the supervisors of each of these placements, as text: one query."""
     through = Placement.supervisors.through
     names: dict[int, list[str]] = defaultdict(list)
-    rows = through.objects.filter(placement_id__in=ids).order_by("user__full_name", "user__email")
-    for placement_id, full_name, email in rows.values_list("placement_id", "user__full_name", "user__email"):
+    listed = through.objects.filter(placement_id__in=ids).order_by("user__full_name", "user__email")
+    for placement_id, full_name, email in listed.values_list("placement_id", "user__full_name", "user__email"):
         names[placement_id].append(full_name or email)
     return {pk: ", ".join(found) for pk, found in names.items()}
-
-
-def prepare(placement: Placement, *, today: datetime.date, names: dict[int, str], urls: bool = True) -> Placement:
-    """A row of ``rows`` made ready to show: flag inputs and onboarding progress from its status, flags
-    (without links when ``urls`` is false), supervisors from ``supervisor_names``."""
-    flags.from_status(placement, today)
-    status = flags.status_of(placement)
-    placement.onboarding_done, placement.onboarding_total = status.onboarding_done, status.onboarding_total
-    placement.onboarding_overdue = status.overdue_items(today)
-    placement.flags = flags.flags_for(placement, today=today, urls=urls)
-    placement.supervisor_names = names.get(placement.pk, "")
-    return placement
-
-
-def order(placements: QuerySet[Placement], form: DashboardFilterForm, *, key: str, today: datetime.date, deadlines):
-    """The ids of the filtered placements in the chosen order, kept like the summary: filtering and sorting
-    a whole cohort by its flags is done once per change of its data, then each page reads 25 rows by id."""
-    form.is_valid()
-    chosen = sorted((name, str(value)) for name, value in getattr(form, "cleaned_data", {}).items() if value)
-    digest = hashlib.sha256(repr((chosen, form.sort_key)).encode()).hexdigest()[:32]
-
-    def compute() -> list[int]:
-        table = ordered(form.filter(rows(placements, today=today, deadlines=deadlines)), form.sort_key)
-        return list(table.values_list("pk", flat=True))
-
-    return cache.get_or_set(f"dashboard-order:{key}:{today.isoformat()}:{digest}", compute, SUMMARY_SECONDS)
-
-
-def page_rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[Placement]:
-    """The placements with these ids, in this order, ready to show (``prepare``): one query and the supervisors'."""
-    found = {placement.pk: placement for placement in shown(placements.filter(pk__in=ids).order_by())}
-    names = supervisor_names(list(found))
-    return [prepare(found[pk], today=today, names=names) for pk in ids if pk in found]
 
 
 @dataclass
@@ -150,8 +155,8 @@ class Figures:
     resource_answered: int
     workload_spread: list[tuple[int, int]]
     overdue_agreements: int
-    overdue_checkins: int
-    overdue_onboarding: int
+    overdue_checkins: int  # placements with a check-in overdue
+    overdue_onboarding: int  # placements with an onboarding item overdue
 
     @property
     def by_state_labelled(self) -> list[tuple[str, int]]:
@@ -164,42 +169,26 @@ class Figures:
         return round(100 * self.resource_high / self.resource_answered)
 
 
-def figures(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> Figures:
-    """The placements at a glance, in one query whatever their number."""
-    overdue_checkins = (
-        CheckIn.objects.filter(placement=OuterRef("pk"), due_on__lt=today)
-        .filter(Q(student_answered_at__isnull=True) | Q(supervisor_answered_at__isnull=True))
-        .order_by()
-        .values("placement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    overdue_items = (
-        OnboardingItem.objects.filter(placement=OuterRef("pk"), done_at__isnull=True, due_on__lt=today)
-        .order_by()
-        .values("placement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    is_live = ~Q(state=PlacementState.CANCELLED)
-    # Only the columns the figures need; the cancelled placements count only in "by state".
+def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures:
+    """The placements at a glance, from their status and flags: one query whatever their number. Cancelled
+    placements count only in "by state"."""
+    live = ~Q(state=PlacementState.CANCELLED)
     totals = (
-        flags.with_flag_columns(placements, today=today, deadlines=deadlines)
+        flags.with_flags(placements, flags.Viewpoint(today))
+        .with_onboarding_overdue(today)
         .annotate(approved_on=TruncDate("agreement__approved_at"))
         .order_by()
         .aggregate(
-            total=Count("pk", filter=is_live),
-            started=Count("pk", filter=is_live & Q(starts_on__lte=today)),
-            approved_before_start=Count("pk", filter=is_live & Q(approved_on__lte=F("starts_on"))),
-            resource_high=Count("pk", filter=is_live & Q(status__latest_resource__gte=4)),
-            resource_answered=Count("pk", filter=is_live & Q(status__latest_resource__isnull=False)),
-            overdue_agreements=Count("pk", filter=is_live & Q(flag_is_agreement=True)),
-            overdue_checkins=Sum(
-                Subquery(overdue_checkins), filter=is_live & Q(state=PlacementState.ACTIVE), default=0
-            ),
-            overdue_onboarding=Sum(Subquery(overdue_items), filter=is_live, default=0),
+            total=Count("pk", filter=live),
+            started=Count("pk", filter=live & Q(starts_on__lte=today)),
+            approved_before_start=Count("pk", filter=live & Q(approved_on__lte=F("starts_on"))),
+            resource_high=Count("pk", filter=live & Q(status__latest_resource__gte=4)),
+            resource_answered=Count("pk", filter=live & Q(status__latest_resource__isnull=False)),
+            overdue_agreements=Count("pk", filter=live & Q(flag_agreement=True)),
+            overdue_checkins=Count("pk", filter=live & Q(flag_checkin=True)),
+            overdue_onboarding=Count("pk", filter=live & Q(onboarding_overdue=True)),
             **{
-                f"workload_{value}": Count("pk", filter=is_live & Q(status__latest_workload=value))
+                f"workload_{value}": Count("pk", filter=live & Q(status__latest_workload=value))
                 for value in range(1, 6)
             },
             **{f"state_{state}": Count("pk", filter=Q(state=state)) for state in PlacementState.values},
@@ -258,26 +247,26 @@ class Completion:
 
     def bars(self) -> list[tuple[str, int]]:
         return [
-            (str(_("Approved by the deadline")), self.on_time),
-            (str(_("Approved after the deadline, before the start")), self.late),
-            (str(_("Approved after the start")), self.after_start),
-            (str(_("Not approved, past the deadline")), self.overdue),
-            (str(_("Not approved, deadline still ahead")), self.not_due),
+            (_("Approved by the deadline"), self.on_time),
+            (_("Approved after the deadline, before the start"), self.late),
+            (_("Approved after the start"), self.after_start),
+            (_("Not approved, past the deadline"), self.overdue),
+            (_("Not approved, deadline still ahead"), self.not_due),
         ]
 
 
 def agreement_completion(placements: QuerySet[Placement], *, today: datetime.date) -> Completion:
-    """Agreements approved against their deadline; one query, grouped by start date and approval day."""
+    """Agreements approved against their deadline; one query, grouped by due day and approval day."""
     grouped = (
         placements.exclude(state=PlacementState.CANCELLED)
+        .with_agreement_due()
         .order_by()
-        .values("starts_on", "cohort__agreement_deadline_days", approved_on=TruncDate("agreement__approved_at"))
+        .values("starts_on", "agreement_due", approved_on=TruncDate("agreement__approved_at"))
         .annotate(count=Count("pk"))
     )
     completion = Completion()
     for row in grouped:
-        due = row["starts_on"] - datetime.timedelta(days=row["cohort__agreement_deadline_days"])
-        approved, count = row["approved_on"], row["count"]
+        due, approved, count = row["agreement_due"], row["approved_on"], row["count"]
         if approved is None:
             field = "overdue" if today > due else "not_due"
         elif approved <= due:
@@ -293,7 +282,7 @@ def agreement_completion(placements: QuerySet[Placement], *, today: datetime.dat
 @dataclass
 class Summary:
     """What the dashboard shows about its whole scope rather than one page: figures, chart data and the
-    filter's choices. Computed in four queries, then kept (``summary``)."""
+    filter's choices, in four queries."""
 
     figures: Figures
     weeks: list[Week]
@@ -302,7 +291,7 @@ class Summary:
     courses: list[str]
 
 
-def compute_summary(placements: QuerySet[Placement], *, today: datetime.date, deadlines=None) -> Summary:
+def summary(placements: QuerySet[Placement], *, today: datetime.date) -> Summary:
     choices = placements.order_by().values_list("organisation_id", "organisation__name", "student__internship_course")
     organisations, courses = {}, set()
     for pk, name, course in choices.distinct():
@@ -310,7 +299,7 @@ def compute_summary(placements: QuerySet[Placement], *, today: datetime.date, de
         if course:
             courses.add(course)
     return Summary(
-        figures=figures(placements, today=today, deadlines=deadlines),
+        figures=figures(placements, today=today),
         weeks=weekly_answers(placements),
         completion=agreement_completion(placements, today=today),
         organisations=sorted(organisations.items(), key=lambda item: (item[1].casefold(), item[0])),
@@ -318,41 +307,31 @@ def compute_summary(placements: QuerySet[Placement], *, today: datetime.date, de
     )
 
 
-# A summary is kept until the scope's data changes (a new DashboardStamp) or the day does, and at most this long.
-SUMMARY_SECONDS = 24 * 3600
-
-
-def summary(placements: QuerySet[Placement], *, key: str, today: datetime.date, deadlines=None) -> Summary:
-    """``compute_summary``, kept in the cache under ``key``: the scope and the stamps of its cohorts.
-
-    The key changes whenever the data behind the figures does, and the stamps live in the
-    database, so every app server with its own cache still shows current figures."""
-    return cache.get_or_set(
-        f"dashboard-summary:{key}:{today.isoformat()}",
-        lambda: compute_summary(placements, today=today, deadlines=deadlines),
-        SUMMARY_SECONDS,
-    )
+# The CSV export
 
 
 CSV_HEADER = [
-    _("Student"),
-    _("E-mail address"),
-    _("Organisation"),
-    _("Returning organisation"),
-    _("Supervisors"),
-    _("Cohort"),
-    _("State"),
-    _("Agreement"),
-    _("Agreement due"),
-    _("Onboarding done"),
-    _("Onboarding items"),
-    _("Onboarding overdue"),
-    _("Last check-in"),
-    _("Workload"),
-    _("Resource"),
-    _("Last follow-up"),
-    _("Needs attention"),
+    gettext_lazy("Student"),
+    gettext_lazy("E-mail address"),
+    gettext_lazy("Organisation"),
+    gettext_lazy("Returning organisation"),
+    gettext_lazy("Supervisors"),
+    gettext_lazy("Cohort"),
+    gettext_lazy("State"),
+    gettext_lazy("Agreement"),
+    gettext_lazy("Agreement due"),
+    gettext_lazy("Onboarding done"),
+    gettext_lazy("Onboarding items"),
+    gettext_lazy("Onboarding overdue since"),
+    gettext_lazy("Last check-in"),
+    gettext_lazy("Workload"),
+    gettext_lazy("Resource"),
+    gettext_lazy("Last follow-up"),
+    gettext_lazy("Needs attention"),
 ]
+
+# Rows are read and written this many at a time, so that memory stays flat whatever the number of rows.
+CHUNK = 500
 
 
 class _Line:
@@ -362,217 +341,62 @@ class _Line:
         return line
 
 
-CHUNK = 500
-
-# Exports come in bursts (a filter changed, the file taken again), and each chunk's text is large: it is
-# kept for a short while rather than as long as the dashboard's own figures.
-EXPORT_SECONDS = 15 * 60
-
-# Between the names of a placement's supervisors as the export reads them (a character no name holds).
-NAME_SEPARATOR = "\x1f"
+def _date(day: datetime.date | None) -> str:
+    return date_format(day, "d.m.Y") if day else ""
 
 
-class _Joined(Aggregate):
-    """Text values joined with NAME_SEPARATOR, in no particular order: string_agg or group_concat."""
-
-    function = "STRING_AGG"
-    output_field = TextField()
-
-    def __init__(self, expression, **extra):
-        super().__init__(expression, Value(NAME_SEPARATOR), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
-
-
-def _supervisors_listed() -> Subquery:
-    """The names (or addresses) of a placement's supervisors, in the placement's own row."""
-    through = Placement.supervisors.through
-    return Subquery(
-        through.objects.filter(placement_id=OuterRef("pk"))
-        .order_by()
-        .values("placement_id")
-        .annotate(names=_Joined(Coalesce(NullIf("user__full_name", Value("")), "user__email")))
-        .values("names")
-    )
-
-
-# What the export reads of each row, as plain values: building model objects for 5,000 rows would
-# cost more than the rest of the export together.
-CSV_VALUES = (
-    "pk",
-    "student__user__full_name",
-    "student__user__email",
-    "organisation__name",
-    "organisation_id",
-    "cohort__starts_on",
-    "cohort__name",
-    "cohort__agreement_deadline_days",
-    "state",
-    "starts_on",
-    "agreement__state",
-    "status__onboarding_done",
-    "status__onboarding_total",
-    "status__open_items",
-    "status__latest_answer_due",
-    "status__latest_workload",
-    "status__latest_resource",
-    "status__delivery_last",
-    "status__delivery_before",
-    "status__last_followup",
-    "status__last_supervisor_activity",
-    "status__open_checkins",
-    "supervisors_listed",
-)
-
-
-class _CsvRow:
-    """One exported row: what ``flags.flags_for`` reads of a placement, from plain values."""
-
-    __slots__ = (
-        "agreement_due_on",
-        "agreement_state",
-        "flag_delivery_before",
-        "flag_delivery_last",
-        "flag_last_activity",
-        "flag_last_followup",
-        "flag_oldest_overdue",
-        "flag_overdue_checkins",
-        "flag_resource",
-        "flag_workload",
-        "flag_workload_due",
-        "pk",
-        "starts_on",
-        "state",
-    )
-
-    def agreement_is_overdue(self, today: datetime.date) -> bool:
-        return is_agreement_overdue(self.state, self.agreement_due_on, self.agreement_state, today)
-
-
-@lru_cache(maxsize=4096)
-def _day(day: datetime.date | None) -> str:
-    return f"{day:%d.%m.%Y}" if day else ""
-
-
-def csv_lines(placements: QuerySet[Placement], ids: list[int], *, key: str, today: datetime.date, with_notes: bool):
-    """The rows with these ids (the dashboard's ``order``, every page) as semicolon-separated CSV lines,
-    BOM first, streamed CHUNK rows at a time.
-
-    Only one chunk's rows are ever read and written at once. Each chunk's text is kept in the cache
-    like the dashboard's rows (``key`` carries the stamps of the cohorts, so any change to what a
-    row shows retires it), except with the students' notes to the coordinator, which are never kept.
-    """
+def csv_lines(rows: QuerySet, *, today: datetime.date, with_notes: bool) -> Iterator[str]:
+    """The dashboard's ``rows`` (every page) as semicolon-separated CSV lines, BOM first, as Excel in Norway
+    reads them; read and written CHUNK rows at a time. The students' notes to the coordinator only
+    ``with_notes``."""
     writer = csv.writer(_Line(), delimiter=";")
-    notes_column = [str(_("Notes to the coordinator"))] if with_notes else []
-    yield "\ufeff" + writer.writerow([str(title) for title in CSV_HEADER] + notes_column)
-    language = get_language()
-    labels: dict = {}
-
-    def written(chunk: list[int]) -> str:
-        if not labels:  # only when a chunk is not kept
-            labels.update(_csv_labels())
-        return "".join(
-            _csv_chunk(writer, placements, chunk, today=today, with_notes=with_notes, labels=labels, language=language)
-        )
-
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        if with_notes:
-            yield written(chunk)
-            continue
-        digest = hashlib.sha256(",".join(map(str, chunk)).encode()).hexdigest()[:32]
-        yield cache.get_or_set(
-            f"dashboard-csv:{key}:{today.isoformat()}:{language}:{digest}", partial(written, chunk), EXPORT_SECONDS
-        )
+    yield "\ufeff" + writer.writerow(
+        [str(title) for title in CSV_HEADER] + ([_("Notes to the coordinator")] if with_notes else [])
+    )
+    chunk: list[dict] = []
+    for row in rows.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes))
+            chunk = []
+    if chunk:
+        yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes))
 
 
-def _csv_labels() -> dict:
-    """The words of the export in the reader's language, translated once rather than on every row, and
-    when each organisation first hosted: whether it returns is the same for all its students in a cohort,
-    asked once rather than by a subquery per row."""
-    return {
-        "state": {state: str(label) for state, label in PlacementState.choices},
-        "agreement": {state: str(label) for state, label in AgreementState.choices},
-        "yes": str(_("Yes")),
-        "no": str(_("No")),
-        "not_opened": str(_("Not opened yet")),
-        "first_hosted": Placement.objects.first_cohort_starts(),
-    }
-
-
-def _csv_chunk(writer, placements, chunk: list[int], *, today: datetime.date, with_notes: bool, labels, language):
+def _notes(ids: list[int]) -> dict[int, list[str]]:
     notes: dict[int, list[str]] = defaultdict(list)
-    if with_notes:
-        rows = (
-            CoordinatorNote.objects.filter(checkin__placement__in=chunk)
-            .order_by("checkin__due_on")
-            .values("checkin__placement", "checkin__due_on", "text")
-        )
-        for note in rows:
-            notes[note["checkin__placement"]].append(f"{note['checkin__due_on']:%d.%m.%Y}: {note['text']}")
-    found = {
-        values[0]: values
-        for values in placements.filter(pk__in=chunk)
-        .order_by()
-        .annotate(supervisors_listed=_supervisors_listed())
-        .values_list(*CSV_VALUES)
-    }
-    first_hosted = labels["first_hosted"]
-    for pk in chunk:
-        if pk not in found:
-            continue
-        (
-            pk,
-            student,
-            email,
-            organisation,
-            organisation_id,
-            cohort_starts_on,
-            cohort,
-            deadline_days,
-            state,
-            starts_on,
-            agreement_state,
-            done,
-            total,
-            open_items,
-            answer_due,
-            workload,
-            resource,
-            delivery_last,
-            delivery_before,
-            followup,
-            activity,
-            open_checkins,
-            supervisors,
-        ) = found[pk]
-        row = _CsvRow()
-        row.pk, row.state, row.starts_on, row.agreement_state = pk, state, starts_on, agreement_state
-        row.agreement_due_on = starts_on - datetime.timedelta(days=deadline_days)
-        row.flag_workload, row.flag_resource, row.flag_workload_due = workload, resource, answer_due
-        row.flag_delivery_last, row.flag_delivery_before = delivery_last or "", delivery_before or ""
-        row.flag_last_followup, row.flag_last_activity = followup, activity
-        row.flag_overdue_checkins, row.flag_oldest_overdue = len(overdue_in(open_checkins, today)), None
+    rows = (
+        CoordinatorNote.objects.filter(checkin__placement__in=ids)
+        .order_by("checkin__due_on")
+        .values_list("checkin__placement", "checkin__due_on", "text")
+    )
+    for placement, due_on, text in rows:
+        notes[placement].append(f"{_date(due_on)}: {text}")
+    return notes
+
+
+def _csv_chunk(writer, chunk: list[dict], *, today: datetime.date, with_notes: bool) -> Iterator[str]:
+    notes = _notes([row["pk"] for row in chunk]) if with_notes else {}
+    for row in shown(chunk, today=today, urls=False):
         line = [
-            student or email,
-            email,
-            organisation,
-            labels["yes"] if first_hosted.get(organisation_id, cohort_starts_on) < cohort_starts_on else labels["no"],
-            ", ".join(sorted(supervisors.split(NAME_SEPARATOR))) if supervisors else "",
-            cohort,
-            labels["state"][state],
-            labels["agreement"][agreement_state] if agreement_state else labels["not_opened"],
-            _day(row.agreement_due_on),
-            done or 0,
-            total or 0,
-            len(overdue_in(open_items, today)),
-            _day(answer_due),
-            workload or "",
-            resource or "",
-            _day(followup),
-            " | ".join(flag.reason for flag in flags.flags_for(row, today=today, urls=False, language=language)),
+            row["student__user__full_name"] or row["student__user__email"],
+            row["student__user__email"],
+            row["organisation__name"],
+            _("Yes") if row["organisation_is_returning"] else _("No"),
+            row["supervisors"],
+            row["cohort__name"],
+            PlacementState(row["state"]).label,
+            row["agreement_state_label"] or _("Not opened yet"),
+            _date(row["agreement_due"]),
+            row["status__onboarding_done"] or 0,
+            row["status__onboarding_total"] or 0,
+            _date(row["status__open_item_due"]) if row["onboarding_overdue"] else "",
+            _date(row["status__latest_answer_due"]),
+            row["status__latest_workload"] or "",
+            row["status__latest_resource"] or "",
+            _date(row["status__last_followup"]),
+            " | ".join(flag.reason for flag in row["flags"]),
         ]
         if with_notes:
-            line.append(" | ".join(notes[pk]))
+            line.append(" | ".join(notes.get(row["pk"], [])))
         yield writer.writerow(line)

@@ -1,38 +1,28 @@
-"""The flags that tell who needs attention, computed in one place from the data.
+"""The flags that say which placement needs attention and why, each defined once.
 
-``prepare`` reads what the flags need from a placement's own check-ins (pages
-showing a few placements), ``with_flag_columns`` and ``from_status`` from the
-kept-up-to-date PlacementStatus (lists of thousands); ``flags_for`` then says
-which flags are up, why, and where to act.
+A flag is a condition on a placement's row (the placement, its agreement and cohort, and its
+PlacementStatus), written as a Q so that the database decides it for every list, filters and sorts by it;
+``with_flags`` annotates ``flag_<kind>`` for each flag and ``flag_count``. ``flags_of`` turns those columns
+into what a page shows: the flag, its reason in words from the same row, and where to act on it.
 """
 
 from __future__ import annotations
 
 import datetime
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import (
-    BooleanField,
-    Case,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from feedback.models import CheckIn, Delivery, PlacementStatus
-from innopraksis.converters import fast_reverse
-from innopraksis.dates import short_date
-from students.models import AgreementState, Cohort, Placement, PlacementState
+from feedback.models import Delivery, Workload, checkin_overdue, checkin_revealed
+from students.models import Placement, PlacementState, agreement_overdue
 
 
 class FlagKind(models.TextChoices):
@@ -44,23 +34,14 @@ class FlagKind(models.TextChoices):
     NO_FOLLOW_UP = "follow_up", gettext_lazy("No follow-up")
 
 
-# What each kind of viewer is shown: students see the flags they can act on.
-STUDENT_FLAGS = {FlagKind.AGREEMENT_OVERDUE, FlagKind.CHECKIN_OVERDUE}
+@dataclass(frozen=True)
+class Viewpoint:
+    """Whose page the flags are for, and on which day: organisation members see the student's answers only
+    once a check-in is revealed, and students are shown the flags they act on."""
 
-
-# The reasons, translated when shown (``_say``).
-AGREEMENT_DUE = gettext_noop("The expectation agreement was due on %(date)s and is not approved.")
-CHECKINS_OVERDUE = gettext_noop("%(count)s check-in(s) past the due date without both answers.")
-WORKLOAD_SMALL = gettext_noop(
-    "The student finds the workload too small: %(value)s of 5 in the latest check-in (%(date)s)."
-)
-WORKLOAD_BIG = gettext_noop("The student finds the workload too big: %(value)s of 5 in the latest check-in (%(date)s).")
-LITTLE_RESOURCE = gettext_noop(
-    "The student feels little like a resource: %(value)s of 5 in the latest check-in (%(date)s)."
-)
-DELIVERY_BELOW = gettext_noop("The supervisor answered “below expectations” in the last two check-ins.")
-QUIET_SINCE_START = gettext_noop("No follow-up or check-in from the supervisor in the %(days)s days since the start.")
-QUIET_SINCE = gettext_noop("No follow-up or check-in from the supervisor since %(date)s (%(days)s days).")
+    today: datetime.date
+    organisation: bool = False
+    student: bool = False
 
 
 class Flag(NamedTuple):
@@ -73,234 +54,156 @@ class Flag(NamedTuple):
         return self.kind.label
 
 
-def _say(message: str, language: str | None, **values) -> str:
-    """``gettext(message) % values`` in ``language`` (the active one), dates written short; remembered, as
-    a list of thousands of placements gives the same few reasons again and again."""
-    return _said(message, tuple(sorted(values.items())), language)
+@dataclass(frozen=True)
+class Rule:
+    """A flag: when it is up (a condition on a placement's row), why, in words written from the values the
+    row holds under ``reads``, and the page where it is acted on."""
+
+    kind: FlagKind
+    condition: Callable[[Viewpoint], Q]
+    reads: tuple[str, ...]
+    reason: Callable[..., str]  # (viewpoint, *the values of ``reads``) -> words
+    acted_on: Callable[[Viewpoint], str]  # the URL name of where to act, for the viewer
+    shown_to_students: bool = False
 
 
-@lru_cache(maxsize=8192)
-def _said(message: str, values: tuple, language: str | None) -> str:
-    written = {key: _date(value) if isinstance(value, datetime.date) else value for key, value in values}
-    return _(message) % written if written else _(message)
+ACTIVE = Q(state=PlacementState.ACTIVE)
 
 
-def status_of(placement: Placement) -> PlacementStatus:
-    try:
-        return placement.status
-    except PlacementStatus.DoesNotExist:
-        return PlacementStatus(placement=placement)
+def _day(day: datetime.date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
 
 
-def prepare(placement: Placement, *, today: datetime.date, revealed_only: bool) -> Placement:
-    """Set what ``flags_for`` reads from the placement's own check-ins and its status, without a
-    subquery: for pages that show a few placements and load their check-ins anyway (prefetch
-    ``checkins`` and select ``status`` to run no query here). ``revealed_only``: for organisation
-    users and students, who may see the other side's answers only once a check-in is revealed."""
-    # Only an active placement's check-ins raise flags; the others' are not even loaded.
-    active = placement.state == PlacementState.ACTIVE
-    checkins = sorted(placement.checkins.all(), key=lambda checkin: checkin.due_on, reverse=True) if active else []
-
-    def visible(checkin: CheckIn, other_answered_at) -> bool:
-        return not revealed_only or other_answered_at is not None or checkin.due_on < today
-
-    student = [c for c in checkins if c.student_answered_at and visible(c, c.supervisor_answered_at)]
-    supervisor = [c for c in checkins if c.supervisor_answered_at and visible(c, c.student_answered_at)]
-    overdue = [
-        c for c in reversed(checkins) if c.due_on < today and not (c.student_answered_at and c.supervisor_answered_at)
-    ]
-    placement.flag_workload = student[0].workload if student else None
-    placement.flag_resource = student[0].resource if student else None
-    placement.flag_workload_due = student[0].due_on if student else None
-    placement.flag_delivery_last = supervisor[0].delivery if supervisor else ""
-    placement.flag_delivery_before = supervisor[1].delivery if len(supervisor) > 1 else ""
-    placement.flag_overdue_checkins = len(overdue)
-    placement.flag_oldest_overdue = overdue[0].pk if overdue else None
-    placement.flag_last_followup = status_of(placement).last_followup
-    answered = [timezone.localdate(c.supervisor_answered_at) for c in checkins if c.supervisor_answered_at]
-    activity = [day for day in (placement.flag_last_followup, max(answered, default=None)) if day is not None]
-    placement.flag_last_activity = max(activity, default=None)
-    return placement
-
-
-def from_status(placement: Placement, today: datetime.date) -> Placement:
-    """Set what ``flags_for`` reads from PlacementStatus (selected with the placement), for lists
-    made by ``with_flag_columns``: coordinators' views, where every answer counts."""
-    status = status_of(placement)
-    placement.flag_workload = status.latest_workload
-    placement.flag_resource = status.latest_resource
-    placement.flag_workload_due = status.latest_answer_due
-    placement.flag_delivery_last = status.delivery_last
-    placement.flag_delivery_before = status.delivery_before
-    placement.flag_last_followup = status.last_followup
-    placement.flag_last_activity = status.last_supervisor_activity
-    placement.flag_overdue_checkins, placement.flag_oldest_overdue = status.overdue_checkins(today)
-    return placement
-
-
-def agreement_deadlines() -> list[int]:
-    """The distinct numbers of days before the start that cohorts set as the agreement deadline."""
-    return list(Cohort.objects.order_by().values_list("agreement_deadline_days", flat=True).distinct())
-
-
-def with_flag_columns(
-    placements: QuerySet[Placement],
-    *,
-    today: datetime.date,
-    deadlines: list[int] | None = None,
-) -> QuerySet[Placement]:
-    """One boolean per flag kind (``flag_is_<kind>``) and ``flag_total``, so that lists can filter and
-    sort by flags in the database: the same rules as ``flags_for``, read from PlacementStatus (select
-    ``status`` and call ``from_status`` on each row before ``flags_for``). One extra query for the
-    cohorts' agreement deadlines unless given. For coordinators: the status holds answers whether or
-    not the other side may see them yet."""
-    deadlines = agreement_deadlines() if deadlines is None else deadlines
-    due_passed = Q(pk__in=[])
-    for days in deadlines:
-        due_passed |= Q(cohort__agreement_deadline_days=days, starts_on__lt=today + datetime.timedelta(days=days))
-    active = Q(state=PlacementState.ACTIVE)
-    silent_since = today - datetime.timedelta(days=settings.FOLLOW_UP_DAYS)
-    # The conditions read the kept-up-to-date PlacementStatus, not the subqueries above, so that
-    # filtering and sorting thousands of rows costs no subquery per row.
-    placements = placements.annotate(
-        flag_quiet_since=Greatest(F("starts_on"), Coalesce("status__last_supervisor_activity", F("starts_on")))
+def _latest_answer_seen(view: Viewpoint) -> Q:
+    """The student's latest answer, as the viewer may see it."""
+    if not view.organisation:
+        return Q()
+    return checkin_revealed(
+        view.today, due_on="status__latest_answer_due", both_answered=Q(status__latest_answer_complete=True)
     )
-    conditions = {
-        FlagKind.AGREEMENT_OVERDUE: Q(state__in=(PlacementState.PLANNED, PlacementState.AGREEMENT))
-        & due_passed
-        & (Q(agreement__isnull=True) | ~Q(agreement__state=AgreementState.APPROVED)),
-        FlagKind.CHECKIN_OVERDUE: active & Q(status__open_checkin_due__lt=today),
-        FlagKind.WORKLOAD: active & (Q(status__latest_workload__lte=2) | Q(status__latest_workload__gte=4)),
-        FlagKind.RESOURCE: active & Q(status__latest_resource__lte=2),
-        FlagKind.DELIVERY: active & Q(status__delivery_last=Delivery.BELOW, status__delivery_before=Delivery.BELOW),
-        FlagKind.NO_FOLLOW_UP: active & Q(flag_quiet_since__lt=silent_since),
+
+
+def _quiet(view: Viewpoint) -> Q:
+    """No follow-up or check-in answer from the supervisor for FOLLOW_UP_DAYS, counted from the start."""
+    since = view.today - datetime.timedelta(days=settings.FOLLOW_UP_DAYS)
+    return (
+        ACTIVE
+        & Q(starts_on__lt=since)
+        & (Q(status__last_supervisor_activity__isnull=True) | Q(status__last_supervisor_activity__lt=since))
+    )
+
+
+def _quiet_reason(view: Viewpoint, starts_on: datetime.date, activity: datetime.date | None) -> str:
+    if activity is None or activity < starts_on:
+        days = (view.today - starts_on).days
+        return _("No follow-up or check-in from the supervisor in the %(days)s days since the start.") % {"days": days}
+    return _("No follow-up or check-in from the supervisor since %(date)s (%(days)s days).") % {
+        "date": _day(activity),
+        "days": (view.today - activity).days,
     }
-    columns = {
-        f"flag_is_{kind.value}": Case(
-            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        for kind, condition in conditions.items()
-    }
-    total = sum(
-        (
-            Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-            for condition in conditions.values()
+
+
+def _checkins(view: Viewpoint) -> str:
+    return "checkin_list"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        FlagKind.AGREEMENT_OVERDUE,
+        lambda view: agreement_overdue(view.today),
+        ("agreement_due",),
+        lambda view, due: _("The expectation agreement was due on %(date)s and is not approved.") % {"date": _day(due)},
+        lambda view: "agreement_detail",
+        shown_to_students=True,
+    ),
+    Rule(
+        FlagKind.CHECKIN_OVERDUE,
+        lambda view: ACTIVE & checkin_overdue(view.today, due_on="status__open_checkin_due", unanswered=Q()),
+        ("status__open_checkin_due",),
+        lambda view, due: _("The check-in due %(date)s has not been answered by both sides.") % {"date": _day(due)},
+        _checkins,
+        shown_to_students=True,
+    ),
+    Rule(
+        FlagKind.WORKLOAD,
+        lambda view: (
+            ACTIVE & _latest_answer_seen(view) & (Q(status__latest_workload__lte=2) | Q(status__latest_workload__gte=4))
         ),
-        start=Value(0),
+        ("status__latest_workload", "status__latest_answer_due"),
+        lambda view, workload, due: (
+            _("The student answered “%(answer)s” on workload in the latest check-in (%(date)s).")
+            % {"answer": Workload(workload).label, "date": _day(due)}
+        ),
+        _checkins,
+    ),
+    Rule(
+        FlagKind.RESOURCE,
+        lambda view: ACTIVE & _latest_answer_seen(view) & Q(status__latest_resource__lte=2),
+        ("status__latest_resource", "status__latest_answer_due"),
+        lambda view, resource, due: (
+            _("The student feels little like a resource: %(value)s of 5 in the latest check-in (%(date)s).")
+            % {"value": resource, "date": _day(due)}
+        ),
+        _checkins,
+    ),
+    Rule(
+        FlagKind.DELIVERY,
+        lambda view: ACTIVE & Q(status__delivery_last=Delivery.BELOW, status__delivery_before=Delivery.BELOW),
+        (),
+        lambda view: _("The supervisor answered “below expectations” in the last two check-ins."),
+        _checkins,
+    ),
+    Rule(
+        FlagKind.NO_FOLLOW_UP,
+        _quiet,
+        ("starts_on", "status__last_supervisor_activity"),
+        _quiet_reason,
+        lambda view: "followup_create" if view.organisation else "checkin_list",
+    ),
+)
+
+# Everything ``flags_of`` reads of a row, for lists read as plain values.
+READS = ("pk", *(f"flag_{rule.kind.value}" for rule in RULES), *{name for rule in RULES for name in rule.reads})
+
+
+def _column(condition: Q) -> models.Case:
+    return models.Case(models.When(condition, then=True), default=False, output_field=models.BooleanField())
+
+
+def with_flags(placements: QuerySet[Placement], view: Viewpoint) -> QuerySet[Placement]:
+    """The placements with ``flag_<kind>`` for each flag and ``flag_count``, decided by the database, and
+    what ``flags_of`` reads to say why: in the same query, whatever the number of rows."""
+    columns = {f"flag_{rule.kind.value}": _column(rule.condition(view)) for rule in RULES}
+    count = sum(
+        (models.Case(models.When(rule.condition(view), then=1), default=0) for rule in RULES),
+        start=models.Value(0),
     )
-    return placements.annotate(**columns, flag_total=total)
+    return (
+        placements.with_agreement_due()
+        .select_related("cohort", "agreement", "status")
+        .annotate(**columns, flag_count=count)
+    )
 
 
-def flags_for(
-    placement: Placement,
-    *,
-    today: datetime.date | None = None,
-    for_student: bool = False,
-    urls: bool = True,
-    language: str | None = None,
-) -> list[Flag]:
-    """The flags of a placement after ``prepare`` or ``from_status``; it needs ``cohort`` and ``agreement``
-    loaded. A loop over thousands of rows passes the active ``language`` rather than ask for it each time."""
-    today = today or timezone.localdate()
-    language = language or get_language()
-    flags: list[Flag] = []
-    pk = placement.pk
-    if placement.agreement_is_overdue(today):
-        flags.append(
-            Flag(
-                FlagKind.AGREEMENT_OVERDUE,
-                _say(
-                    AGREEMENT_DUE,
-                    language,
-                    date=placement.agreement_due_on,
-                ),
-                _link(urls, "agreement_detail", pk=pk),
-            )
+def _value(row, lookup: str):
+    """``row[lookup]`` of a row read as values, or the attribute path of a placement (``status__x`` is
+    ``placement.status.x``; None where a related row does not exist)."""
+    if isinstance(row, Mapping):
+        return row[lookup]
+    for name in lookup.split("__"):
+        row = getattr(row, name, None)
+    return row
+
+
+def flags_of(row, view: Viewpoint, *, urls: bool = True) -> list[Flag]:
+    """The flags up on a row of ``with_flags`` (a placement, or its values with ``READS``), each with its
+    reason and, unless ``urls`` is false (for an export), a link to where it is acted on."""
+    return [
+        Flag(
+            rule.kind,
+            rule.reason(view, *(_value(row, name) for name in rule.reads)),
+            reverse(rule.acted_on(view), kwargs={"pk": _value(row, "pk")}) if urls else "",
         )
-    if placement.state == PlacementState.ACTIVE:
-        flags.extend(_active_flags(placement, today, urls, language))
-    if for_student:
-        flags = [flag for flag in flags if flag.kind in STUDENT_FLAGS]
-    return flags
-
-
-def _active_flags(placement: Placement, today: datetime.date, urls: bool, language: str | None) -> list[Flag]:
-    flags = []
-    pk = placement.pk
-    checkins_url = _link(urls, "checkin_list", pk=pk)
-    if placement.flag_overdue_checkins:
-        flags.append(
-            Flag(
-                FlagKind.CHECKIN_OVERDUE,
-                _say(
-                    CHECKINS_OVERDUE,
-                    language,
-                    count=placement.flag_overdue_checkins,
-                ),
-                _link(urls, "checkin_detail", pk=pk, checkin_pk=placement.flag_oldest_overdue),
-            )
-        )
-    workload = placement.flag_workload
-    if workload is not None and (workload <= 2 or workload >= 4):
-        message = WORKLOAD_SMALL if workload <= 2 else WORKLOAD_BIG
-        flags.append(
-            Flag(
-                FlagKind.WORKLOAD,
-                _say(message, language, value=workload, date=placement.flag_workload_due),
-                checkins_url,
-            )
-        )
-    if placement.flag_resource is not None and placement.flag_resource <= 2:
-        flags.append(
-            Flag(
-                FlagKind.RESOURCE,
-                _say(
-                    LITTLE_RESOURCE,
-                    language,
-                    value=placement.flag_resource,
-                    date=placement.flag_workload_due,
-                ),
-                checkins_url,
-            )
-        )
-    if placement.flag_delivery_last == Delivery.BELOW and placement.flag_delivery_before == Delivery.BELOW:
-        flags.append(
-            Flag(
-                FlagKind.DELIVERY,
-                _say(DELIVERY_BELOW, language),
-                checkins_url,
-            )
-        )
-    flags.extend(_follow_up_flag(placement, today, urls, language))
-    return flags
-
-
-def _follow_up_flag(placement: Placement, today: datetime.date, urls: bool, language: str | None) -> list[Flag]:
-    days = settings.FOLLOW_UP_DAYS
-    activity = placement.flag_last_activity
-    last = max(placement.starts_on, activity) if activity is not None else placement.starts_on
-    if (today - last).days <= days:
-        return []
-    if activity is None:
-        reason = _say(
-            QUIET_SINCE_START,
-            language,
-            days=(today - last).days,
-        )
-    else:
-        reason = _say(
-            QUIET_SINCE,
-            language,
-            date=last,
-            days=(today - last).days,
-        )
-    return [Flag(FlagKind.NO_FOLLOW_UP, reason, _link(urls, "followup_create", pk=placement.pk))]
-
-
-def _link(urls: bool, name: str, **kwargs) -> str:
-    """Where to act on a flag; left out where nobody can follow a link (the CSV export)."""
-    return fast_reverse(name, **kwargs) if urls else ""
-
-
-def _date(day: datetime.date) -> str:
-    return short_date(day)
+        for rule in RULES
+        if _value(row, f"flag_{rule.kind.value}") and (rule.shown_to_students or not view.student)
+    ]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms.models import ModelFormMetaclass
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import CheckIn, Evaluation, Experience, ExperienceReport, FollowUp, Gathering
@@ -10,34 +9,20 @@ from orgs.models import Organisation
 from students.forms import DateInput
 
 
-def _require(field: forms.Field) -> None:
-    field.required = True
-    if hasattr(field, "choices"):
-        field.choices = [choice for choice in field.choices if choice[0] != ""]
-        field.widget = forms.RadioSelect(choices=field.choices)
-
-
-class _RadioModelFormMetaclass(ModelFormMetaclass):
-    """Sets up ``required_fields`` once, on the class's fields, which every form then copies: done on each
-    form, it took longer than making the rest of it."""
-
-    def __new__(mcs, name, bases, attrs):
-        new_class = super().__new__(mcs, name, bases, attrs)
-        for field_name in new_class.required_fields:
-            _require(new_class.base_fields[field_name])
-        return new_class
-
-
-class RadioModelForm(forms.ModelForm, metaclass=_RadioModelFormMetaclass):
-    """Choices as radio buttons, every choice answer required, without the empty choice."""
+class RadioModelForm(forms.ModelForm):
+    """The answers in ``required_fields`` are required, and their choices are radio buttons without the
+    empty choice."""
 
     required_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Fields one form requires beyond its class's (``EvaluationForm`` asks the organisation more).
-        for name in set(self.required_fields) - set(type(self).required_fields):
-            _require(self.fields[name])
+        for name in self.required_fields:
+            field = self.fields[name]
+            field.required = True
+            if hasattr(field, "choices"):
+                field.choices = [choice for choice in field.choices if choice[0] != ""]
+                field.widget = forms.RadioSelect(choices=field.choices)
 
 
 class StudentCheckInForm(RadioModelForm):

@@ -18,6 +18,7 @@ from innopraksis.access import role_required
 from innopraksis.lists import paginate
 from innopraksis.models import Role
 from orgs.models import Organisation
+from students.models import organisations_returning_in
 
 
 def gathering_list(request):
@@ -59,7 +60,9 @@ def gathering_edit(request, pk: int):
 def gathering_detail(request, pk: int):
     gathering = access.get_gathering_for(request.user, pk)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
-    invitees = Organisation.objects.filter(gatherings=gathering).with_returning(gathering.cohort).order_by("name")
+    invitees = organisations_returning_in(Organisation.objects.filter(gatherings=gathering), gathering.cohort).order_by(
+        "name"
+    )
     attendance = dict(gathering.invitees.values_list("organisation_id", "attended"))
     context = {
         "gathering": gathering,
@@ -100,8 +103,7 @@ def experience_overview(request, pk: int):
     gathering = access.get_gathering_to_manage(request.user, pk)
     experiences = list(access.experiences_visible_to(request.user, gathering))
     returning = set(
-        Organisation.objects.filter(gatherings=gathering)
-        .with_returning(gathering.cohort)
+        organisations_returning_in(Organisation.objects.filter(gatherings=gathering), gathering.cohort)
         .filter(is_returning=True)
         .values_list("pk", flat=True)
     )

@@ -18,7 +18,7 @@ from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
 from innopraksis.once import save_once
 from orgs.models import Organisation
-from students.models import Cohort, OnboardingItem, PlacementState
+from students.models import Cohort, OnboardingItem, PlacementState, organisations_returning_in
 
 
 @transaction.atomic
@@ -82,8 +82,8 @@ def report_figures(gathering: Gathering, *, today: datetime.date | None = None) 
     invitees = gathering.invitees.all()
     recorded = invitees.filter(attended__isnull=False).exists()
     taking_part = invitees.filter(attended=True) if recorded else invitees
-    organisations = Organisation.objects.filter(pk__in=taking_part.values("organisation")).with_returning(
-        gathering.cohort
+    organisations = organisations_returning_in(
+        Organisation.objects.filter(pk__in=taking_part.values("organisation")), gathering.cohort
     )
     returning = organisations.filter(is_returning=True).count()
     figures = {

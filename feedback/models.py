@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innopraksis.audit import AuditedQuerySet, audit_trail
-from students.models import Cohort, Placement, Side
+from students.models import Placement, Side
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -45,9 +44,43 @@ class YesPartlyNo(models.TextChoices):
     NO = "no", _("No")
 
 
+# A check-in can be answered from this long before it is due, an evaluation from this long before.
+CHECKIN_OPENS_BEFORE_DUE = datetime.timedelta(days=7)
+EVALUATION_OPENS_BEFORE_DUE = datetime.timedelta(days=14)
+BOTH_ANSWERED = models.Q(student_answered_at__isnull=False, supervisor_answered_at__isnull=False)
+
+
+# The rules of a check-in's state, each written once as a condition. ``due_on`` and the answered condition
+# name a check-in's own columns by default; the flags apply the same rules to a placement's status.
+def checkin_opened(today: datetime.date, *, due_on: str = "due_on") -> models.Q:
+    """It can be answered: from a week before its due date."""
+    return models.Q(**{f"{due_on}__lte": today + CHECKIN_OPENS_BEFORE_DUE})
+
+
+def checkin_overdue(today: datetime.date, *, due_on: str = "due_on", unanswered: models.Q = ~BOTH_ANSWERED) -> models.Q:
+    """It is past its due date without an answer from both sides."""
+    return unanswered & models.Q(**{f"{due_on}__lt": today})
+
+
+def checkin_revealed(
+    today: datetime.date, *, due_on: str = "due_on", both_answered: models.Q = BOTH_ANSWERED
+) -> models.Q:
+    """Each side sees the other's answers once both have answered or the due date has passed."""
+    return both_answered | models.Q(**{f"{due_on}__lt": today})
+
+
+def _flag(condition: models.Q) -> models.Case:
+    return models.Case(models.When(condition, then=True), default=False, output_field=models.BooleanField())
+
+
 class CheckInQuerySet(AuditedQuerySet):
-    def due_by(self, today: datetime.date) -> models.QuerySet:
-        return self.filter(due_on__lte=today)
+    def with_state(self, today: datetime.date) -> models.QuerySet:
+        """Annotate ``is_opened``, ``is_overdue`` and ``is_revealed`` on ``today``."""
+        return self.annotate(
+            is_opened=_flag(checkin_opened(today)),
+            is_overdue=_flag(checkin_overdue(today)),
+            is_revealed=_flag(checkin_revealed(today)),
+        )
 
 
 class CheckIn(models.Model):
@@ -120,14 +153,9 @@ class CheckIn(models.Model):
     def answered_by_side(self, side: str) -> bool:
         return (self.student_answered_at if side == Side.STUDENT else self.supervisor_answered_at) is not None
 
-    def is_revealed(self, today: datetime.date | None = None) -> bool:
-        """Each side sees the other's answers once both have answered or the due date has passed."""
-        both = self.student_answered_at is not None and self.supervisor_answered_at is not None
-        return both or self.due_on < (today or timezone.localdate())
-
-    def is_overdue(self, today: datetime.date | None = None) -> bool:
-        both = self.student_answered_at is not None and self.supervisor_answered_at is not None
-        return not both and self.due_on < (today or timezone.localdate())
+    @property
+    def opens_on(self) -> datetime.date:
+        return self.due_on - CHECKIN_OPENS_BEFORE_DUE
 
 
 class CoordinatorNote(models.Model):
@@ -397,71 +425,3 @@ class ExperienceReport(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
-
-
-class PlacementStatus(models.Model):
-    """What the flags and the dashboard's sorting read, kept up to date on every write (feedback.status).
-
-    With these columns, lists of thousands of placements filter and sort by
-    flags without a subquery per row.
-    """
-
-    placement = models.OneToOneField(
-        Placement, on_delete=models.CASCADE, primary_key=True, related_name="status", verbose_name=_("placement")
-    )
-    latest_workload = models.PositiveSmallIntegerField(_("latest workload"), null=True, blank=True)
-    latest_resource = models.PositiveSmallIntegerField(_("latest resource"), null=True, blank=True)
-    latest_answer_due = models.DateField(_("latest answered check-in"), null=True, blank=True)
-    delivery_last = models.CharField(_("latest delivery"), max_length=10, blank=True)
-    delivery_before = models.CharField(_("delivery before that"), max_length=10, blank=True)
-    open_checkin_due = models.DateField(_("earliest check-in without both answers"), null=True, blank=True)
-    last_followup = models.DateField(_("latest follow-up"), null=True, blank=True)
-    last_supervisor_activity = models.DateField(_("latest supervisor activity"), null=True, blank=True)
-    onboarding_done = models.PositiveSmallIntegerField(_("onboarding items done"), default=0)
-    onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
-    # "date:id" of each check-in without both answers, and the due date of each item not done, sorted and
-    # comma-separated: how many are overdue on a given day is then read without a query.
-    open_checkins = models.TextField(_("check-ins without both answers"), blank=True)
-    open_items = models.TextField(_("onboarding items not done"), blank=True)
-    # New whenever anything shown about the placement changes (feedback.status): pages that keep what
-    # they rendered for a placement key it with this.
-    token = models.UUIDField(_("token"), default=uuid.uuid4)
-
-    class Meta:
-        ordering = ["placement_id"]
-        verbose_name = _("placement status")
-        verbose_name_plural = _("placement statuses")
-
-    def __str__(self) -> str:
-        return str(self.placement_id)
-
-    def overdue_checkins(self, today: datetime.date) -> tuple[int, int | None]:
-        """How many check-ins lack an answer after their due date, and the id of the oldest."""
-        overdue = overdue_in(self.open_checkins, today)
-        return len(overdue), int(overdue[0][11:]) if overdue else None
-
-    def overdue_items(self, today: datetime.date) -> int:
-        return len(overdue_in(self.open_items, today))
-
-
-def overdue_in(listed: str | None, today: datetime.date) -> list[str]:
-    """The entries of ``open_checkins`` or ``open_items`` due before ``today`` (ISO dates sort as text)."""
-    day = today.isoformat()
-    return [entry for entry in (listed or "").split(",") if entry and entry[:10] < day]
-
-
-class DashboardStamp(models.Model):
-    """A fresh token whenever something the dashboard's figures read changes in a cohort (feedback.status),
-    so that figures computed once serve every request, on any app server, until the next change."""
-
-    cohort = models.OneToOneField(
-        Cohort, on_delete=models.CASCADE, primary_key=True, related_name="dashboard_stamp", verbose_name=_("cohort")
-    )
-    token = models.UUIDField(_("token"), default=uuid.uuid4)
-
-    class Meta:
-        verbose_name = _("dashboard stamp")
-        verbose_name_plural = _("dashboard stamps")
-
-    def __str__(self) -> str:
-        return f"{self.cohort_id}: {self.token}"

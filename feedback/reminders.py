@@ -19,8 +19,8 @@ from feedback import todos
 from feedback.models import Reminder
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
+from students.agreements import people_acting_for
 from students.models import Placement, PlacementState, Side
-from students.services import people_acting_for
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def collect(today: datetime.date) -> list[Due]:
     dues = []
     for placement in placements:
         for side in Side:
-            due_now = [todo for todo in todos.todos_for(placement, side, today=today) if todo.due_on <= horizon]
+            due_now = [todo for todo in todos.todos_for(placement, side) if todo.due_on <= horizon]
             if not due_now:
                 continue
             names = placement.student.user.get_full_name(), placement.organisation.name

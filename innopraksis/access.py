@@ -12,6 +12,8 @@ people's data directly. Rules:
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hmac
 from collections.abc import Callable
 from functools import wraps
@@ -22,6 +24,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from feedback import flags
 from feedback.models import (
     CheckIn,
     Evaluation,
@@ -192,21 +195,18 @@ def get_student_profile(user: User) -> Student | None:
 
 def placements_for_supervisor_home(memberships: list[Membership]) -> QuerySet[Placement]:
     """Placements at the organisations of these memberships (``memberships_of`` the user), whatever other
-    roles the user holds. The organisations are listed, not subqueried, so that the database starts from them."""
-    return (
-        Placement.objects.filter(organisation__in=[membership.organisation_id for membership in memberships])
-        .for_lists("office_hour", "status")
-        .with_organisation_returning()
-        .order_by("-cohort__starts_on", "student__user__full_name")
+    roles the user holds."""
+    organisations = [membership.organisation_id for membership in memberships]
+    return Placement.objects.filter(organisation__in=organisations).select_related(
+        "cohort", "organisation", "student__user", "agreement", "office_hour"
     )
 
 
 def placements_for_student_home(user: User) -> QuerySet[Placement]:
     return (
         Placement.objects.filter(student__user=user)
-        .for_lists("office_hour", "status", student=False)
-        .prefetch_related(Prefetch("supervisors", User.objects.only("full_name", "email")))
-        .order_by("-cohort__starts_on")
+        .select_related("cohort", "organisation", "agreement", "office_hour")
+        .prefetch_related(Prefetch("supervisors", User.objects.order_by("full_name", "email")))
     )
 
 
@@ -244,6 +244,23 @@ def get_student_for(user: User, pk: int) -> Student:
 def get_placement_for(user: User, pk: int) -> Placement:
     # 404: a placement at another organisation, or another student's, is not revealed.
     return get_object_or_404(placements_visible_to(user), pk=pk)
+
+
+def get_placement_page_for(user: User, pk: int, *, today: datetime.date) -> Placement:
+    """A placement the user may see, with what its own pages show of it (``for_page``); 404 for others."""
+    return get_object_or_404(placements_visible_to(user).for_page(today), pk=pk)
+
+
+def get_flagged_placement_for(user: User, pk: int, *, today: datetime.date) -> tuple[Placement, flags.Viewpoint]:
+    """``get_placement_page_for`` with the placement's flags as this user may see them (``flags.flags_of`` it
+    with the viewpoint returned): coordinators every flag, the organisation the student's answers only once a
+    check-in is revealed, the student the flags they act on."""
+    is_coordinator = has_role(user, Role.COORDINATOR)
+    view = flags.Viewpoint(today, organisation=not is_coordinator)
+    placement = get_object_or_404(flags.with_flags(placements_visible_to(user).for_page(today), view), pk=pk)
+    if not is_coordinator and placement.student.user_id == user.pk:
+        view = dataclasses.replace(view, organisation=False, student=True)
+    return placement, view
 
 
 def get_placement_to_change(user: User, pk: int) -> Placement:
@@ -389,27 +406,17 @@ def user_for_calendar_token(token: str) -> User | None:
 # is read by the coordinator and the student only.
 
 
-def get_checkin_for(user: User, pk: int, checkin_pk: int, *, lock: bool = False):
-    """A check-in of a placement the user may see (as ``placements_visible_to``), with what its page shows
-    of the placement. Check-ins are answered often, by everyone, every week: the check-in is read by its
-    key alone, and whether its placement is the user's is decided from what that read brings (the
-    student's own, or any to a coordinator) or, for anyone else, by their membership of the organisation.
-    ``lock``, to answer it: the row stays locked to the end of the caller's transaction, so that the
-    answer can be checked and saved without reading it again, and only what deciding access needs is
-    read with it (a form sent back with errors reads the rest of its page as it goes)."""
+def get_checkin_for(user: User, pk: int, checkin_pk: int, *, today, lock: bool = False) -> CheckIn:
+    """A check-in of a placement the user may see, with its state on ``today`` and what its page shows of the
+    placement; 404 for anyone else. ``lock``, to answer it: the row stays locked to the end of the caller's
+    transaction, so that the answer is checked and saved without reading it again."""
+    checkins = CheckIn.objects.select_related(
+        "supervisor_answered_by", "placement__student__user", "placement__organisation"
+    ).with_state(today)
     if lock:
-        checkins = CheckIn.objects.select_related("placement__student").select_for_update(of=("self",))
-    else:
-        checkins = CheckIn.objects.select_related(
-            "supervisor_answered_by", "placement__student__user", "placement__organisation"
-        )
-    checkins = checkins.order_by()
-    try:
-        checkin = checkins.get(pk=checkin_pk)
-    except CheckIn.DoesNotExist:
-        raise Http404 from None
-    if checkin.placement_id != pk:
-        raise Http404
+        checkins = checkins.select_for_update(of=("self",))
+    checkin = get_object_or_404(checkins, pk=checkin_pk, placement_id=pk)
+    # 404: a check-in of a placement that is not the user's is not revealed.
     if not has_role(user, Role.COORDINATOR) and agreement_side_of(user, checkin.placement) is None:
         raise Http404
     return checkin

@@ -131,26 +131,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The portal's queries are short and its data fits in memory: PostgreSQL's JIT compiler would
-    # spend ~100 ms compiling a plan whose estimated cost crosses its threshold, far more than running
-    # it; index lookups cost little more than sequential reads (the default assumes spinning disks);
-    # and searching the order of a page's six or seven joins took longer than running the query, while
-    # the order Django writes them in (from the filtered table outwards) is the good one.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env_str(
-        "DATABASE_SESSION_OPTIONS", "-c jit=off -c random_page_cost=1.1 -c join_collapse_limit=1"
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# What pages keep (dashboard figures, home page rows) is keyed by stamps and tokens read from the
-# database on each request, so each app server may keep its own copy in memory and none shows stale data.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "innopraksis",
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000, minimum=100)},
-    }
-}
 
 AUTH_USER_MODEL = "innopraksis.User"
 AUTHENTICATION_BACKENDS = ["innopraksis.backends.SignInBackend"]

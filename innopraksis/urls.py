@@ -4,23 +4,24 @@ from django.urls import include, path
 
 from innopraksis import views
 from innopraksis.forms import EmailAuthenticationForm, LanguageAwarePasswordResetForm
+from innopraksis.overview import views as overview
 
 handler500 = "innopraksis.middleware.server_error"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("coordinator/", views.home_coordinator, name="home_coordinator"),
-    path("supervisor/", views.home_supervisor, name="home_supervisor"),
-    path("student/", views.home_student, name="home_student"),
+    path("", overview.home, name="home"),
+    path("coordinator/", overview.home_coordinator, name="home_coordinator"),
+    path("supervisor/", overview.home_supervisor, name="home_supervisor"),
+    path("student/", overview.home_student, name="home_student"),
     path("role/", views.switch_role, name="switch_role"),
     path("language/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
-    path("profile/calendar/renew/", views.calendar_renew, name="calendar_renew"),
-    path("profile/data.json", views.personal_data_export, name="personal_data_export"),
-    path("people/<int:pk>/data.json", views.person_data_export, name="person_data_export"),
+    path("profile/calendar/renew/", overview.calendar_renew, name="calendar_renew"),
+    path("profile/data.json", overview.personal_data_export, name="personal_data_export"),
+    path("people/<int:pk>/data.json", overview.person_data_export, name="person_data_export"),
     path("privacy/", views.privacy, name="privacy"),
     path("ping/", views.ping, name="ping"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("calendar/<str:token>.ics", overview.calendar_feed, name="calendar_feed"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),

@@ -12,20 +12,6 @@ class Sector(models.TextChoices):
     NONPROFIT = "nonprofit", _("Non-profit")
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def with_returning(self, cohort) -> models.QuerySet:
-        """Annotate ``is_returning``: the organisation hosted a (not cancelled) placement in an earlier cohort.
-
-        Derived from placements, never typed in; one subquery, whatever the number of rows.
-        """
-        from students.models import Placement, PlacementState
-
-        earlier = Placement.objects.filter(
-            organisation=models.OuterRef("pk"), cohort__starts_on__lt=cohort.starts_on
-        ).exclude(state=PlacementState.CANCELLED)
-        return self.annotate(is_returning=models.Exists(earlier))
-
-
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     org_number = models.CharField(
@@ -41,8 +27,6 @@ class Organisation(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations", verbose_name=_("members")
     )
-
-    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 
 from innopraksis import access
 from innopraksis.access import role_required
+from innopraksis.invitations import invitation_for_person
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
-from innopraksis.services import invitation_for_person
-from orgs import services
+from orgs import memberships
 from orgs.forms import MembershipAddForm, OrganisationFilterForm, OrganisationForm
-from students.models import PlacementState
+from students.models import organisations_returning_in
 
 
 def _base_url(request) -> str:
@@ -31,7 +31,7 @@ def organisation_list(request):
         .order_by("name")
     )
     if cohort is not None:
-        organisations = organisations.with_returning(cohort)
+        organisations = organisations_returning_in(organisations, cohort)
     context = {"page": paginate(request, organisations), "filter_form": filter_form, "cohort": cohort}
     return render(request, "orgs/organisation_list.html", context)
 
@@ -47,16 +47,15 @@ def organisation_create(request):
 
 
 def _history(placements) -> list[dict]:
-    """Placements grouped by cohort, oldest first, each cohort marked returning or first-time."""
+    """Placements grouped by cohort, newest first, each cohort marked returning or first-time (read with
+    ``with_organisation_returning``)."""
     by_cohort: dict = {}
     for placement in placements:
         by_cohort.setdefault(placement.cohort, []).append(placement)
-    history, hosted_before = [], False
-    for cohort in sorted(by_cohort, key=lambda c: c.starts_on):
-        rows = by_cohort[cohort]
-        history.append({"cohort": cohort, "placements": rows, "returning": hosted_before})
-        hosted_before = hosted_before or any(p.state != PlacementState.CANCELLED for p in rows)
-    return list(reversed(history))
+    return [
+        {"cohort": cohort, "placements": rows, "returning": rows[0].organisation_is_returning}
+        for cohort, rows in sorted(by_cohort.items(), key=lambda item: item[0].starts_on, reverse=True)
+    ]
 
 
 def organisation_detail(request, pk: int):
@@ -65,7 +64,9 @@ def organisation_detail(request, pk: int):
     invitations = access.latest_invitations_for(request.user, [m.user.email for m in memberships])
     for membership in memberships:
         membership.invitation = invitations.get(membership.user.email)
-    placements = access.placements_visible_to(request.user).filter(organisation=organisation)
+    placements = (
+        access.placements_visible_to(request.user).filter(organisation=organisation).with_organisation_returning()
+    )
     context = {
         "organisation": organisation,
         "memberships": memberships,
@@ -92,7 +93,7 @@ def membership_add(request, pk: int):
     form = MembershipAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.membership_add(
+            membership = memberships.membership_add(
                 organisation=organisation, invited_by=request.user, base_url=_base_url(request), **form.cleaned_data
             )
         except ValidationError as error:
@@ -115,7 +116,7 @@ def membership_remove(request, pk: int, membership_pk: int):
     organisation = access.get_organisation_to_manage(request.user, pk)
     membership = access.get_membership_for(request.user, organisation, membership_pk)
     if request.method == "POST":
-        services.membership_remove(membership=membership)
+        memberships.membership_remove(membership=membership)
         messages.success(
             request,
             _("%(person)s is no longer a member of %(organisation)s.")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from students import services
+from feedback.schedule import schedule_sync
+from students import onboarding
 from students.models import Cohort, Placement, Student
 
 
@@ -30,7 +31,7 @@ class CohortAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:  # a new cohort starts with the six onboarding practices, as in the portal
-            services.cohort_add_default_template(cohort=obj)
+            onboarding.cohort_add_default_template(cohort=obj)
 
 
 @admin.register(Placement)
@@ -43,3 +44,7 @@ class PlacementAdmin(admin.ModelAdmin):
     list_filter = ["cohort", "state"]
     search_fields = ["student__user__full_name", "student__user__email", "organisation__name"]
     autocomplete_fields = ["student", "organisation", "supervisors"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        schedule_sync(placement=obj)  # new dates move the check-ins, as the portal's own form does

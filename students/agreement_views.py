@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback import lifecycle
 from innopraksis import access
 from innopraksis.models import Role
-from students import agreements, services
+from students import agreement_steps, agreements
 from students.forms import AgreementReturnForm, AgreementSignForm, AgreementStepForm
 from students.models import AgreementState, ExpectationAgreement, Side
 
@@ -21,7 +23,7 @@ CHANGES_SHOWN = 20
 def _progress(agreement: ExpectationAgreement, side: str, current: str = "") -> list[dict]:
     return [
         {"step": step, "number": number, "complete": step.is_complete(agreement), "current": step.key == current}
-        for number, step in enumerate(agreements.steps_for(side), start=1)
+        for number, step in enumerate(agreement_steps.steps_for(side), start=1)
     ]
 
 
@@ -36,7 +38,7 @@ def _refuse_edit_if_approved(request, agreement: ExpectationAgreement):
 
 
 def agreement_detail(request, pk: int):
-    placement = access.get_placement_for(request.user, pk)
+    placement = access.get_placement_page_for(request.user, pk, today=timezone.localdate())
     agreement = getattr(placement, "agreement", None)
     side = access.agreement_side_of(request.user, placement)
     context = {
@@ -47,14 +49,14 @@ def agreement_detail(request, pk: int):
     }
     if agreement is not None:
         context.update(
-            sections=agreements.sections(agreements.values_of(agreement)),
+            sections=agreement_steps.sections(agreement_steps.values_of(agreement)),
             parts=[
                 {"side": part, "label": Side(part).label, "progress": _progress(agreement, part)}
                 for part in (Side.STUDENT, Side.ORGANISATION)
             ],
             versions=agreement.versions.select_related("voided_by"),
             changes=agreement.changes.select_related("changed_by")[:CHANGES_SHOWN],
-            field_labels={name: agreements.field_label(name) for name in agreements.CONTENT_FIELDS},
+            field_labels={name: agreement_steps.field_label(name) for name in agreement_steps.CONTENT_FIELDS},
         )
     return render(request, "students/agreement_detail.html", context)
 
@@ -64,7 +66,7 @@ def agreement_part(request, pk: int, side: str):
     agreement = access.get_agreement_to_edit(request.user, pk, side)
     if request.method == "POST":
         try:
-            services.agreement_complete_part(agreement=agreement, side=side, user=request.user)
+            agreements.agreement_complete_part(agreement=agreement, side=side, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("agreement_part", pk=pk, side=side)
@@ -73,8 +75,8 @@ def agreement_part(request, pk: int, side: str):
         else:
             messages.success(request, _("Your part is finished. We have told the other party it is their turn."))
         return redirect("agreement_detail", pk=pk)
-    values = agreements.values_of(agreement)
-    section = next(section for section in agreements.sections(values) if section.side == side)
+    values = agreement_steps.values_of(agreement)
+    section = next(section for section in agreement_steps.sections(values) if section.side == side)
     progress = _progress(agreement, side)
     context = {
         "agreement": agreement,
@@ -92,19 +94,19 @@ def agreement_part(request, pk: int, side: str):
 
 def agreement_step(request, pk: int, side: str, step: str):
     agreement = access.get_agreement_to_edit(request.user, pk, side)
-    current = agreements.get_step(side, step)
+    current = agreement_steps.get_step(side, step)
     if current is None:
         raise Http404
     refused = _refuse_edit_if_approved(request, agreement)
     if refused:
         return refused
-    steps = agreements.steps_for(side)
+    steps = agreement_steps.steps_for(side)
     index = steps.index(current)
     conflict = None
     form = AgreementStepForm(request.POST or None, step=current, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
-            services.agreement_save_step(
+            agreements.agreement_save_step(
                 agreement=agreement,
                 side=side,
                 step=current,
@@ -112,11 +114,11 @@ def agreement_step(request, pk: int, side: str, step: str):
                 base=form.cleaned_data["base"],
                 user=request.user,
             )
-        except services.AgreementConflict as error:
+        except agreements.AgreementConflict as error:
             conflict = error
             # The next save is a deliberate choice made with the other person's text in view.
             data = request.POST.copy()
-            data["base"] = agreements.fingerprint(error.current)
+            data["base"] = agreement_steps.fingerprint(error.current)
             form = AgreementStepForm(data, step=current, agreement=agreement)
             form.is_valid()
         except ValidationError as error:
@@ -129,7 +131,7 @@ def agreement_step(request, pk: int, side: str, step: str):
                 return redirect(_step_or_part(pk, side, target))
             if direction == "next":
                 data = request.POST.copy()
-                data["base"] = agreements.fingerprint(agreements.values_of(agreement, current.fields))
+                data["base"] = agreement_steps.fingerprint(agreement_steps.values_of(agreement, current.fields))
                 form = AgreementStepForm(data, step=current, agreement=agreement)
                 form.is_valid()
                 if form.require_answers():
@@ -151,7 +153,7 @@ def agreement_step(request, pk: int, side: str, step: str):
         "form": form,
         "conflict": conflict,
         "conflict_rows": [
-            (agreements.field_label(name), agreements.display_value(name, value))
+            (agreement_steps.field_label(name), agreement_steps.display_value(name, value))
             for name, value in (conflict.current.items() if conflict else [])
         ],
         "has_previous": index > 0,
@@ -159,12 +161,12 @@ def agreement_step(request, pk: int, side: str, step: str):
         "returned": agreement.returned_to == side,
     }
     if side == Side.ORGANISATION and current.key == "tasks":
-        values = agreements.values_of(agreement)
-        context["student_section"] = next(s for s in agreements.sections(values) if s.side == Side.STUDENT)
+        values = agreement_steps.values_of(agreement)
+        context["student_section"] = next(s for s in agreement_steps.sections(values) if s.side == Side.STUDENT)
     return render(request, "students/agreement_step.html", context)
 
 
-def _step_or_part(pk: int, side: str, step: agreements.Step | None) -> str:
+def _step_or_part(pk: int, side: str, step: agreement_steps.Step | None) -> str:
     """The given step's page, or the part's summary when there is no step to go to."""
     if step is None:
         return reverse("agreement_part", kwargs={"pk": pk, "side": side})
@@ -176,7 +178,7 @@ def agreement_sign(request, pk: int):
     form = AgreementSignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.agreement_sign(
+            agreements.agreement_sign(
                 agreement=agreement, side=side, user=request.user, read_fingerprint=form.cleaned_data["read"]
             )
         except ValidationError as error:
@@ -184,14 +186,14 @@ def agreement_sign(request, pk: int):
             return redirect("agreement_sign", pk=pk)
         messages.success(request, _("You have signed the expectation agreement."))
         return redirect("agreement_detail", pk=pk)
-    values = agreements.values_of(agreement)
+    values = agreement_steps.values_of(agreement)
     already = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
     context = {
         "agreement": agreement,
         "placement": agreement.placement,
         "side": side,
-        "sections": agreements.sections(values),
-        "read": agreements.fingerprint(values),
+        "sections": agreement_steps.sections(values),
+        "read": agreement_steps.fingerprint(values),
         "ready": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
         "already": already,
     }
@@ -206,15 +208,15 @@ def agreement_review(request, pk: int):
         action = request.POST.get("action")
         try:
             if action == "approve":
-                services.agreement_approve(agreement=agreement, user=request.user)
+                lifecycle.agreement_approve_and_start(agreement=agreement, user=request.user)
                 messages.success(request, _("The agreement is approved. Both parties have been told."))
                 return redirect("agreement_detail", pk=pk)
             if action == "paper":
-                services.agreement_record_paper(agreement=agreement, user=request.user)
+                agreements.agreement_record_paper(agreement=agreement, user=request.user)
                 messages.success(request, _("The signatures on paper are recorded. You can approve the agreement now."))
                 return redirect("agreement_review", pk=pk)
             if action == "return" and return_form.is_valid():
-                services.agreement_return(
+                agreements.agreement_return(
                     agreement=agreement,
                     side=return_form.cleaned_data["side"],
                     comment=return_form.cleaned_data["comment"],
@@ -227,8 +229,8 @@ def agreement_review(request, pk: int):
             return redirect("agreement_review", pk=pk)
     context = {
         "agreement": agreement,
-        "placement": agreement.placement,
-        "sections": agreements.sections(agreements.values_of(agreement)),
+        "placement": access.get_placement_page_for(request.user, pk, today=timezone.localdate()),
+        "sections": agreement_steps.sections(agreement_steps.values_of(agreement)),
         "return_form": return_form,
         "can_return": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
         "can_record_paper": agreement.state == AgreementState.SIGNING,
@@ -242,7 +244,7 @@ def agreement_print(request, pk: int):
     context = {
         "agreement": agreement,
         "placement": agreement.placement,
-        "sections": agreements.sections(agreements.values_of(agreement)),
+        "sections": agreement_steps.sections(agreement_steps.values_of(agreement)),
     }
     return render(request, "students/agreement_print.html", context)
 
@@ -252,19 +254,19 @@ def agreement_version(request, pk: int, number: int):
     version = agreement.versions.select_related("voided_by").filter(number=number).first()
     if version is None:
         raise Http404
-    now = agreements.values_of(agreement)
+    now = agreement_steps.values_of(agreement)
     context = {
         "agreement": agreement,
         "placement": agreement.placement,
         "version": version,
-        "sections": agreements.sections(version.content),
+        "sections": agreement_steps.sections(version.content),
         "differences": [
             (
-                agreements.field_label(name),
-                agreements.display_value(name, version.content.get(name)),
-                agreements.display_value(name, now[name]),
+                agreement_steps.field_label(name),
+                agreement_steps.display_value(name, version.content.get(name)),
+                agreement_steps.display_value(name, now[name]),
             )
-            for name in agreements.CONTENT_FIELDS
+            for name in agreement_steps.CONTENT_FIELDS
             if version.content.get(name) != now[name]
         ],
     }

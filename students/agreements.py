@@ -1,226 +1,319 @@
-"""The expectation agreement's two parts as lists of steps, and its content as plain values.
+"""The expectation agreement (forventnings- og rolleavklaring): each party fills in its part, both sign the
+whole, a coordinator approves it or sends it back.
 
-Each step is one topic with the programme's lesson it serves (quoted from the
-experience write-up). The step forms, the summaries, the printable page and
-the earlier signed versions all read the agreement through this module.
+Each function locks the agreement row, so two people acting at once are served one after the other, and
+the state is always derived from the fields. A change after a signature voids the signatures and keeps the
+signed version.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
-from dataclasses import dataclass, field
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from students.models import ExpectationAgreement, Side
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    label: Promise
-    fields: tuple[str, ...]
-    lesson: Promise
-    intro: Promise
-    optional: tuple[str, ...] = ()
-    help_texts: dict[str, Promise] = field(default_factory=dict)
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(name for name in self.fields if name not in self.optional)
-
-    def is_complete(self, agreement: ExpectationAgreement) -> bool:
-        return all(_is_filled(getattr(agreement, name)) for name in self.required)
-
-
-STUDENT_STEPS: tuple[Step, ...] = (
-    Step(
-        "wants",
-        _("What you want"),
-        ("student_wants",),
-        _("Clarify with the students what they want to get out of the internship position."),
-        _("Start with what you hope to take away: experience, a network, a field you want to try, a job later on."),
-    ),
-    Step(
-        "goals",
-        _("Learning goals"),
-        ("student_learning_goals",),
-        _("An internship should be a win-win situation and give value to both student and organisation."),
-        _("Write two to four things you want to be able to do, or understand better, when the internship ends."),
-    ),
-    Step(
-        "strengths",
-        _("Strengths and interests"),
-        ("student_strengths", "student_interests"),
-        _("The tasks must be adapted to who the students are."),
-        _("What you are good at and what interests you helps the organisation choose tasks that suit you."),
-    ),
-    Step(
-        "unsure",
-        _("What you are unsure about"),
-        ("student_unsure",),
-        _("Make the students feel safe enough to dare to ask why the organisation does things the way it does."),
-        _("Anything you are unsure or nervous about. Saying it now makes it easier to talk about along the way."),
-    ),
-    Step(
-        "practical",
-        _("Practical matters"),
-        ("student_days_hours", "student_other"),
-        _("Align with the students along the way, to adjust the workload."),
-        _("Which days and hours suit you, and anything else the organisation should know, such as exams or travel."),
-        optional=("student_other",),
-    ),
+from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.models import User
+from students import agreement_steps
+from students.models import (
+    AgreementChange,
+    AgreementState,
+    AgreementVersion,
+    ExpectationAgreement,
+    Placement,
+    Side,
 )
-
-ORGANISATION_STEPS: tuple[Step, ...] = (
-    Step(
-        "expectations",
-        _("What you expect"),
-        ("org_deliverables", "org_quality", "org_independence"),
-        _(
-            "Clarifying expectations and roles before the start is important. "
-            "The organisation must be clear about what it expects of the students."
-        ),
-        _("Be concrete: what the student should deliver, to what standard, and how much on their own."),
-    ),
-    Step(
-        "role",
-        _("Role and responsibilities"),
-        ("org_role",),
-        _(
-            "The key to a successful internship is that the students coming into the organisation "
-            "get to feel that they are a resource."
-        ),
-        _("Describe the student's place in the organisation: who they work with and what they are responsible for."),
-    ),
-    Step(
-        "tasks",
-        _("The range of tasks"),
-        ("org_tasks",),
-        _("The students must take part in the whole range of the organisation's tasks."),
-        _(
-            "List the tasks across the organisation that the student will take part in, adapted to this student: "
-            "the student's own part is shown below for reference. It is important to show the students "
-            "the whole of what working life is."
-        ),
-    ),
-    Step(
-        "feedback",
-        _("Feedback"),
-        ("org_feedback_how", "org_feedback_frequency"),
-        _(
-            "Tell the students clearly when they do not deliver to expectation. Students are used to constructive "
-            "feedback from their studies and can take being challenged."
-        ),
-        _("How you give the student feedback, and how often."),
-    ),
-    Step(
-        "contact",
-        _("Contact person"),
-        ("contact_name", "contact_email", "contact_phone"),
-        _("Close follow-up of the student by the organisation is important."),
-        _("The person the student turns to first."),
-        optional=("contact_phone",),
-    ),
-    Step(
-        "question_time",
-        _("Fixed question time"),
-        ("question_weekday", "question_time", "question_minutes", "question_place"),
-        _(
-            "It can be good to set aside a fixed time in the calendar when the student knows "
-            "they can come and ask questions."
-        ),
-        _("A weekly time when the student knows they can come and ask questions."),
-        help_texts={
-            "question_minutes": _("From 15 to 240 minutes."),
-            "question_place": _("A meeting room, or a link to a video meeting."),
-        },
-    ),
-)
-
-STEPS: dict[str, tuple[Step, ...]] = {Side.STUDENT: STUDENT_STEPS, Side.ORGANISATION: ORGANISATION_STEPS}
+from students.onboarding import placement_onboarding_start
 
 
-def steps_for(side: str) -> tuple[Step, ...]:
-    return STEPS[side]
+class AgreementConflict(Exception):
+    """Someone else saved the same step since this person opened it."""
+
+    def __init__(self, *, current: dict, changed_by: User | None, changed_at: datetime.datetime | None):
+        super().__init__("agreement step changed meanwhile")
+        self.current, self.changed_by, self.changed_at = current, changed_by, changed_at
 
 
-def get_step(side: str, key: str) -> Step | None:
-    return next((step for step in STEPS[side] if step.key == key), None)
+def _state_of(agreement: ExpectationAgreement) -> AgreementState:
+    if agreement.approved_at:
+        return AgreementState.APPROVED
+    if agreement.is_signed_by_both:
+        return AgreementState.SIGNED
+    if agreement.student_completed_at and agreement.org_completed_at:
+        return AgreementState.SIGNING
+    if agreement.returned_to:
+        return AgreementState.RETURNED
+    return AgreementState.DRAFT
 
 
-def part_fields(side: str) -> tuple[str, ...]:
-    return tuple(name for step in STEPS[side] for name in step.fields)
+def _locked(agreement: ExpectationAgreement) -> ExpectationAgreement:
+    return ExpectationAgreement.objects.select_for_update().select_related("placement__cohort").get(pk=agreement.pk)
 
 
-CONTENT_FIELDS: tuple[str, ...] = part_fields(Side.STUDENT) + part_fields(Side.ORGANISATION)
+def _save(locked: ExpectationAgreement, original: ExpectationAgreement) -> ExpectationAgreement:
+    locked.state = _state_of(locked)
+    locked.full_clean(exclude=["placement"])
+    locked.save()
+    # The caller's object reflects what was saved.
+    for model_field in ExpectationAgreement._meta.concrete_fields:
+        setattr(original, model_field.attname, getattr(locked, model_field.attname))
+    return original
 
 
-def _is_filled(value) -> bool:
-    return value not in (None, "") and not (isinstance(value, str) and not value.strip())
+def _both_parties(placement: Placement) -> list[User]:
+    return people_acting_for(placement, Side.STUDENT) + people_acting_for(placement, Side.ORGANISATION)
 
 
-def plain(value):
-    """A JSON-safe value: times as HH:MM, everything else as stored."""
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    return value
+def people_acting_for(placement: Placement, side: str) -> list[User]:
+    """Who acts for a side: the student, or the placement's supervisors (all members when none is named)."""
+    if side == Side.STUDENT:
+        return [placement.student.user]
+    supervisors = list(placement.supervisors.filter(is_active=True))
+    if supervisors:
+        return supervisors
+    return list(User.objects.filter(memberships__organisation=placement.organisation_id, is_active=True).distinct())
 
 
-def values_of(agreement: ExpectationAgreement, names=CONTENT_FIELDS) -> dict:
-    return {name: plain(getattr(agreement, name)) for name in names}
+def notify(agreement: ExpectationAgreement, *, event: str, recipients, side: str = "", **context) -> None:
+    placement = agreement.placement
+    link = absolute_url(agreement.get_absolute_url())
+    if side:
+        first = next((step for step in agreement_steps.steps_for(side) if not step.is_complete(agreement)), None)
+        if event in {"opened", "returned", "part_done"} and first is not None:
+            link = absolute_url(reverse("agreement_step", kwargs={"pk": placement.pk, "side": side, "step": first.key}))
+    for person in {person.pk: person for person in recipients}.values():
+        send_templated_mail(
+            to=person.email,
+            template="agreement",
+            language=person.language,
+            context={
+                "event": event,
+                "person": person,
+                "placement": placement,
+                "student_name": placement.student.user.get_full_name(),
+                "organisation_name": placement.organisation.name,
+                "due_on": placement.agreement_due_on,
+                "link": link,
+                "side": side,
+                **context,
+            },
+        )
 
 
-def fingerprint(values: dict) -> str:
-    """A short digest of some answers: tells whether they changed since a page was shown."""
-    encoded = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
+def _void_signatures(locked: ExpectationAgreement, *, by: User, reason: str, changed_fields: list[str]) -> list[User]:
+    """Keep the signed agreement as a version and clear the signatures; returns who had signed."""
+    if not (locked.student_signed_at or locked.org_signed_at):
+        return []
+    signers = []
+    if locked.student_signed_at:
+        signers.append(locked.placement.student.user)
+    if locked.org_signed_by_id:
+        signers.append(locked.org_signed_by)
+    AgreementVersion.objects.create(
+        agreement=locked,
+        number=locked.versions.count() + 1,
+        content=agreement_steps.values_of(locked),
+        student_signed_at=locked.student_signed_at,
+        org_signed_at=locked.org_signed_at,
+        org_signed_by_name=locked.org_signed_by.get_full_name() if locked.org_signed_by_id else "",
+        signed_on_paper=locked.signed_on_paper_by_id is not None,
+        voided_at=timezone.now(),
+        voided_by=by,
+        changed_fields=changed_fields,
+        reason=reason,
+    )
+    locked.student_signed_at = locked.org_signed_at = None
+    locked.org_signed_by = locked.signed_on_paper_by = None
+    return [person for person in signers if person.pk != by.pk]
 
 
-def part_is_complete(agreement: ExpectationAgreement, side: str) -> bool:
-    return all(step.is_complete(agreement) for step in STEPS[side])
+def _refuse_if_approved(agreement: ExpectationAgreement) -> None:
+    if agreement.state == AgreementState.APPROVED:
+        raise ValidationError(
+            _("The agreement is approved and can no longer be changed. Ask your coordinator if something must change."),
+            code="approved",
+        )
 
 
-def display_value(name: str, value) -> str:
-    """An answer as a reader sees it: choice labels in the reader's language, empty as empty."""
-    model_field = ExpectationAgreement._meta.get_field(name)
-    if value in (None, ""):
-        return ""
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if name == "question_minutes":
-        return str(_("%(minutes)s minutes") % {"minutes": value})
-    return str(value)
+@transaction.atomic
+def agreement_save_step(
+    *, agreement: ExpectationAgreement, side: str, step: agreement_steps.Step, values: dict, base: str, user: User
+) -> list[str]:
+    """Save one step's answers and return the names of the fields that changed.
+
+    ``base`` is the fingerprint of the step's answers when the form was shown;
+    if someone else saved other answers since, the save is refused with
+    AgreementConflict rather than overwriting them. A change after a signature
+    voids the signatures and keeps the signed version.
+    """
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    current = agreement_steps.values_of(locked, step.fields)
+    incoming = {name: agreement_steps.plain(values.get(name)) for name in step.fields}
+    changed = [name for name in step.fields if incoming[name] != current[name]]
+    if not changed:
+        return []
+    if agreement_steps.fingerprint(current) != base:
+        raise AgreementConflict(
+            current=current,
+            changed_by=locked.org_updated_by if side == Side.ORGANISATION else locked.placement.student.user,
+            changed_at=locked.org_updated_at if side == Side.ORGANISATION else locked.student_updated_at,
+        )
+    AgreementChange.objects.create(
+        agreement=locked,
+        side=side,
+        changed_by=user,
+        before={name: current[name] for name in changed},
+        after={name: incoming[name] for name in changed},
+    )
+    voided_signers = _void_signatures(locked, by=user, reason="changed", changed_fields=changed)
+    for name in step.fields:
+        setattr(locked, name, values.get(name))
+    now = timezone.now()
+    if side == Side.STUDENT:
+        locked.student_updated_at = now
+        if not agreement_steps.part_is_complete(locked, side):
+            locked.student_completed_at = None
+    else:
+        locked.org_updated_at, locked.org_updated_by = now, user
+        if not agreement_steps.part_is_complete(locked, side):
+            locked.org_completed_at = None
+    _save(locked, agreement)
+    if voided_signers:
+        notify(agreement, event="voided", recipients=voided_signers, changed_by=user.get_full_name())
+    return changed
 
 
-@dataclass
-class Section:
-    side: str
-    label: str
-    steps: list[tuple[Step, list[tuple[str, str, str]]]]
+@transaction.atomic
+def agreement_complete_part(*, agreement: ExpectationAgreement, side: str, user: User) -> ExpectationAgreement:
+    """A party marks their part as done; the other party, then both for signing, are told."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    missing = [str(step.label) for step in agreement_steps.steps_for(side) if not step.is_complete(locked)]
+    if missing:
+        raise ValidationError(
+            _("Answer these steps before you finish your part: %(steps)s.") % {"steps": ", ".join(missing)},
+            code="incomplete",
+        )
+    now = timezone.now()
+    if side == Side.STUDENT:
+        locked.student_completed_at = locked.student_completed_at or now
+    else:
+        locked.org_completed_at = locked.org_completed_at or now
+    if locked.returned_to == side:
+        locked.returned_to = ""
+    _save(locked, agreement)
+    other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
+    if agreement.state == AgreementState.SIGNING and not (agreement.student_signed_at or agreement.org_signed_at):
+        notify(
+            agreement,
+            event="ready_to_sign",
+            recipients=_both_parties(agreement.placement),
+        )
+    elif agreement.state in (AgreementState.DRAFT, AgreementState.RETURNED):
+        notify(
+            agreement,
+            event="part_done",
+            recipients=people_acting_for(agreement.placement, other),
+            side=other,
+            done_side=side,
+        )
+    return agreement
 
 
-def sections(values: dict) -> list[Section]:
-    """Both parts for reading: per side, per step, (field name, label, answer)."""
-    result = []
-    for side in (Side.STUDENT, Side.ORGANISATION):
-        rows = []
-        for step in STEPS[side]:
-            answers = [
-                (
-                    name,
-                    str(ExpectationAgreement._meta.get_field(name).verbose_name),
-                    display_value(name, values.get(name)),
-                )
-                for name in step.fields
-            ]
-            rows.append((step, answers))
-        result.append(Section(side, str(Side(side).label), rows))
-    return result
+@transaction.atomic
+def agreement_sign(
+    *, agreement: ExpectationAgreement, side: str, user: User, read_fingerprint: str
+) -> ExpectationAgreement:
+    """Sign the whole agreement as read: refused if it changed after the page was shown."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
+        raise ValidationError(_("Both parts must be finished before the agreement can be signed."), code="not_ready")
+    if agreement_steps.fingerprint(agreement_steps.values_of(locked)) != read_fingerprint:
+        raise ValidationError(
+            _("The agreement was changed while you were reading it. Read it again before you sign."),
+            code="changed",
+        )
+    now = timezone.now()
+    if side == Side.STUDENT:
+        if locked.student_signed_at:
+            raise ValidationError(_("You have already signed this agreement."), code="signed")
+        locked.student_signed_at = now
+    else:
+        if locked.org_signed_at:
+            raise ValidationError(_("The agreement is already signed for the organisation."), code="signed")
+        locked.org_signed_at, locked.org_signed_by = now, user
+    _save(locked, agreement)
+    if agreement.state == AgreementState.SIGNED:
+        coordinators = User.objects.filter(is_coordinator=True, is_active=True)
+        notify(agreement, event="signed", recipients=coordinators)
+    else:
+        other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
+        notify(
+            agreement,
+            event="sign_next",
+            recipients=people_acting_for(agreement.placement, other),
+            signer=user.get_full_name(),
+        )
+    return agreement
 
 
-def field_label(name: str) -> str:
-    return str(ExpectationAgreement._meta.get_field(name).verbose_name)
+@transaction.atomic
+def agreement_record_paper(*, agreement: ExpectationAgreement, user: User) -> ExpectationAgreement:
+    """A coordinator records that both parties signed a printed copy."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
+        raise ValidationError(_("Both parts must be finished before signatures can be recorded."), code="not_ready")
+    now = timezone.now()
+    locked.student_signed_at = locked.student_signed_at or now
+    locked.org_signed_at = locked.org_signed_at or now
+    locked.signed_on_paper_by = user
+    return _save(locked, agreement)
+
+
+@transaction.atomic
+def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str, user: User) -> ExpectationAgreement:
+    """A coordinator sends the agreement back to one party with a comment; signatures are voided."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    if not comment.strip():
+        raise ValidationError(_("Write what the party should change."), code="comment")
+    if side not in Side.values:
+        raise ValidationError(_("Choose who should make the changes."), code="side")
+    voided = _void_signatures(locked, by=user, reason="returned", changed_fields=[])
+    locked.returned_to, locked.return_comment = side, comment.strip()
+    locked.returned_at, locked.returned_by = timezone.now(), user
+    if side == Side.STUDENT:
+        locked.student_completed_at = None
+    else:
+        locked.org_completed_at = None
+    _save(locked, agreement)
+    returned_to = people_acting_for(agreement.placement, side)
+    notify(agreement, event="returned", recipients=returned_to, side=side, comment=locked.return_comment)
+    others = [person for person in voided if person not in returned_to]
+    if others:
+        notify(agreement, event="voided", recipients=others, changed_by=user.get_full_name())
+    return agreement
+
+
+@transaction.atomic
+def agreement_approve(*, agreement: ExpectationAgreement, user: User) -> ExpectationAgreement:
+    """Approve a signed agreement and give the placement its onboarding checklist and question time.
+
+    Starting the placement when its start date has come is ``feedback.lifecycle.agreement_approve_and_start``.
+    """
+    locked = _locked(agreement)
+    if locked.state != AgreementState.SIGNED:
+        raise ValidationError(_("Only an agreement signed by both parties can be approved."), code="not_signed")
+    locked.approved_at, locked.approved_by = timezone.now(), user
+    locked.returned_to = ""
+    _save(locked, agreement)
+    placement_onboarding_start(placement=agreement.placement, agreement=agreement)
+    notify(agreement, event="approved", recipients=_both_parties(agreement.placement))
+    return agreement

@@ -7,7 +7,7 @@ from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
 from innopraksis.once import OnceMixin
 from orgs.models import Organisation
-from students import agreements
+from students import agreement_steps
 from students.models import (
     Cohort,
     ExpectationAgreement,
@@ -207,9 +207,9 @@ class AgreementStepForm(forms.Form):
 
     base = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, step: agreements.Step, agreement: ExpectationAgreement, **kwargs):
-        current = agreements.values_of(agreement, step.fields)
-        kwargs.setdefault("initial", {**current, "base": agreements.fingerprint(current)})
+    def __init__(self, *args, step: agreement_steps.Step, agreement: ExpectationAgreement, **kwargs):
+        current = agreement_steps.values_of(agreement, step.fields)
+        kwargs.setdefault("initial", {**current, "base": agreement_steps.fingerprint(current)})
         super().__init__(*args, **kwargs)
         self.step = step
         model_fields = forms.fields_for_model(

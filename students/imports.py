@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from innopraksis.accounts import user_get_or_create
+from innopraksis.invitations import invitation_for_person
 from innopraksis.models import InvitationRole, User, normalize_email
-from innopraksis.services import invitation_for_person
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from orgs.services import user_get_or_create
-from students.models import Cohort, ImportKind, Placement, PlacementState, Student, Weekday
+from students.models import Cohort, ImportBatch, ImportKind, Placement, PlacementState, Student, Weekday
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -644,3 +644,18 @@ def apply(*, kind: str, text: str, invite: bool, invited_by: User, base_url: str
                 only_if_new=True,
             )
     return result.counts
+
+
+@transaction.atomic
+def import_confirm(*, batch: ImportBatch, invited_by: User, base_url: str) -> dict[str, int]:
+    """Import a previewed file once; a second confirmation (another tab, a double click) is refused."""
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.applied_at is not None:
+        raise ValidationError(_("This file has already been imported."), code="already_imported")
+    counts = apply(
+        kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by, base_url=base_url
+    )
+    locked.applied_at = timezone.now()
+    locked.save(update_fields=["applied_at"])
+    batch.applied_at = locked.applied_at
+    return counts

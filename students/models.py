@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,84 +94,87 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
 
 
-def is_agreement_overdue(state: str, due_on: datetime.date, agreement_state: str | None, today: datetime.date) -> bool:
-    """Whether a placement in ``state`` is past its agreement's ``due_on`` without an approved agreement
-    (``agreement_state`` None: not opened yet)."""
-    return (
-        state in (PlacementState.PLANNED, PlacementState.AGREEMENT)
-        and today > due_on
-        and agreement_state != AgreementState.APPROVED
-    )
+class DaysBefore(models.Func):
+    """The date ``days`` (an integer expression) before ``date``: PostgreSQL subtracts an integer from a date,
+    SQLite counts back with ``date()``."""
+
+    output_field = models.DateField()
+
+    def __init__(self, date, days, **extra):
+        super().__init__(date, days, **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '-' || ", **extra
+        )
+
+
+def hosted_before(organisation, starts_on) -> models.Exists:
+    """Whether an organisation is *returning* in a cohort that starts on ``starts_on``: it hosted a placement,
+    not cancelled, in a cohort that started earlier. Derived from placements, never typed in; ``organisation``
+    and ``starts_on`` are values or outer references."""
+    earlier = Placement.objects.filter(organisation=organisation, cohort__starts_on__lt=starts_on)
+    return models.Exists(earlier.exclude(state=PlacementState.CANCELLED))
+
+
+def organisations_returning_in(organisations: models.QuerySet, cohort: Cohort) -> models.QuerySet:
+    """Organisations annotated with ``is_returning`` in ``cohort``."""
+    return organisations.annotate(is_returning=hosted_before(models.OuterRef("pk"), cohort.starts_on))
 
 
 class PlacementQuerySet(AuditedQuerySet):
-    # What lists of placements show, so that they load and compile no wider rows than that: the text
-    # of an agreement, say, is read only on its own page.
-    LIST_FIELDS = (
-        "cohort_id",
-        "student_id",
-        "organisation_id",
-        "starts_on",
-        "ends_on",
-        "state",
-        "cohort__name",
-        "cohort__starts_on",
-        "cohort__agreement_deadline_days",
-        "organisation__name",
-        "agreement__state",
-        "agreement__student_completed_at",
-        "agreement__org_completed_at",
-        "agreement__student_signed_at",
-        "agreement__org_signed_at",
-        "agreement__approved_at",
-    )
-    STUDENT_FIELDS = (
-        "student__user_id",
-        "student__internship_course",
-        "student__user__full_name",
-        "student__user__email",
-    )
-
-    def for_lists(self, *related: str, student: bool = True) -> models.QuerySet:
-        """Select the cohort, organisation, agreement (and student) with only what lists show, plus
-        ``related`` (for example ``"status"`` or ``"office_hour"``, loaded whole)."""
-        relations = ["cohort", "organisation", "agreement", *related] + (["student__user"] if student else [])
-        fields = self.LIST_FIELDS + (self.STUDENT_FIELDS if student else ())
-        return self.select_related(*relations).only(*fields, *related)
-
     def with_organisation_returning(self) -> models.QuerySet:
-        """Annotate ``organisation_is_returning``: the organisation hosted in a cohort before this one."""
-        earlier = Placement.objects.filter(
-            organisation=models.OuterRef("organisation"), cohort__starts_on__lt=models.OuterRef("cohort__starts_on")
-        ).exclude(state=PlacementState.CANCELLED)
-        return self.annotate(organisation_is_returning=models.Exists(earlier))
-
-    def first_cohort_starts(self) -> dict[int, datetime.date]:
-        """The start of the first cohort each organisation hosted in (cancelled placements left out): an
-        organisation returns in a cohort starting after that. One grouped query."""
-        hosted = self.exclude(state=PlacementState.CANCELLED).order_by().values("organisation_id")
-        return dict(hosted.annotate(first=models.Min("cohort__starts_on")).values_list("organisation_id", "first"))
-
-    def with_onboarding_progress(self, today: datetime.date | None = None) -> models.QuerySet:
-        """Annotate ``onboarding_total``, ``onboarding_done`` and ``onboarding_overdue`` (subqueries, no join)."""
-        today = today or timezone.localdate()
-        items = OnboardingItem.objects.filter(placement=models.OuterRef("pk")).order_by().values("placement")
-
-        def count(queryset):
-            counted = queryset.annotate(n=models.Count("pk")).values("n")
-            return Coalesce(models.Subquery(counted), 0)
-
+        """Annotate ``organisation_is_returning``: whether the organisation returns in the placement's cohort."""
         return self.annotate(
-            onboarding_total=count(items),
-            onboarding_done=count(items.filter(done_at__isnull=False)),
-            onboarding_overdue=count(items.filter(done_at__isnull=True, due_on__lt=today)),
+            organisation_is_returning=hosted_before(
+                models.OuterRef("organisation"), models.OuterRef("cohort__starts_on")
+            )
         )
+
+    def for_page(self, today: datetime.date) -> models.QuerySet:
+        """What a placement's own pages show of it on ``today``: its people, agreement, status and question
+        time, whether its organisation returns, and whether its agreement or onboarding is overdue."""
+        return (
+            self.select_related("cohort", "organisation", "student__user", "agreement", "status", "office_hour")
+            .with_organisation_returning()
+            .with_agreement_overdue(today)
+            .with_onboarding_overdue(today)
+        )
+
+    def with_agreement_due(self) -> models.QuerySet:
+        """Annotate ``agreement_due``: the day the expectation agreement is due (as ``agreement_due_on``)."""
+        return self.annotate(agreement_due=DaysBefore("starts_on", "cohort__agreement_deadline_days"))
+
+    def with_agreement_overdue(self, today: datetime.date) -> models.QuerySet:
+        """Annotate ``agreement_due`` and ``agreement_overdue`` (the rule: ``agreement_overdue``)."""
+        return self.with_agreement_due().annotate(agreement_overdue=_true_when(agreement_overdue(today)))
+
+    def with_onboarding_overdue(self, today: datetime.date) -> models.QuerySet:
+        """Annotate ``onboarding_overdue``: an item of the checklist is overdue, read from the placement's status."""
+        return self.annotate(
+            onboarding_overdue=_true_when(item_overdue(today, due_on="status__open_item_due", undone=models.Q()))
+        )
+
+
+def _true_when(condition: models.Q) -> models.Case:
+    return models.Case(models.When(condition, then=True), default=False, output_field=models.BooleanField())
+
+
+def agreement_overdue(today: datetime.date) -> models.Q:
+    """The rule of an overdue agreement, on a query annotated ``with_agreement_due``: the placement has not
+    started and its agreement is past its due date without being approved (or is not opened yet)."""
+    return models.Q(state__in=(PlacementState.PLANNED, PlacementState.AGREEMENT), agreement_due__lt=today) & (
+        models.Q(agreement__isnull=True) | ~models.Q(agreement__state=AgreementState.APPROVED)
+    )
 
 
 class Placement(models.Model):
     """A student's internship at one organisation in one cohort.
 
-    The state moves only through the functions in students.services.
+    The state moves only through the lifecycle's functions (students.placements, feedback.lifecycle).
     """
 
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="placements", verbose_name=_("cohort"))
@@ -230,26 +232,6 @@ class Placement(models.Model):
     def agreement_due_on(self) -> datetime.date:
         """The cohort's number of days before the start; needs ``cohort`` loaded."""
         return self.starts_on - datetime.timedelta(days=self.cohort.agreement_deadline_days)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        placement = super().from_db(db, field_names, values)
-        # The cohort and organisation it was loaded with: moving a placement changes both sides.
-        placement.loaded_cohort_id = placement.__dict__.get("cohort_id")
-        placement.loaded_organisation_id = placement.__dict__.get("organisation_id")
-        return placement
-
-    def agreement_is_overdue(self, today: datetime.date | None = None) -> bool:
-        """Past the due date without an approved agreement; load ``agreement`` with select_related."""
-        today = today or timezone.localdate()
-        if not is_agreement_overdue(self.state, self.agreement_due_on, None, today):
-            return False  # not due yet, or none needed: the agreement is not asked for
-        agreement = getattr(self, "agreement", None)
-        return is_agreement_overdue(self.state, self.agreement_due_on, agreement.state if agreement else None, today)
-
-    @property
-    def agreement_overdue(self) -> bool:
-        return self.agreement_is_overdue()
 
     def clean(self) -> None:
         super().clean()
@@ -323,7 +305,7 @@ class FeedbackFrequency(models.TextChoices):
 class ExpectationAgreement(models.Model):
     """Forventnings- og rolleavklaring: the student's part, the organisation's part, signatures, approval.
 
-    Change it only through the agreement functions in students.services: they
+    Change it only through the functions in students.agreements: they
     keep the state, void signatures on change and keep earlier signed versions.
     """
 
@@ -605,9 +587,20 @@ class OnboardingTemplateItem(ChecklistText):
         verbose_name_plural = _("onboarding template items")
 
 
+NOT_DONE = models.Q(done_at__isnull=True)
+
+
+def item_overdue(today: datetime.date, *, due_on: str = "due_on", undone: models.Q = NOT_DONE) -> models.Q:
+    """The rule of an overdue onboarding item: not done, and its due date has passed. ``due_on`` and
+    ``undone`` name an item's own columns by default; a placement's status applies the same rule to its
+    earliest item not done."""
+    return undone & models.Q(**{f"{due_on}__lt": today})
+
+
 class OnboardingItemQuerySet(models.QuerySet):
-    def overdue(self, today: datetime.date) -> models.QuerySet:
-        return self.filter(done_at__isnull=True, due_on__lt=today)
+    def with_overdue(self, today: datetime.date) -> models.QuerySet:
+        """Annotate ``is_overdue`` on ``today``."""
+        return self.annotate(is_overdue=_true_when(item_overdue(today)))
 
 
 class OnboardingItem(ChecklistText):
@@ -652,9 +645,6 @@ class OnboardingItem(ChecklistText):
     def is_done(self) -> bool:
         return self.done_at is not None
 
-    def is_overdue(self, today: datetime.date | None = None) -> bool:
-        return not self.is_done and self.due_on < (today or timezone.localdate())
-
 
 class OfficeHour(models.Model):
     """The placement's weekly fixed question time (fast spørretid), from the agreement on."""
@@ -697,3 +687,71 @@ class OfficeHour(models.Model):
     def ends_at(self) -> datetime.time:
         start = datetime.datetime.combine(datetime.date(2000, 1, 3), self.starts_at)
         return (start + datetime.timedelta(minutes=self.minutes)).time()
+
+
+class PlacementStatusQuerySet(models.QuerySet):
+    def write(self, facts: dict[int, dict], fields: tuple[str, ...]) -> None:
+        """Store ``fields`` of each placement's facts (placement id → column values), adding the rows that do
+        not exist yet: one upsert, whatever other columns hold."""
+        rows = [
+            PlacementStatus(placement_id=pk, **{name: values[name] for name in fields}) for pk, values in facts.items()
+        ]
+        self.bulk_create(rows, update_conflicts=True, unique_fields=["placement"], update_fields=list(fields))
+
+
+class PlacementStatus(models.Model):
+    """The facts that lists of placements show, filter and sort by, one column per fact, so that thousands of
+    placements are read without a subquery per row.
+
+    Each column is written, in the same transaction, by the services that change what it is computed from:
+    the onboarding columns by ``students.onboarding``, the check-in and follow-up columns by
+    ``feedback.status``; ``feedback.status.status_recompute`` computes every column from the source rows.
+    A placement without a row has no such facts yet.
+    """
+
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, primary_key=True, related_name="status", verbose_name=_("placement")
+    )
+    # The student's side of the latest check-in they answered, and whether the supervisor answered it too.
+    latest_answer_due = models.DateField(_("latest check-in answered by the student"), null=True, blank=True)
+    latest_workload = models.PositiveSmallIntegerField(_("latest workload"), null=True, blank=True)
+    latest_resource = models.PositiveSmallIntegerField(_("latest resource"), null=True, blank=True)
+    latest_answer_complete = models.BooleanField(_("both sides answered that check-in"), default=False)
+    # The supervisor's answers on delivery in the latest two check-ins they answered.
+    delivery_last = models.CharField(_("latest delivery"), max_length=10, blank=True)
+    delivery_before = models.CharField(_("delivery before that"), max_length=10, blank=True)
+    # Check-ins that lack an answer from either side.
+    open_checkins = models.PositiveSmallIntegerField(_("check-ins without both answers"), default=0)
+    open_checkin_due = models.DateField(_("earliest check-in without both answers"), null=True, blank=True)
+    last_followup = models.DateField(_("latest follow-up"), null=True, blank=True)
+    last_supervisor_activity = models.DateField(
+        _("latest follow-up or check-in answer from the supervisor"), null=True, blank=True
+    )
+    onboarding_done = models.PositiveSmallIntegerField(_("onboarding items done"), default=0)
+    onboarding_total = models.PositiveSmallIntegerField(_("onboarding items"), default=0)
+    open_item_due = models.DateField(_("earliest onboarding item not done"), null=True, blank=True)
+
+    objects = PlacementStatusQuerySet.as_manager()
+
+    # The columns each writer keeps.
+    ONBOARDING_FIELDS = ("onboarding_done", "onboarding_total", "open_item_due")
+    CHECKIN_FIELDS = (
+        "latest_answer_due",
+        "latest_workload",
+        "latest_resource",
+        "latest_answer_complete",
+        "delivery_last",
+        "delivery_before",
+        "open_checkins",
+        "open_checkin_due",
+        "last_followup",
+        "last_supervisor_activity",
+    )
+
+    class Meta:
+        ordering = ["placement_id"]
+        verbose_name = _("placement status")
+        verbose_name_plural = _("placement statuses")
+
+    def __str__(self) -> str:
+        return str(self.placement_id)

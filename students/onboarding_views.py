@@ -12,29 +12,23 @@ from django.views.decorators.http import require_POST
 from innopraksis import access
 from innopraksis.access import role_required
 from innopraksis.models import Role
-from students import services
+from students import onboarding
 from students.forms import OfficeHourForm, OnboardingItemForm, OnboardingTickForm, TemplateItemFormSet
-from students.models import Placement, Side
+from students.models import Side
 
 
 def onboarding_checklist(request, pk: int):
-    placement = access.get_placement_for(request.user, pk)
-    placement = (
-        Placement.objects.filter(pk=placement.pk)
-        .select_related("cohort", "organisation", "student__user", "office_hour")
-        .with_onboarding_progress()
-        .get()
-    )
-    side = access.agreement_side_of(request.user, placement)
     today = timezone.localdate()
+    placement = access.get_placement_page_for(request.user, pk, today=today)
+    side = access.agreement_side_of(request.user, placement)
     items = [
         {
             "item": item,
-            "overdue": item.is_overdue(today),
+            "overdue": item.is_overdue,
             "can_tick": access.can_tick(side, item),
             "form": OnboardingTickForm(initial={"done": item.is_done, "note": item.note}, prefix=f"item{item.pk}"),
         }
-        for item in placement.onboarding_items.select_related("done_by", "added_by")
+        for item in placement.onboarding_items.select_related("done_by", "added_by").with_overdue(today)
     ]
     context = {"placement": placement, "items": items, "side": side, "can_add": side == Side.ORGANISATION}
     return render(request, "students/onboarding_checklist.html", context)
@@ -45,7 +39,7 @@ def onboarding_item_update(request, pk: int, item_pk: int):
     item = access.get_onboarding_item_to_tick(request.user, pk, item_pk)
     form = OnboardingTickForm(request.POST, prefix=f"item{item.pk}")
     if form.is_valid():
-        services.onboarding_item_update(
+        onboarding.onboarding_item_update(
             item=item, user=request.user, done=form.cleaned_data["done"], note=form.cleaned_data["note"]
         )
         messages.success(request, _("“%(item)s” is saved.") % {"item": item.display_title})
@@ -56,7 +50,7 @@ def onboarding_item_add(request, pk: int):
     placement = access.get_placement_for_organisation_member(request.user, pk)
     form = OnboardingItemForm(request.POST or None, initial={"due_on": max(placement.starts_on, timezone.localdate())})
     if request.method == "POST" and form.is_valid():
-        item = services.onboarding_item_add(placement=placement, user=request.user, form=form)
+        item = onboarding.onboarding_item_add(placement=placement, user=request.user, form=form)
         messages.success(request, _("“%(item)s” is added to the checklist.") % {"item": item.display_title})
         return redirect("onboarding_checklist", pk=pk)
     return render(request, "students/onboarding_item_form.html", {"placement": placement, "form": form})
@@ -66,7 +60,7 @@ def office_hour_edit(request, pk: int):
     office_hour = access.get_office_hour_to_change(request.user, pk)
     form = OfficeHourForm(request.POST or None, instance=office_hour)
     if request.method == "POST" and form.is_valid():
-        services.office_hour_change(office_hour=office_hour, user=request.user, form=form)
+        onboarding.office_hour_change(office_hour=office_hour, user=request.user, form=form)
         messages.success(request, _("The question time is changed. The student has been told by e-mail."))
         return redirect("placement_detail", pk=pk)
     return render(request, "students/office_hour_form.html", {"placement": office_hour.placement, "form": form})

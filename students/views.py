@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from feedback import flags
-from innopraksis import access, audit
+from feedback import flags, history, lifecycle
+from innopraksis import access
 from innopraksis.access import role_required
+from innopraksis.invitations import invitation_for_person
 from innopraksis.lists import paginate
 from innopraksis.models import InvitationRole, Role
-from innopraksis.services import invitation_for_person
-from students import imports, services
+from students import imports, onboarding, people, placements
 from students.forms import (
     CohortFilterForm,
     CohortForm,
@@ -26,7 +26,7 @@ from students.forms import (
     StudentFilterForm,
     StudentForm,
 )
-from students.models import ImportBatch, ImportKind, Placement, PlacementState, Side
+from students.models import ImportBatch, ImportKind, PlacementState, Side
 
 
 def _base_url(request) -> str:
@@ -50,7 +50,7 @@ def cohort_list(request):
 def cohort_create(request):
     form = CohortForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        cohort = services.cohort_create(form=form)
+        cohort = onboarding.cohort_create(form=form)
         messages.success(request, _("%(name)s has been created. Place its students next.") % {"name": cohort})
         return redirect("cohort_detail", pk=cohort.pk)
     return render(request, "students/cohort_form.html", {"form": form})
@@ -59,15 +59,16 @@ def cohort_create(request):
 @role_required(Role.COORDINATOR)
 def cohort_detail(request, pk: int):
     cohort = access.get_cohort_for(request.user, pk)
-    placements = (
+    listed = (
         access.placements_visible_to(request.user)
         .filter(cohort=cohort)
         .with_organisation_returning()
+        .with_agreement_overdue(timezone.localdate())
         .order_by("organisation__name", "student__user__full_name")
     )
     context = {
         "cohort": cohort,
-        "page": paginate(request, placements),
+        "page": paginate(request, listed),
         "states": [
             (PlacementState(row["state"]).label, row["count"])
             for row in cohort.placements.values("state").annotate(count=Count("pk")).order_by("state")
@@ -81,7 +82,7 @@ def cohort_edit(request, pk: int):
     cohort = access.get_cohort_for(request.user, pk)
     form = CohortForm(request.POST or None, instance=cohort)
     if request.method == "POST" and form.is_valid():
-        services.cohort_save(form=form)
+        lifecycle.cohort_save(form=form)
         messages.success(request, _("The changes to %(name)s have been saved.") % {"name": cohort})
         return redirect("cohort_detail", pk=cohort.pk)
     return render(request, "students/cohort_form.html", {"form": form, "cohort": cohort})
@@ -103,7 +104,7 @@ def student_list(request):
 def student_create(request):
     form = StudentCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        student = services.student_save(
+        student = people.student_save(
             form=form, invite=form.cleaned_data["invite"], invited_by=request.user, base_url=_base_url(request)
         )
         if form.cleaned_data["invite"]:
@@ -122,6 +123,7 @@ def student_detail(request, pk: int):
         "placements": access.placements_visible_to(request.user)
         .filter(student=student)
         .with_organisation_returning()
+        .with_agreement_overdue(timezone.localdate())
         .order_by("-cohort__starts_on"),
         "invitation": access.latest_invitations_for(request.user, [student.user.email]).get(student.user.email),
     }
@@ -133,7 +135,7 @@ def student_edit(request, pk: int):
     student = access.get_student_for(request.user, pk)
     form = StudentForm(request.POST or None, instance=student)
     if request.method == "POST" and form.is_valid():
-        services.student_save(form=form)
+        people.student_save(form=form)
         messages.success(request, _("The changes to %(name)s have been saved.") % {"name": student})
         return redirect("student_detail", pk=student.pk)
     return render(request, "students/student_form.html", {"form": form, "student": student})
@@ -173,10 +175,14 @@ def placement_list(request):
     filter_form = PlacementFilterForm(
         request.GET, cohorts=access.cohorts_visible_to(user), organisations=access.organisations_visible_to(user)
     )
-    placements = filter_form.filter(access.placements_visible_to(user)).with_organisation_returning()
-    placements = placements.order_by("-cohort__starts_on", "student__user__full_name")
+    listed = (
+        filter_form.filter(access.placements_visible_to(user))
+        .with_organisation_returning()
+        .with_agreement_overdue(timezone.localdate())
+        .order_by("-cohort__starts_on", "student__user__full_name")
+    )
     return render(
-        request, "students/placement_list.html", {"page": paginate(request, placements), "filter_form": filter_form}
+        request, "students/placement_list.html", {"page": paginate(request, listed), "filter_form": filter_form}
     )
 
 
@@ -195,26 +201,16 @@ def placement_create(request):
 
 
 def placement_detail(request, pk: int):
-    placement = access.get_placement_for(request.user, pk)
+    placement, view = access.get_flagged_placement_for(request.user, pk, today=timezone.localdate())
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     side = access.agreement_side_of(request.user, placement)
-    placement = flags.prepare(
-        Placement.objects.filter(pk=placement.pk)
-        .select_related("cohort", "organisation", "student__user", "agreement", "office_hour", "status")
-        .prefetch_related("supervisors", "checkins")
-        .with_organisation_returning()
-        .with_onboarding_progress()
-        .get(),
-        today=timezone.localdate(),
-        revealed_only=not is_coordinator,
-    )
     context = {
         "placement": placement,
-        "flags": flags.flags_for(placement, for_student=side == Side.STUDENT and not is_coordinator),
+        "flags": flags.flags_of(placement, view),
         "is_coordinator": is_coordinator,
-        "actions": services.available_actions(placement),
+        "actions": lifecycle.available_actions(placement),
         "is_organisation_member": side == Side.ORGANISATION,
-        "history": audit.placement_history(placement) if is_coordinator else [],
+        "history": history.placement_history(placement) if is_coordinator else [],
     }
     return render(request, "students/placement_detail.html", context)
 
@@ -223,7 +219,7 @@ def placement_edit(request, pk: int):
     placement = access.get_placement_to_change(request.user, pk)
     form = _placement_form(request, instance=placement)
     if request.method == "POST" and form.is_valid():
-        services.placement_save(form=form)
+        lifecycle.placement_save(form=form)
         messages.success(request, _("The placement has been saved."))
         return redirect("placement_detail", pk=placement.pk)
     return render(request, "students/placement_form.html", {"form": form, "placement": placement})
@@ -232,7 +228,7 @@ def placement_edit(request, pk: int):
 @require_POST
 def placement_transition(request, pk: int):
     placement = access.get_placement_to_change(request.user, pk)
-    action = services.ACTIONS.get(request.POST.get("action", ""))
+    action = lifecycle.ACTIONS.get(request.POST.get("action", ""))
     if action is None or action.target == PlacementState.CANCELLED:
         # Cancelling has its own confirmation page.
         messages.error(request, _("Choose one of the actions offered on the placement's page."))
@@ -252,7 +248,7 @@ def placement_cancel(request, pk: int):
     placement = access.get_placement_to_change(request.user, pk)
     if request.method == "POST":
         try:
-            services.placement_cancel(placement=placement)
+            placements.placement_cancel(placement=placement)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -313,7 +309,7 @@ def import_preview(request, pk: int):
     batch = access.get_import_for(request.user, pk)
     if request.method == "POST":
         try:
-            counts = services.import_confirm(batch=batch, invited_by=request.user, base_url=_base_url(request))
+            counts = imports.import_confirm(batch=batch, invited_by=request.user, base_url=_base_url(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("import_preview", pk=batch.pk)

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from innopraksis.models import User
@@ -35,14 +34,6 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("REQUIRE_BROWSER_TESTS") and _browser_tests_passed == 0 and exitstatus == 0:
         session.config.get_terminal_writer().line("REQUIRE_BROWSER_TESTS is set, but no browser test passed.", red=True)
         session.exitstatus = 1
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Each test starts as a freshly started app server: nothing kept from another test's data.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

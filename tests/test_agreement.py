@@ -15,8 +15,9 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from feedback import lifecycle
 from orgs.models import Membership
-from students import agreements, services
+from students import agreement_steps, agreements, placements
 from students.models import (
     AgreementChange,
     AgreementState,
@@ -74,7 +75,7 @@ def placement(cast) -> Placement:
 @pytest.fixture
 def agreement(placement) -> ExpectationAgreement:
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.placement_start_agreement(placement=placement)
+        placements.placement_start_agreement(placement=placement)
     mail.outbox.clear()
     return placement.agreement
 
@@ -84,31 +85,31 @@ def person_for(cast, side):
 
 
 def save_step(agreement, side, step, user, **values):
-    return services.agreement_save_step(
+    return agreements.agreement_save_step(
         agreement=agreement,
         side=side,
         step=step,
         values={**ANSWERS[side], **values},
-        base=agreements.fingerprint(agreements.values_of(agreement, step.fields)),
+        base=agreement_steps.fingerprint(agreement_steps.values_of(agreement, step.fields)),
         user=user,
     )
 
 
 def fill(agreement, side, user, *, complete=True):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        for step in agreements.steps_for(side):
+        for step in agreement_steps.steps_for(side):
             save_step(agreement, side, step, user)
         if complete:
-            services.agreement_complete_part(agreement=agreement, side=side, user=user)
+            agreements.agreement_complete_part(agreement=agreement, side=side, user=user)
 
 
 def sign(agreement, side, user):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.agreement_sign(
+        agreements.agreement_sign(
             agreement=agreement,
             side=side,
             user=user,
-            read_fingerprint=agreements.fingerprint(agreements.values_of(agreement)),
+            read_fingerprint=agreement_steps.fingerprint(agreement_steps.values_of(agreement)),
         )
 
 
@@ -130,7 +131,7 @@ class TestOpening:
         cast.supervisor_a.language = "en"
         cast.supervisor_a.save()
         with TestCase.captureOnCommitCallbacks(execute=True):
-            services.placement_start_agreement(placement=placement)
+            placements.placement_start_agreement(placement=placement)
         assert placement.agreement.state == AgreementState.DRAFT
         by_address = {message.to[0]: message for message in mail.outbox}
         assert set(by_address) == {cast.student_a.email, cast.supervisor_a.email}
@@ -142,7 +143,7 @@ class TestOpening:
 
 class TestParts:
     def test_each_step_is_saved_and_the_change_is_logged(self, cast, agreement):
-        step = agreements.get_step(Side.STUDENT, "wants")
+        step = agreement_steps.get_step(Side.STUDENT, "wants")
         changed = save_step(agreement, Side.STUDENT, step, cast.student_a)
         assert changed == ["student_wants"]
         agreement.refresh_from_db()
@@ -155,9 +156,9 @@ class TestParts:
         )
 
     def test_a_part_cannot_be_finished_with_steps_unanswered(self, cast, agreement):
-        save_step(agreement, Side.STUDENT, agreements.STUDENT_STEPS[0], cast.student_a)
+        save_step(agreement, Side.STUDENT, agreement_steps.STUDENT_STEPS[0], cast.student_a)
         with pytest.raises(ValidationError) as error:
-            services.agreement_complete_part(agreement=agreement, side=Side.STUDENT, user=cast.student_a)
+            agreements.agreement_complete_part(agreement=agreement, side=Side.STUDENT, user=cast.student_a)
         assert "Læringsmål" in error.value.messages[0]
         assert "Hva du ønsker" not in error.value.messages[0]
 
@@ -176,7 +177,7 @@ class TestParts:
 
     def test_emptying_a_required_answer_reopens_the_part(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)
-        save_step(agreement, Side.STUDENT, agreements.STUDENT_STEPS[0], cast.student_a, student_wants="  ")
+        save_step(agreement, Side.STUDENT, agreement_steps.STUDENT_STEPS[0], cast.student_a, student_wants="  ")
         agreement.refresh_from_db()
         assert agreement.student_completed_at is None
 
@@ -189,9 +190,9 @@ class TestConcurrentEdits:
         return user
 
     def test_the_second_save_of_the_same_step_is_refused_and_shows_the_first(self, cast, agreement, second_supervisor):
-        step = agreements.get_step(Side.ORGANISATION, "role")
-        base = agreements.fingerprint(agreements.values_of(agreement, step.fields))
-        services.agreement_save_step(
+        step = agreement_steps.get_step(Side.ORGANISATION, "role")
+        base = agreement_steps.fingerprint(agreement_steps.values_of(agreement, step.fields))
+        agreements.agreement_save_step(
             agreement=agreement,
             side=Side.ORGANISATION,
             step=step,
@@ -199,8 +200,8 @@ class TestConcurrentEdits:
             base=base,
             user=cast.supervisor_a,
         )
-        with pytest.raises(services.AgreementConflict) as conflict:
-            services.agreement_save_step(
+        with pytest.raises(agreements.AgreementConflict) as conflict:
+            agreements.agreement_save_step(
                 agreement=ExpectationAgreement.objects.get(pk=agreement.pk),
                 side=Side.ORGANISATION,
                 step=step,
@@ -235,10 +236,13 @@ class TestConcurrentEdits:
         assert agreement.org_role == "Prosjektmedarbeider"
 
     def test_saving_a_different_step_meanwhile_is_no_conflict(self, cast, agreement, second_supervisor):
-        role, tasks = agreements.get_step(Side.ORGANISATION, "role"), agreements.get_step(Side.ORGANISATION, "tasks")
-        tasks_base = agreements.fingerprint(agreements.values_of(agreement, tasks.fields))
+        role, tasks = (
+            agreement_steps.get_step(Side.ORGANISATION, "role"),
+            agreement_steps.get_step(Side.ORGANISATION, "tasks"),
+        )
+        tasks_base = agreement_steps.fingerprint(agreement_steps.values_of(agreement, tasks.fields))
         save_step(agreement, Side.ORGANISATION, role, cast.supervisor_a)
-        services.agreement_save_step(
+        agreements.agreement_save_step(
             agreement=agreement,
             side=Side.ORGANISATION,
             step=tasks,
@@ -273,10 +277,12 @@ class TestSigning:
     def test_a_signature_on_text_that_changed_while_reading_is_refused(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)
         fill(agreement, Side.ORGANISATION, cast.supervisor_a)
-        read = agreements.fingerprint(agreements.values_of(agreement))
-        save_step(agreement, Side.ORGANISATION, agreements.ORGANISATION_STEPS[1], cast.supervisor_a, org_role="Ny")
+        read = agreement_steps.fingerprint(agreement_steps.values_of(agreement))
+        save_step(agreement, Side.ORGANISATION, agreement_steps.ORGANISATION_STEPS[1], cast.supervisor_a, org_role="Ny")
         with pytest.raises(ValidationError) as error:
-            services.agreement_sign(agreement=agreement, side=Side.STUDENT, user=cast.student_a, read_fingerprint=read)
+            agreements.agreement_sign(
+                agreement=agreement, side=Side.STUDENT, user=cast.student_a, read_fingerprint=read
+            )
         assert error.value.code == "changed"
 
     def test_signing_twice_is_refused(self, cast, agreement):
@@ -293,7 +299,7 @@ class TestChangeAfterSigning:
             save_step(
                 agreement,
                 Side.ORGANISATION,
-                agreements.get_step(Side.ORGANISATION, "tasks"),
+                agreement_steps.get_step(Side.ORGANISATION, "tasks"),
                 cast.supervisor_a,
                 org_tasks="Bare budsjett",
             )
@@ -314,7 +320,7 @@ class TestChangeAfterSigning:
         save_step(
             agreement,
             Side.ORGANISATION,
-            agreements.get_step(Side.ORGANISATION, "tasks"),
+            agreement_steps.get_step(Side.ORGANISATION, "tasks"),
             cast.supervisor_a,
             org_tasks="Bare budsjett",
         )
@@ -330,7 +336,7 @@ class TestChangeAfterSigning:
 
     def test_an_unchanged_save_keeps_the_signatures(self, cast, agreement):
         signed(cast, agreement)
-        save_step(agreement, Side.ORGANISATION, agreements.get_step(Side.ORGANISATION, "tasks"), cast.supervisor_a)
+        save_step(agreement, Side.ORGANISATION, agreement_steps.get_step(Side.ORGANISATION, "tasks"), cast.supervisor_a)
         agreement.refresh_from_db()
         assert agreement.state == AgreementState.SIGNED
         assert not AgreementVersion.objects.exists()
@@ -340,24 +346,28 @@ class TestCoordinator:
     def test_approval_before_the_start_leaves_the_placement_to_start_on_its_date(self, cast, agreement):
         signed(cast, agreement)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(1))
+            lifecycle.agreement_approve_and_start(
+                agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(1)
+            )
         placement = Placement.objects.get(pk=agreement.placement_id)
         assert (agreement.state, placement.state) == (AgreementState.APPROVED, PlacementState.AGREEMENT)
         assert recipients() == sorted([cast.student_a.email, cast.supervisor_a.email])
 
-        assert services.placements_activate_due(today=START - datetime.timedelta(1)) == 0
-        assert services.placements_activate_due(today=START) == 1
+        assert lifecycle.placements_activate_due(today=START - datetime.timedelta(1)) == 0
+        assert lifecycle.placements_activate_due(today=START) == 1
         placement.refresh_from_db()
         assert placement.state == PlacementState.ACTIVE
 
     def test_approval_after_the_start_makes_the_placement_active(self, cast, agreement):
         signed(cast, agreement)
-        services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START)
+        lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator, today=START)
         assert Placement.objects.get(pk=agreement.placement_id).state == PlacementState.ACTIVE
 
     def test_the_daily_command_starts_approved_placements(self, cast, agreement):
         signed(cast, agreement)
-        services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(1))
+        lifecycle.agreement_approve_and_start(
+            agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(1)
+        )
         out = StringIO()
         with time_machine.travel(datetime.datetime(2023, 1, 9, 8, 0), tick=False):
             call_command("advance_placements", stdout=out)
@@ -367,14 +377,16 @@ class TestCoordinator:
     def test_only_a_signed_agreement_can_be_approved(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)
         with pytest.raises(ValidationError) as error:
-            services.agreement_approve(agreement=agreement, user=cast.coordinator)
+            lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator)
         assert error.value.code == "not_signed"
 
     def test_an_approved_agreement_can_no_longer_be_changed(self, cast, agreement):
         signed(cast, agreement)
-        services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START)
+        lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator, today=START)
         with pytest.raises(ValidationError) as error:
-            save_step(agreement, Side.STUDENT, agreements.STUDENT_STEPS[0], cast.student_a, student_wants="Noe nytt")
+            save_step(
+                agreement, Side.STUDENT, agreement_steps.STUDENT_STEPS[0], cast.student_a, student_wants="Noe nytt"
+            )
         assert error.value.code == "approved"
         url = reverse("agreement_step", kwargs={"pk": agreement.placement_id, "side": "student", "step": "wants"})
         response = client_for(cast.student_a).get(url, follow=True)
@@ -383,7 +395,7 @@ class TestCoordinator:
     def test_sending_back_reopens_that_part_voids_signatures_and_mails_the_comment(self, cast, agreement):
         signed(cast, agreement)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            services.agreement_return(
+            agreements.agreement_return(
                 agreement=agreement,
                 side=Side.ORGANISATION,
                 comment="Beskriv oppgavene mer konkret.",
@@ -400,7 +412,7 @@ class TestCoordinator:
         assert "Beskriv oppgavene mer konkret." in client_for(cast.supervisor_a).get(url).content.decode()
         assert "Beskriv oppgavene mer konkret." not in client_for(cast.student_a).get(url).content.decode()
 
-        services.agreement_complete_part(agreement=agreement, side=Side.ORGANISATION, user=cast.supervisor_a)
+        agreements.agreement_complete_part(agreement=agreement, side=Side.ORGANISATION, user=cast.supervisor_a)
         assert agreement.state == AgreementState.SIGNING
 
     def test_signatures_made_on_paper_can_be_recorded_and_approved(self, cast, agreement):
@@ -510,19 +522,22 @@ class TestStepPages:
 class TestDeadline:
     def test_the_agreement_is_due_the_cohorts_days_before_the_start(self, placement):
         assert placement.agreement_due_on == DUE
-        placement.cohort.agreement_deadline_days = 21
-        assert placement.agreement_due_on == START - datetime.timedelta(days=21)
+        assert Placement.objects.with_agreement_due().get(pk=placement.pk).agreement_due == DUE
+        Cohort.objects.filter(pk=placement.cohort_id).update(agreement_deadline_days=21)
+        placement = Placement.objects.with_agreement_due().select_related("cohort").get(pk=placement.pk)
+        assert placement.agreement_due == placement.agreement_due_on == START - datetime.timedelta(days=21)
 
     @pytest.mark.parametrize(("today", "overdue"), [(DUE, False), (DUE + datetime.timedelta(days=1), True)])
     def test_overdue_from_the_day_after_the_due_date(self, agreement, today, overdue):
-        placement = Placement.objects.select_related("cohort", "agreement").get(pk=agreement.placement_id)
-        assert placement.agreement_is_overdue(today) is overdue
+        assert (
+            Placement.objects.with_agreement_overdue(today).get(pk=agreement.placement_id).agreement_overdue is overdue
+        )
 
     def test_an_approved_agreement_is_never_overdue(self, cast, agreement):
         signed(cast, agreement)
-        services.agreement_approve(agreement=agreement, user=cast.coordinator, today=DUE)
-        placement = Placement.objects.select_related("cohort", "agreement").get(pk=agreement.placement_id)
-        assert not placement.agreement_is_overdue(START - datetime.timedelta(days=1))
+        lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator, today=DUE)
+        today = START - datetime.timedelta(days=1)
+        assert not Placement.objects.with_agreement_overdue(today).get(pk=agreement.placement_id).agreement_overdue
 
     def test_overdue_shows_on_the_pages_of_everyone_involved(self, cast, agreement):
         pages = {
@@ -559,11 +574,11 @@ class TestQueryCounts:
             save_step(
                 agreement,
                 Side.ORGANISATION,
-                agreements.get_step(Side.ORGANISATION, "tasks"),
+                agreement_steps.get_step(Side.ORGANISATION, "tasks"),
                 cast.supervisor_a,
                 org_tasks=f"Oppgaver {_round}",
             )
-            for step in agreements.ORGANISATION_STEPS:
+            for step in agreement_steps.ORGANISATION_STEPS:
                 save_step(agreement, Side.ORGANISATION, step, cast.supervisor_a, org_role=f"Rolle {_round}")
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200
@@ -572,7 +587,7 @@ class TestQueryCounts:
         assert counts == [EXPECTED_DETAIL_QUERIES] * 2
 
 
-# Session, user with roles, the placement, the side check, versions, changes.
+# Session, user with roles, the placement with what the page shows of it, the side check, versions, changes.
 EXPECTED_DETAIL_QUERIES = 6
 
 

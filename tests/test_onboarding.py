@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
-from innopraksis import services as account_services
-from students import services
+from feedback import lifecycle
+from innopraksis import accounts
+from students import onboarding, placements
 from students.models import (
     Cohort,
     ExpectationAgreement,
@@ -33,7 +34,7 @@ END = datetime.date(2023, 5, 19)
 @pytest.fixture
 def cohort(db) -> Cohort:
     cohort = Cohort.objects.create(name="Internship våren 2023", starts_on=START, ends_on=END)
-    services.cohort_add_default_template(cohort=cohort)
+    onboarding.cohort_add_default_template(cohort=cohort)
     return cohort
 
 
@@ -43,7 +44,7 @@ def place(cast, cohort, student, organisation, supervisor) -> Placement:
     )
     placement.supervisors.add(supervisor)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.placement_start_agreement(placement=placement)
+        placements.placement_start_agreement(placement=placement)
     return placement
 
 
@@ -51,7 +52,9 @@ def approve(cast, placement) -> Placement:
     agreement = placement.agreement
     if agreement.placement.student.user == cast.student_a:
         signed(cast, agreement)
-    services.agreement_approve(agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(days=1))
+    lifecycle.agreement_approve_and_start(
+        agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(days=1)
+    )
     return placement
 
 
@@ -153,13 +156,13 @@ class TestChecklist:
         assert (office_hour.weekday, office_hour.starts_at, office_hour.minutes) == (2, datetime.time(14, 0), 30)
 
     def test_the_checklist_is_made_once_never_twice(self, placement):
-        services.placement_onboarding_start(placement=placement, agreement=placement.agreement)
+        onboarding.placement_onboarding_start(placement=placement, agreement=placement.agreement)
         assert placement.onboarding_items.count() == 6
         assert OfficeHour.objects.filter(placement=placement).count() == 1
 
     def test_a_later_template_change_leaves_a_given_checklist_alone(self, placement, cohort):
         cohort.onboarding_template.all().delete()
-        services.placement_onboarding_start(placement=placement, agreement=placement.agreement)
+        onboarding.placement_onboarding_start(placement=placement, agreement=placement.agreement)
         assert placement.onboarding_items.count() == 6
 
     def test_the_supervisor_ticks_their_item_with_a_note(self, cast, placement):
@@ -176,8 +179,8 @@ class TestChecklist:
 
     def test_undoing_an_item_clears_who_and_when(self, cast, placement):
         clarify = item(placement, Practice.CLARIFY)
-        services.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=True, note="")
-        services.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=False, note="Ikke ferdig likevel")
+        onboarding.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=True, note="")
+        onboarding.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=False, note="Ikke ferdig likevel")
         clarify.refresh_from_db()
         assert (clarify.done_at, clarify.done_by, clarify.note) == (None, None, "Ikke ferdig likevel")
 
@@ -217,15 +220,18 @@ class TestChecklist:
 
 class TestProgress:
     def test_done_total_and_overdue_are_counted_against_today(self, cast, placement):
-        services.onboarding_item_update(
+        onboarding.onboarding_item_update(
             item=item(placement, Practice.CLARIFY), user=cast.supervisor_a, done=True, note=""
         )
         day_eight = START + datetime.timedelta(days=8)  # clarify, question time (day 0) and adapted (day 7) are due
-        annotated = Placement.objects.with_onboarding_progress(day_eight).get(pk=placement.pk)
-        assert (annotated.onboarding_done, annotated.onboarding_total, annotated.onboarding_overdue) == (1, 6, 2)
+        annotated = Placement.objects.for_page(day_eight).get(pk=placement.pk)
+        status = annotated.status
+        assert (status.onboarding_done, status.onboarding_total, status.open_item_due) == (1, 6, START)
+        assert annotated.onboarding_overdue
+        assert not Placement.objects.for_page(START).get(pk=placement.pk).onboarding_overdue
 
     def test_progress_shows_on_the_placement_and_both_home_pages(self, cast, placement):
-        services.onboarding_item_update(
+        onboarding.onboarding_item_update(
             item=item(placement, Practice.CLARIFY), user=cast.supervisor_a, done=True, note=""
         )
         for user, url in [
@@ -259,7 +265,7 @@ def parse(response) -> Calendar:
 
 
 def feed(client, user):
-    return client.get(reverse("calendar_feed", kwargs={"token": account_services.calendar_token_for(user)}))
+    return client.get(reverse("calendar_feed", kwargs={"token": accounts.calendar_token_for(user)}))
 
 
 class TestCalendar:
@@ -290,13 +296,13 @@ class TestCalendar:
     def test_nothing_from_placements_the_person_cannot_see(self, client, cast, cohort, placement):
         other = place(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
         OfficeHour.objects.create(placement=other, weekday=5, starts_at=datetime.time(9), minutes=30, place="Rådhuset")
-        services.placement_onboarding_start(placement=other, agreement=other.agreement)
+        onboarding.placement_onboarding_start(placement=other, agreement=other.agreement)
         text = feed(client, cast.supervisor_b).content.decode()
         assert "Rådhuset" in text
         assert "Siri Student" not in text and "Møterom 2" not in text
 
     def test_renewing_stops_the_old_address(self, client, cast, placement):
-        old = account_services.calendar_token_for(cast.student_a)
+        old = accounts.calendar_token_for(cast.student_a)
         user_client = client_for(cast.student_a)
         assert old in user_client.get(reverse("profile")).content.decode()
         user_client.post(reverse("calendar_renew"))
@@ -320,20 +326,20 @@ class TestQueryCounts:
                 cohort=cohort, student=user.student, organisation=cast.org_a, starts_on=START, ends_on=END
             )
             OfficeHour.objects.create(placement=placement, weekday=2, starts_at=datetime.time(9), minutes=30, place="A")
-            services.placement_onboarding_start(
+            onboarding.placement_onboarding_start(
                 placement=placement, agreement=ExpectationAgreement(placement=placement)
             )
 
-    # The home: session, user, memberships, the placements' tokens, then (rows not kept yet) the
-    # placements and their open items (none is active yet, so no check-ins or evaluations are loaded).
+    # The home: session, user, memberships, the placements with their flags, their open items (none is
+    # active yet, so no check-ins or evaluations are loaded).
     @pytest.mark.parametrize(
         ("url_name", "user", "expected"),
-        [("home_supervisor", "supervisor_a", 6), ("calendar_feed", "supervisor_a", 8)],
+        [("home_supervisor", "supervisor_a", 5), ("calendar_feed", "supervisor_a", 8)],
     )
     def test_pages_do_not_grow_with_placements(self, cast, cohort, url_name, user, expected):
         person = getattr(cast, user)
         client = client_for(person)
-        kwargs = {"token": account_services.calendar_token_for(person)} if url_name == "calendar_feed" else {}
+        kwargs = {"token": accounts.calendar_token_for(person)} if url_name == "calendar_feed" else {}
         counts = []
         for size in (1, 6):
             self.fill(cast, cohort, size)
@@ -354,4 +360,5 @@ class TestQueryCounts:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
-        assert counts[0] == counts[1] == 6
+        # Session, user, the placement with its status, the side check, the items.
+        assert counts[0] == counts[1] == 5

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation
-from innopraksis import access, services
+from innopraksis import access, accounts, invitations
 from innopraksis.models import Invitation, InvitationRole
 from students.models import (
     AgreementVersion,
@@ -71,7 +71,7 @@ def pending_invitation(cast) -> dict:
 
 def accept_token(cast) -> dict:
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.invitation_create(
+        invitations.invitation_create(
             email="invitee@example.org",
             role=InvitationRole.STUDENT,
             organisation=None,
@@ -156,7 +156,7 @@ def office_hour_of_student_a(cast) -> dict:
 
 
 def calendar_token_of_student_a(cast) -> dict:
-    return {"token": services.calendar_token_for(cast.student_a)}
+    return {"token": accounts.calendar_token_for(cast.student_a)}
 
 
 def checkin_of_student_a(cast) -> dict:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import CheckIn, CoordinatorNote, FollowUp
-from students import agreements, services
+from students import agreement_steps, placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side
 from tests.conftest import client_for
 from tests.test_agreement import fill
@@ -30,7 +30,7 @@ def placement(cast):
         cohort=cohort, student=cast.student_a.student, organisation=cast.org_a, starts_on=START, ends_on=END
     )
     placement.supervisors.add(cast.supervisor_a)
-    services.placement_start_agreement(placement=placement)
+    placements.placement_start_agreement(placement=placement)
     return placement
 
 
@@ -39,7 +39,7 @@ class TestAuditTrail:
         agreement = placement.agreement
         fill(agreement, Side.STUDENT, cast.student_a, complete=False)
         history = ExpectationAgreement.history.filter(id=agreement.pk)
-        assert history.count() == 1 + len(agreements.STUDENT_STEPS)  # created, then one record per step
+        assert history.count() == 1 + len(agreement_steps.STUDENT_STEPS)  # created, then one record per step
 
     def test_coordinators_read_the_history_on_the_placement_page_and_supervisors_do_not(self, cast, placement):
         client = client_for(cast.coordinator)

@@ -19,6 +19,7 @@ from students.models import (
     Placement,
     PlacementState,
     Student,
+    organisations_returning_in,
 )
 
 
@@ -86,9 +87,9 @@ def test_seed_places_every_student_in_the_current_round_in_varied_states(db):
         PlacementState.ACTIVE,
         PlacementState.CANCELLED,
     }
-    returning = Organisation.objects.with_returning(current).filter(is_returning=True)
-    assert returning.count() == 3
-    assert Organisation.objects.with_returning(current).filter(is_returning=False).count() == 4
+    returning = organisations_returning_in(Organisation.objects.all(), current)
+    assert returning.filter(is_returning=True).count() == 3
+    assert returning.filter(is_returning=False).count() == 4
 
 
 def test_demo_organisation_numbers_are_valid(db):
@@ -101,8 +102,8 @@ def test_seed_has_agreements_in_every_state_some_overdue_and_one_changed_after_s
     seed()
     agreements = ExpectationAgreement.objects.filter(placement__cohort=current_round())
     assert set(agreements.values_list("state", flat=True)) == set(AgreementState.values)
-    placements = Placement.objects.filter(cohort=current_round()).select_related("cohort", "agreement")
-    overdue = [placement.agreement_is_overdue() for placement in placements]
+    placements = Placement.objects.filter(cohort=current_round()).with_agreement_overdue(timezone.localdate())
+    overdue = [placement.agreement_overdue for placement in placements]
     assert any(overdue) and not all(overdue)
     assert AgreementVersion.objects.filter(agreement__placement__student__user__email=demo_student_email(1)).exists()
 
@@ -120,11 +121,11 @@ def test_seed_has_months_of_check_ins_some_of_them_worrying(db):
     seed()
     today = timezone.localdate()
     assert CheckIn.objects.filter(student_answered_at__isnull=False).count() > 50
-    placements = Placement.objects.select_related("cohort", "agreement", "status").prefetch_related("checkins")
+    view = flags.Viewpoint(today)
     kinds = {
         flag.kind
-        for placement in placements
-        for flag in flags.flags_for(flags.prepare(placement, today=today, revealed_only=False), today=today)
+        for placement in flags.with_flags(Placement.objects.all(), view)
+        for flag in flags.flags_of(placement, view)
     }
     assert kinds >= {"workload", "resource", "delivery", "checkin", "agreement"}
     assert CoordinatorNote.objects.exists()

@@ -17,7 +17,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from feedback.models import CheckIn, ExperienceReport, Gathering
-from innopraksis import services
+from innopraksis import invitations
 from innopraksis.management.commands.seed_demo import COORDINATORS, DEMO_PASSWORD, demo_student_email
 from innopraksis.models import InvitationRole, User
 from orgs.models import Membership
@@ -47,7 +47,7 @@ def demo_kwargs() -> dict[str, dict]:
         kind="students", filename="s.csv", content="email;full_name\nny@example.org;Ny\n"
     )
     with TestCase.captureOnCommitCallbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = invitations.invitation_create(
             email="ny.person@example.org",
             role=InvitationRole.STUDENT,
             organisation=None,

@@ -6,7 +6,7 @@ from django.test import TestCase
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from students import services
+from students import placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
 from tests.browser.test_journeys import sign_in
 
@@ -20,7 +20,7 @@ def open_agreement(cast) -> Placement:
     )
     placement.supervisors.add(cast.supervisor_a)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.placement_start_agreement(placement=placement)
+        placements.placement_start_agreement(placement=placement)
     return placement
 
 

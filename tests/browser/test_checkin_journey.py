@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from students import services
+from feedback import lifecycle
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
 from tests.browser.test_journeys import sign_in
 
@@ -29,7 +29,7 @@ def started_today_two_weeks_ago(cast) -> Placement:
     Placement.objects.filter(pk=placement.pk).update(state=PlacementState.AGREEMENT)
     ExpectationAgreement.objects.create(placement=placement, state=AgreementState.APPROVED)
     placement.refresh_from_db()
-    services.placement_activate(placement=placement)
+    lifecycle.placement_activate(placement=placement)
     return placement
 
 
@@ -73,7 +73,7 @@ def test_a_high_workload_is_answered_adjusted_and_flagged_to_the_coordinator(pag
     page.goto(reverse("placement_detail", kwargs={"pk": placement.pk}))
     attention = page.get_by_role("region", name="Trenger oppmerksomhet")
     expect(attention).to_contain_text("Arbeidsmengde")
-    expect(attention).to_contain_text("Studenten synes arbeidsmengden er for stor: 5 av 5 i siste avstemming")
+    expect(attention).to_contain_text("Studenten svarte «5 – altfor mye» om arbeidsmengden i siste avstemming")
     attention.get_by_role("link").first.click()
     expect(page.get_by_text("Tar bort rapporteringen resten av måneden.")).to_be_visible()
     page.get_by_role("link", name=timezone.localdate().strftime("%d.%m.%Y"), exact=True).click()

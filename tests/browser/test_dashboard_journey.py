@@ -1,9 +1,8 @@
 """The coordinator finds the internships with a worrying workload and sees why."""
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from feedback.models import CheckIn
+from feedback import checkins
 from students.models import Placement
 from tests.browser.test_checkin_journey import started_today_two_weeks_ago
 from tests.browser.test_journeys import sign_in
@@ -11,15 +10,11 @@ from tests.browser.test_journeys import sign_in
 
 def test_the_coordinator_filters_to_workload_and_opens_a_flagged_placement(page, cast):
     placement = started_today_two_weeks_ago(cast)
-    CheckIn.objects.filter(pk=placement.checkins.order_by("due_on").first().pk).update(
-        workload=5,
-        resource=4,
-        learning=4,
-        safe_to_ask="yes",
-        student_answered_at=timezone.now(),
-        delivery="meets",
-        feedback_given="Bra",
-        supervisor_answered_at=timezone.now(),
+    checkin = placement.checkins.order_by("due_on").first()
+    answers = {"workload": 5, "resource": 4, "learning": 4, "safe_to_ask": "yes"}
+    checkins.checkin_answer_student(checkin=checkin, user=cast.student_a, answers=answers)
+    checkins.checkin_answer_supervisor(
+        checkin=checkin, user=cast.supervisor_a, answers={"delivery": "meets", "feedback_given": "Bra"}
     )
     calm = Placement.objects.create(
         cohort=placement.cohort,
@@ -43,5 +38,5 @@ def test_the_coordinator_filters_to_workload_and_opens_a_flagged_placement(page,
     page.get_by_role("link", name="Siri Student").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Praksisplass: Siri Student")
     expect(page.get_by_role("region", name="Trenger oppmerksomhet")).to_contain_text(
-        "Studenten synes arbeidsmengden er for stor: 5 av 5 i siste avstemming"
+        "Studenten svarte «5 – altfor mye» om arbeidsmengden i siste avstemming"
     )

@@ -2,7 +2,8 @@
 
 from playwright.sync_api import expect
 
-from students import services
+from feedback import lifecycle
+from students import onboarding
 from tests.browser.test_agreement_journey import START, open_agreement
 from tests.browser.test_journeys import sign_in
 from tests.test_agreement import signed
@@ -10,8 +11,10 @@ from tests.test_agreement import signed
 
 def test_the_supervisor_ticks_two_items_with_a_note_and_the_student_sees_the_progress(page, cast):
     placement = open_agreement(cast)
-    services.cohort_add_default_template(cohort=placement.cohort)
-    services.agreement_approve(agreement=signed(cast, placement.agreement), user=cast.coordinator, today=START)
+    onboarding.cohort_add_default_template(cohort=placement.cohort)
+    lifecycle.agreement_approve_and_start(
+        agreement=signed(cast, placement.agreement), user=cast.coordinator, today=START
+    )
 
     sign_in(page, cast.supervisor_a.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mine studenter")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from innopraksis import retention
+from innopraksis.overview import retention
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from feedback import status
 from feedback.models import CheckIn, Delivery, Evaluation, FollowUp
+from feedback.status import status_recompute
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation
 from orgs.validators import org_number_check_digit
@@ -176,4 +176,4 @@ class Command(BaseCommand):
             for kind in ("midterm", "final")
             for side in ("student", "organisation")
         )
-        status.refresh_all()
+        status_recompute(log=False)  # rows written in bulk wrote no status

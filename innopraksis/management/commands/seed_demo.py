@@ -17,8 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from feedback import gatherings
-from feedback import services as feedback_services
+from feedback import checkins, gatherings, lifecycle
 from feedback.models import (
     CheckIn,
     Delivery,
@@ -34,8 +33,7 @@ from feedback.models import (
 )
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from students import agreements
-from students import services as placement_services
+from students import agreement_steps, agreements, onboarding, placements
 from students.models import (
     Cohort,
     ExpectationAgreement,
@@ -354,7 +352,7 @@ class Command(BaseCommand):
             name=round_name(starts_on),
             defaults={"starts_on": starts_on, "ends_on": ends_on, "internship_courses": ", ".join(INTERNSHIP_COURSES)},
         )
-        placement_services.cohort_add_default_template(cohort=cohort)
+        onboarding.cohort_add_default_template(cohort=cohort)
         return cohort
 
     def _current_start(self) -> datetime.date:
@@ -384,15 +382,15 @@ class Command(BaseCommand):
             return
         # Walk the lifecycle the way the portal does, up to the demo state.
         if state == PlacementState.CANCELLED:
-            placement_services.placement_cancel(placement=placement)
+            placements.placement_cancel(placement=placement)
             return
         if state == PlacementState.PLANNED:
             return
-        placement_services.placement_start_agreement(placement=placement)
+        placements.placement_start_agreement(placement=placement)
         stage = AGREEMENT_STAGES.get(number, "approved") if state == PlacementState.AGREEMENT else "approved"
         self._agreement(placement, number, stage, AGREEMENT_HISTORY.get(number))
         if state == PlacementState.COMPLETED:
-            placement_services.placement_complete(placement=placement, today=cohort.ends_on + datetime.timedelta(1))
+            lifecycle.placement_complete(placement=placement, today=cohort.ends_on + datetime.timedelta(1))
 
     def _agreement(self, placement: Placement, number: int, stage: str, history: str | None) -> None:
         """Fill in, sign and approve through the same functions the pages use, as far as ``stage``."""
@@ -407,24 +405,24 @@ class Command(BaseCommand):
 
         def fill(side: str, upto: int | None = None) -> None:
             person = student if side == Side.STUDENT else supervisor
-            for step in agreements.steps_for(side)[:upto]:
-                placement_services.agreement_save_step(
+            for step in agreement_steps.steps_for(side)[:upto]:
+                agreements.agreement_save_step(
                     agreement=agreement,
                     side=side,
                     step=step,
                     values=answers[side],
-                    base=agreements.fingerprint(agreements.values_of(agreement, step.fields)),
+                    base=agreement_steps.fingerprint(agreement_steps.values_of(agreement, step.fields)),
                     user=person,
                 )
             if upto is None:
-                placement_services.agreement_complete_part(agreement=agreement, side=side, user=person)
+                agreements.agreement_complete_part(agreement=agreement, side=side, user=person)
 
         def sign(side: str) -> None:
-            placement_services.agreement_sign(
+            agreements.agreement_sign(
                 agreement=agreement,
                 side=side,
                 user=student if side == Side.STUDENT else supervisor,
-                read_fingerprint=agreements.fingerprint(agreements.values_of(agreement)),
+                read_fingerprint=agreement_steps.fingerprint(agreement_steps.values_of(agreement)),
             )
 
         if stage == "student_half":
@@ -433,7 +431,7 @@ class Command(BaseCommand):
         fill(Side.STUDENT)
         fill(Side.ORGANISATION)
         if stage == "returned":
-            placement_services.agreement_return(
+            agreements.agreement_return(
                 agreement=agreement,
                 side=Side.ORGANISATION,
                 comment="Beskriv oppgavene mer konkret, og tilpass dem det studenten skriver om egne mål.",
@@ -441,7 +439,7 @@ class Command(BaseCommand):
             )
             return
         if history == "paper":
-            placement_services.agreement_record_paper(agreement=agreement, user=coordinator)
+            agreements.agreement_record_paper(agreement=agreement, user=coordinator)
         else:
             sign(Side.STUDENT)
             if stage == "student_signed":
@@ -449,20 +447,20 @@ class Command(BaseCommand):
             sign(Side.ORGANISATION)
         if history == "changed_after_signing":
             # The supervisor adjusted the tasks after both had signed: both signed again.
-            tasks = agreements.get_step(Side.ORGANISATION, "tasks")
-            placement_services.agreement_save_step(
+            tasks = agreement_steps.get_step(Side.ORGANISATION, "tasks")
+            agreements.agreement_save_step(
                 agreement=agreement,
                 side=Side.ORGANISATION,
                 step=tasks,
                 values={"org_tasks": answers[Side.ORGANISATION]["org_tasks"] + " Også deltakelse i årsoppgjøret."},
-                base=agreements.fingerprint(agreements.values_of(agreement, tasks.fields)),
+                base=agreement_steps.fingerprint(agreement_steps.values_of(agreement, tasks.fields)),
                 user=supervisor,
             )
             sign(Side.STUDENT)
             sign(Side.ORGANISATION)
         if stage == "signed":
             return
-        placement_services.agreement_approve(
+        lifecycle.agreement_approve_and_start(
             agreement=agreement, user=coordinator, today=max(placement.starts_on, timezone.localdate())
         )
         # The demo is built in one go; date the approval as it would have happened, mostly in good time.
@@ -496,7 +494,7 @@ class Command(BaseCommand):
                 answers |= {"workload": 1, "to_adjust": "Har lite å gjøre."}
             if not past and number == 8 and index >= len(due) - 2:
                 delivery = Delivery.BELOW
-            feedback_services.checkin_answer_student(checkin=checkin, user=student, answers=answers, note=note)
+            checkins.checkin_answer_student(checkin=checkin, user=student, answers=answers, note=note)
             if not past and number == 12:
                 continue  # the supervisor never answers: no follow-up flag
             supervisor_answers = {
@@ -504,18 +502,18 @@ class Command(BaseCommand):
                 "feedback_given": "Gode analyser; jobb med å presentere kortere.",
                 "workload_adjustment": adjustment,
             }
-            feedback_services.checkin_answer_supervisor(checkin=checkin, user=supervisor, answers=supervisor_answers)
+            checkins.checkin_answer_supervisor(checkin=checkin, user=supervisor, answers=supervisor_answers)
         if number != 12:
-            FollowUp.objects.get_or_create(
-                placement=placement,
-                kind=FollowUpKind.MEETING,
-                happened_on=min(placement.ends_on, today - datetime.timedelta(days=5 + number % 7)),
-                defaults={
-                    "author": supervisor,
-                    "note": "Statusmøte: gikk gjennom oppgavene og arbeidsmengden.",
-                    "shared_with_student": number % 2 == 0,
-                },
-            )
+            happened_on = min(placement.ends_on, today - datetime.timedelta(days=5 + number % 7))
+            if not FollowUp.objects.filter(placement=placement, happened_on=happened_on).exists():
+                checkins.followup_log(
+                    placement=placement,
+                    user=supervisor,
+                    kind=FollowUpKind.MEETING,
+                    happened_on=happened_on,
+                    note="Statusmøte: gikk gjennom oppgavene og arbeidsmengden.",
+                    shared_with_student=number % 2 == 0,
+                )
         for evaluation in Evaluation.objects.filter(placement=placement, due_on__lt=today):
             answers = {
                 "value": 4,
@@ -524,7 +522,7 @@ class Command(BaseCommand):
                 "change": "",
                 "host_again": YesPartlyNo.YES if evaluation.side == Side.ORGANISATION else "",
             }
-            feedback_services.evaluation_answer(
+            checkins.evaluation_answer(
                 evaluation=evaluation,
                 user=student if evaluation.side == Side.STUDENT else supervisor,
                 answers=answers,
@@ -540,7 +538,7 @@ class Command(BaseCommand):
         for item in chosen:
             person = student if item.owner == "student" else supervisor
             note = NOTES.get(item.practice, "") if number % 2 else ""
-            placement_services.onboarding_item_update(item=item, user=person, done=True, note=note)
+            onboarding.onboarding_item_update(item=item, user=person, done=True, note=note)
             late = datetime.timedelta(days=4 if (number + item.position) % 4 == 0 else 0)
             OnboardingItem.objects.filter(pk=item.pk).update(done_at=_noon(item.due_on + late))
 

@@ -1,6 +1,7 @@
-"""Invitations: create, re-send and accept.
+"""Invitations: create and re-send the link that lets a person set their password.
 
-Each function is one transaction; e-mail goes out when it commits.
+Each function is one transaction; e-mail goes out when it commits. Accepting an invitation gives the
+person their role, and lives with the roles (``students.people``).
 """
 
 from __future__ import annotations
@@ -12,24 +13,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innopraksis.mail import send_templated_mail
-from innopraksis.models import Invitation, InvitationRole, InvitationStatus, User, normalize_email
-from orgs.models import Membership, MembershipRole, Organisation
-from students.models import Student
+from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a link's token belongs to, whatever its status; None for an unknown token."""
-    digest = _hash_token(token)
+    digest = hash_token(token)
     invitation = Invitation.objects.select_related("organisation").filter(token_hash=digest).first()
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
@@ -45,7 +44,7 @@ def invitation_create(
     *,
     email: str,
     role: str,
-    organisation: Organisation | None,
+    organisation: models.Model | None,
     invited_by: User,
     full_name: str = "",
     language: str = settings.LANGUAGE_CODE,
@@ -61,7 +60,7 @@ def invitation_create(
         role=role,
         organisation=organisation if role == InvitationRole.SUPERVISOR else None,
         language=language,
-        token_hash=_hash_token(token),
+        token_hash=hash_token(token),
         invited_by=invited_by,
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -83,7 +82,7 @@ def invitation_for_person(
     *,
     user: User,
     role: str,
-    organisation: Organisation | None = None,
+    organisation: models.Model | None = None,
     invited_by: User,
     base_url: str,
     only_if_new: bool = False,
@@ -121,52 +120,3 @@ def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str
         language=invitation.language,
         base_url=base_url,
     )
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, full_name: str, password: str) -> User:
-    """Use an invitation: create or update the person, give them the role, and spend the link."""
-    digest = _hash_token(token)
-    # Lock only the invitation row: PostgreSQL cannot lock the nullable side of the join.
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("organisation")
-        .filter(token_hash=digest)
-        .first()
-    )
-    if invitation is None or invitation.status != InvitationStatus.PENDING:
-        # Raced with another use, or replaced between showing the form and posting it.
-        raise ValidationError(_("This invitation link can no longer be used."), code="not_pending")
-
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is None:
-        user = User(email=invitation.email, language=invitation.language)
-    user.full_name = full_name
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-
-    if invitation.role == InvitationRole.STUDENT:
-        Student.objects.get_or_create(user=user)
-    else:
-        Membership.objects.get_or_create(
-            user=user, organisation=invitation.organisation, defaults={"role": MembershipRole.SUPERVISOR}
-        )
-
-    invitation.used_at = timezone.now()
-    invitation.save(update_fields=["used_at"])
-    return user
-
-
-def calendar_token_for(user: User) -> str:
-    """The secret of the user's calendar feed address, made the first time it is asked for."""
-    if not user.calendar_token:
-        return calendar_token_renew(user=user)
-    return user.calendar_token
-
-
-def calendar_token_renew(*, user: User) -> str:
-    """A new feed address; the old one stops working at once."""
-    user.calendar_token = secrets.token_urlsafe(32)
-    user.save(update_fields=["calendar_token"])
-    return user.calendar_token

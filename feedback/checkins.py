@@ -1,6 +1,6 @@
-"""Check-ins, follow-ups and evaluations: the schedule, and each side's answers.
+"""Each side's answers to check-ins and evaluations, and the supervisors' follow-ups.
 
-Each function is one transaction; mail goes out when it commits.
+Each function is one transaction, and writes the placement's status (``feedback.status``) in it.
 """
 
 from __future__ import annotations
@@ -11,64 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
-from feedback import status
+from feedback.lifecycle import placement_complete
 from feedback.models import CheckIn, CoordinatorNote, Evaluation, EvaluationKind, FollowUp
+from feedback.schedule import final_evaluations_in
+from feedback.status import status_update
 from innopraksis.models import User
 from innopraksis.once import save_once
-from students.models import Placement, PlacementState, Side
-
-SCHEDULED_STATES = (PlacementState.ACTIVE, PlacementState.COMPLETED)
-
-
-def checkin_dates(placement: Placement) -> list[datetime.date]:
-    """Every cadence days from the start, up to and including the end date."""
-    cadence = datetime.timedelta(days=placement.cohort.checkin_cadence_days)
-    dates, day = [], placement.starts_on + cadence
-    while day <= placement.ends_on:
-        dates.append(day)
-        day += cadence
-    return dates
-
-
-def evaluation_dates(placement: Placement) -> dict[str, datetime.date]:
-    middle = placement.starts_on + (placement.ends_on - placement.starts_on) / 2
-    return {EvaluationKind.MIDTERM: middle, EvaluationKind.FINAL: placement.ends_on}
-
-
-@transaction.atomic
-def schedule_sync(*, placement: Placement) -> None:
-    """Make the placement's check-ins and evaluations follow its dates and its cohort's cadence.
-
-    Check-ins that nobody has answered move with the schedule; answered ones
-    are kept whatever happens to the dates. Only started placements have a
-    schedule.
-    """
-    if placement.state not in SCHEDULED_STATES:
-        return
-    wanted = set(checkin_dates(placement))
-    existing = {checkin.due_on: checkin for checkin in CheckIn.objects.filter(placement=placement)}
-    unanswered = [
-        checkin
-        for due_on, checkin in existing.items()
-        if due_on not in wanted and checkin.student_answered_at is None and checkin.supervisor_answered_at is None
-    ]
-    CheckIn.objects.filter(pk__in=[checkin.pk for checkin in unanswered]).exclude(
-        coordinator_note__isnull=False
-    ).delete()
-    bulk_create_with_history(
-        [CheckIn(placement=placement, due_on=day) for day in sorted(wanted - existing.keys())], CheckIn
-    )
-    for kind, due_on in evaluation_dates(placement).items():
-        for side in Side:
-            evaluation, created = Evaluation.objects.get_or_create(
-                placement=placement, kind=kind, side=side, defaults={"due_on": due_on}
-            )
-            if not created and evaluation.answered_at is None and evaluation.due_on != due_on:
-                evaluation.due_on = due_on
-                evaluation.save(update_fields=["due_on"])
-    status.refresh([placement.pk])  # the bulk-created check-ins sent no signals
+from students.models import Placement, PlacementState
 
 
 def _check_answers(instance, names: tuple[str, ...]) -> None:
@@ -108,6 +58,7 @@ def checkin_answer_student(
     locked_checkin.save(update_fields=[*STUDENT_ANSWERS, "student_answered_at"])
     if note.strip():
         CoordinatorNote.objects.create(checkin=locked_checkin, text=note.strip())
+    status_update([locked_checkin.placement_id])
     return locked_checkin
 
 
@@ -120,14 +71,33 @@ def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict, lo
     locked_checkin.supervisor_answered_at, locked_checkin.supervisor_answered_by = timezone.now(), user
     _check_answers(locked_checkin, SUPERVISOR_ANSWERS)
     locked_checkin.save(update_fields=[*SUPERVISOR_ANSWERS, "supervisor_answered_at", "supervisor_answered_by"])
+    status_update([locked_checkin.placement_id])
     return locked_checkin
 
 
-def followup_log(*, placement: Placement, user: User, form) -> FollowUp:
-    """Log a follow-up; the same form submitted twice logs it once."""
-    followup = form.save(commit=False)
-    followup.placement, followup.author = placement, user
-    return save_once(followup, form.cleaned_data.get("once"))[0]
+@transaction.atomic
+def followup_log(
+    *,
+    placement: Placement,
+    user: User,
+    kind: str,
+    happened_on: datetime.date,
+    note: str,
+    shared_with_student: bool = False,
+    key: str | None = None,
+) -> FollowUp:
+    """Log a follow-up; a second submit of the same form (the same ``key``) logs it once."""
+    followup = FollowUp(
+        placement=placement,
+        author=user,
+        kind=kind,
+        happened_on=happened_on,
+        note=note,
+        shared_with_student=shared_with_student,
+    )
+    followup, _created = save_once(followup, key)
+    status_update([placement.pk])
+    return followup
 
 
 @transaction.atomic
@@ -145,14 +115,5 @@ def evaluation_answer(
     if locked.kind == EvaluationKind.FINAL and final_evaluations_in(placement):
         today = today or timezone.localdate()
         if placement.state == PlacementState.ACTIVE and placement.ends_on < today:
-            from students.services import placement_complete  # students' lifecycle calls into this app
-
             placement_complete(placement=placement, today=today)
     return locked
-
-
-def final_evaluations_in(placement: Placement) -> bool:
-    answered = Evaluation.objects.filter(
-        placement=placement, kind=EvaluationKind.FINAL, answered_at__isnull=False
-    ).values_list("side", flat=True)
-    return set(answered) == set(Side.values)

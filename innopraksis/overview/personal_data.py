@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from feedback.models import CheckIn, CoordinatorNote, Evaluation, Experience, FollowUp
 from innopraksis.models import Invitation, User
 from orgs.models import Membership
-from students import agreements
+from students import agreement_steps
 from students.models import OnboardingItem, Placement
 
 
@@ -78,7 +78,7 @@ def export_for(person: User) -> dict:
                 {
                     "organisation": placement.organisation.name,
                     "state": placement.agreement.state,
-                    **agreements.values_of(placement.agreement),
+                    **agreement_steps.values_of(placement.agreement),
                 }
                 for placement in placements
                 if getattr(placement, "agreement", None) is not None

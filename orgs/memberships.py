@@ -6,21 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from innopraksis.models import InvitationRole, User, normalize_email
-from innopraksis.services import invitation_for_person
+from innopraksis.accounts import user_get_or_create
+from innopraksis.invitations import invitation_for_person
+from innopraksis.models import InvitationRole, User
 from orgs.models import Membership, Organisation
-
-
-def user_get_or_create(*, email: str, full_name: str) -> tuple[User, bool]:
-    """The person with this e-mail address, created without a password if new (they set one when invited)."""
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None:
-        return user, False
-    user = User(email=normalize_email(email), full_name=full_name)
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    return user, True
 
 
 @transaction.atomic

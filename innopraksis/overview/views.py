@@ -1,0 +1,144 @@
+"""The role home pages, a person's calendar feed and their personal data: pages that gather every app's data."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from feedback import flags, todos
+from innopraksis import access, accounts, security
+from innopraksis.access import public, role_required
+from innopraksis.models import Role, User
+from innopraksis.overview import calendar, personal_data
+from students.models import AgreementState, Placement, Side
+
+HOME_LIST_LENGTH = 10
+
+
+def home(request):
+    role = access.active_role(request)
+    if role is None:
+        return render(request, "innopraksis/home_no_role.html")
+    return redirect(f"home_{role}")
+
+
+@role_required(Role.COORDINATOR)
+def home_coordinator(request):
+    user = request.user
+    invitations = access.invitations_visible_to(user)
+    today = timezone.localdate()
+    context = {
+        "organisation_count": access.organisations_visible_to(user).count(),
+        "student_count": access.students_visible_to(user).count(),
+        "pending_invitation_count": invitations.pending(timezone.now()).count(),
+        "recent_invitations": invitations[:5],
+        "awaiting_approval": access.placements_visible_to(user)
+        .filter(agreement__state=AgreementState.SIGNED)
+        .with_agreement_overdue(today)
+        .order_by("starts_on", "student__user__full_name")[:HOME_LIST_LENGTH],
+    }
+    return render(request, "innopraksis/home_coordinator.html", context)
+
+
+def _with_flags_and_todos(placements, view: flags.Viewpoint, side: Side) -> list[Placement]:
+    """The placements, each with its ``flags`` as the viewer may see them and its ``todos`` (what the viewer's
+    side has to do next, earliest first): a fixed number of queries, whatever their number."""
+    placements = list(
+        flags.with_flags(placements, view)
+        .with_organisation_returning()
+        .with_agreement_overdue(view.today)
+        .with_onboarding_overdue(view.today)
+    )
+    todos.load(placements, view.today)
+    for placement in placements:
+        placement.flags = flags.flags_of(placement, view)
+        placement.todos = todos.todos_for(placement, side)
+        placement.next_todo = placement.todos[0] if placement.todos else None
+    return placements
+
+
+@role_required(Role.SUPERVISOR)
+def home_supervisor(request):
+    memberships = list(access.memberships_of(request.user))
+    view = flags.Viewpoint(timezone.localdate(), organisation=True)
+    placements = access.placements_for_supervisor_home(memberships).order_by(
+        "-cohort__starts_on", "student__user__full_name"
+    )
+    placements = _with_flags_and_todos(placements, view, Side.ORGANISATION)
+    context = {
+        "memberships": memberships,
+        "placements": placements,
+        "flagged": [placement for placement in placements if placement.flags],
+        "today": view.today,
+    }
+    return render(request, "innopraksis/home_supervisor.html", context)
+
+
+@role_required(Role.STUDENT)
+def home_student(request):
+    view = flags.Viewpoint(timezone.localdate(), student=True)
+    placements = access.placements_for_student_home(request.user).order_by("-cohort__starts_on")
+    placements = _with_flags_and_todos(placements, view, Side.STUDENT)
+    context = {
+        "student": access.get_student_profile(request.user),
+        "placements": placements,
+        # Every placement's to-dos together, earliest first.
+        "todos": sorted(
+            (todo for placement in placements for todo in placement.todos), key=lambda todo: (todo.due_on, todo.key)
+        ),
+        "today": view.today,
+    }
+    return render(request, "innopraksis/home_student.html", context)
+
+
+def _personal_data_response(request, person: User) -> HttpResponse:
+    security.log_event("personal_data_export", request, person=person.pk)
+    body = json.dumps(personal_data.export_for(person), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="innopraksis-data-{person.pk}.json"'
+    return response
+
+
+def personal_data_export(request):
+    """Everything the portal holds about the person asking."""
+    return _personal_data_response(request, request.user)
+
+
+@role_required(Role.COORDINATOR)
+def person_data_export(request, pk: int):
+    """A coordinator answers a person's request for their data."""
+    return _personal_data_response(request, access.get_person_for(request.user, pk))
+
+
+def calendar_renew(request):
+    if request.method == "POST":
+        accounts.calendar_token_renew(user=request.user)
+        messages.success(request, _("Your calendar has a new address. Add it to your calendar app again."))
+        return redirect("profile")
+    context = {
+        "title": _("Renew the calendar address"),
+        "question": _("Make a new address for your calendar feed?"),
+        "consequence": _(
+            "The old address stops working at once: calendars that use it stop updating until you add the new one."
+        ),
+        "confirm_label": _("Make a new address"),
+        "back_url": reverse("profile"),
+    }
+    return render(request, "_confirm.html", context)
+
+
+@public
+def calendar_feed(request, token: str):
+    user = access.user_for_calendar_token(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar.feed_for(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="innopraksis.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response

@@ -1,0 +1,226 @@
+"""The expectation agreement's two parts as lists of steps, and its content as plain values.
+
+Each step is one topic with the programme's lesson it serves (quoted from the
+experience write-up). The step forms, the summaries, the printable page and
+the earlier signed versions all read the agreement through this module.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from students.models import ExpectationAgreement, Side
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: Promise
+    fields: tuple[str, ...]
+    lesson: Promise
+    intro: Promise
+    optional: tuple[str, ...] = ()
+    help_texts: dict[str, Promise] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(name for name in self.fields if name not in self.optional)
+
+    def is_complete(self, agreement: ExpectationAgreement) -> bool:
+        return all(_is_filled(getattr(agreement, name)) for name in self.required)
+
+
+STUDENT_STEPS: tuple[Step, ...] = (
+    Step(
+        "wants",
+        _("What you want"),
+        ("student_wants",),
+        _("Clarify with the students what they want to get out of the internship position."),
+        _("Start with what you hope to take away: experience, a network, a field you want to try, a job later on."),
+    ),
+    Step(
+        "goals",
+        _("Learning goals"),
+        ("student_learning_goals",),
+        _("An internship should be a win-win situation and give value to both student and organisation."),
+        _("Write two to four things you want to be able to do, or understand better, when the internship ends."),
+    ),
+    Step(
+        "strengths",
+        _("Strengths and interests"),
+        ("student_strengths", "student_interests"),
+        _("The tasks must be adapted to who the students are."),
+        _("What you are good at and what interests you helps the organisation choose tasks that suit you."),
+    ),
+    Step(
+        "unsure",
+        _("What you are unsure about"),
+        ("student_unsure",),
+        _("Make the students feel safe enough to dare to ask why the organisation does things the way it does."),
+        _("Anything you are unsure or nervous about. Saying it now makes it easier to talk about along the way."),
+    ),
+    Step(
+        "practical",
+        _("Practical matters"),
+        ("student_days_hours", "student_other"),
+        _("Align with the students along the way, to adjust the workload."),
+        _("Which days and hours suit you, and anything else the organisation should know, such as exams or travel."),
+        optional=("student_other",),
+    ),
+)
+
+ORGANISATION_STEPS: tuple[Step, ...] = (
+    Step(
+        "expectations",
+        _("What you expect"),
+        ("org_deliverables", "org_quality", "org_independence"),
+        _(
+            "Clarifying expectations and roles before the start is important. "
+            "The organisation must be clear about what it expects of the students."
+        ),
+        _("Be concrete: what the student should deliver, to what standard, and how much on their own."),
+    ),
+    Step(
+        "role",
+        _("Role and responsibilities"),
+        ("org_role",),
+        _(
+            "The key to a successful internship is that the students coming into the organisation "
+            "get to feel that they are a resource."
+        ),
+        _("Describe the student's place in the organisation: who they work with and what they are responsible for."),
+    ),
+    Step(
+        "tasks",
+        _("The range of tasks"),
+        ("org_tasks",),
+        _("The students must take part in the whole range of the organisation's tasks."),
+        _(
+            "List the tasks across the organisation that the student will take part in, adapted to this student: "
+            "the student's own part is shown below for reference. It is important to show the students "
+            "the whole of what working life is."
+        ),
+    ),
+    Step(
+        "feedback",
+        _("Feedback"),
+        ("org_feedback_how", "org_feedback_frequency"),
+        _(
+            "Tell the students clearly when they do not deliver to expectation. Students are used to constructive "
+            "feedback from their studies and can take being challenged."
+        ),
+        _("How you give the student feedback, and how often."),
+    ),
+    Step(
+        "contact",
+        _("Contact person"),
+        ("contact_name", "contact_email", "contact_phone"),
+        _("Close follow-up of the student by the organisation is important."),
+        _("The person the student turns to first."),
+        optional=("contact_phone",),
+    ),
+    Step(
+        "question_time",
+        _("Fixed question time"),
+        ("question_weekday", "question_time", "question_minutes", "question_place"),
+        _(
+            "It can be good to set aside a fixed time in the calendar when the student knows "
+            "they can come and ask questions."
+        ),
+        _("A weekly time when the student knows they can come and ask questions."),
+        help_texts={
+            "question_minutes": _("From 15 to 240 minutes."),
+            "question_place": _("A meeting room, or a link to a video meeting."),
+        },
+    ),
+)
+
+STEPS: dict[str, tuple[Step, ...]] = {Side.STUDENT: STUDENT_STEPS, Side.ORGANISATION: ORGANISATION_STEPS}
+
+
+def steps_for(side: str) -> tuple[Step, ...]:
+    return STEPS[side]
+
+
+def get_step(side: str, key: str) -> Step | None:
+    return next((step for step in STEPS[side] if step.key == key), None)
+
+
+def part_fields(side: str) -> tuple[str, ...]:
+    return tuple(name for step in STEPS[side] for name in step.fields)
+
+
+CONTENT_FIELDS: tuple[str, ...] = part_fields(Side.STUDENT) + part_fields(Side.ORGANISATION)
+
+
+def _is_filled(value) -> bool:
+    return value not in (None, "") and not (isinstance(value, str) and not value.strip())
+
+
+def plain(value):
+    """A JSON-safe value: times as HH:MM, everything else as stored."""
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return value
+
+
+def values_of(agreement: ExpectationAgreement, names=CONTENT_FIELDS) -> dict:
+    return {name: plain(getattr(agreement, name)) for name in names}
+
+
+def fingerprint(values: dict) -> str:
+    """A short digest of some answers: tells whether they changed since a page was shown."""
+    encoded = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def part_is_complete(agreement: ExpectationAgreement, side: str) -> bool:
+    return all(step.is_complete(agreement) for step in STEPS[side])
+
+
+def display_value(name: str, value) -> str:
+    """An answer as a reader sees it: choice labels in the reader's language, empty as empty."""
+    model_field = ExpectationAgreement._meta.get_field(name)
+    if value in (None, ""):
+        return ""
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if name == "question_minutes":
+        return str(_("%(minutes)s minutes") % {"minutes": value})
+    return str(value)
+
+
+@dataclass
+class Section:
+    side: str
+    label: str
+    steps: list[tuple[Step, list[tuple[str, str, str]]]]
+
+
+def sections(values: dict) -> list[Section]:
+    """Both parts for reading: per side, per step, (field name, label, answer)."""
+    result = []
+    for side in (Side.STUDENT, Side.ORGANISATION):
+        rows = []
+        for step in STEPS[side]:
+            answers = [
+                (
+                    name,
+                    str(ExpectationAgreement._meta.get_field(name).verbose_name),
+                    display_value(name, values.get(name)),
+                )
+                for name in step.fields
+            ]
+            rows.append((step, answers))
+        result.append(Section(side, str(Side(side).label), rows))
+    return result
+
+
+def field_label(name: str) -> str:
+    return str(ExpectationAgreement._meta.get_field(name).verbose_name)

@@ -1,0 +1,168 @@
+"""Onboarding: each cohort's checklist template, each placement's checklist and its weekly question time.
+
+Every function that adds or ticks items also writes the placement's onboarding columns of PlacementStatus in
+the same transaction (``status_update_onboarding``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.models import User
+from innopraksis.once import save_once
+from students.models import (
+    Cohort,
+    ExpectationAgreement,
+    ItemOwner,
+    OfficeHour,
+    OnboardingItem,
+    OnboardingTemplateItem,
+    Placement,
+    PlacementStatus,
+    Practice,
+)
+
+# The six practices of the experience write-up as a new cohort's template: (practice, owner, days from the start).
+DEFAULT_TEMPLATE = [
+    (Practice.CLARIFY, ItemOwner.SUPERVISOR, 0),
+    (Practice.QUESTION_TIME, ItemOwner.SUPERVISOR, 0),
+    (Practice.ADAPTED, ItemOwner.SUPERVISOR, 7),
+    (Practice.RANGE, ItemOwner.SUPERVISOR, 14),
+    (Practice.SAFE_TO_ASK, ItemOwner.BOTH, 14),
+    (Practice.WORKLOAD, ItemOwner.BOTH, 28),
+]
+
+
+def onboarding_facts(placement_ids: Iterable[int]) -> dict[int, dict]:
+    """The onboarding columns of these placements' status, computed from their items: one grouped query."""
+    facts = {pk: {"onboarding_done": 0, "onboarding_total": 0, "open_item_due": None} for pk in placement_ids}
+    rows = (
+        OnboardingItem.objects.filter(placement__in=list(facts))
+        .order_by()
+        .values("placement")
+        .annotate(
+            total=models.Count("pk"),
+            done=models.Count("pk", filter=models.Q(done_at__isnull=False)),
+            open_due=models.Min("due_on", filter=models.Q(done_at__isnull=True)),
+        )
+    )
+    for row in rows:
+        facts[row["placement"]] = {
+            "onboarding_done": row["done"],
+            "onboarding_total": row["total"],
+            "open_item_due": row["open_due"],
+        }
+    return facts
+
+
+def status_update_onboarding(placement_ids: Iterable[int]) -> None:
+    """Write the onboarding columns of these placements' PlacementStatus from their items."""
+    PlacementStatus.objects.write(onboarding_facts(placement_ids), PlacementStatus.ONBOARDING_FIELDS)
+
+
+@transaction.atomic
+def cohort_create(*, form) -> Cohort:
+    """Save a new cohort with the six onboarding practices as its checklist template."""
+    cohort = form.save()
+    cohort_add_default_template(cohort=cohort)
+    return cohort
+
+
+def cohort_add_default_template(*, cohort: Cohort) -> None:
+    """The six onboarding practices as the cohort's template, unless it has a template already."""
+    if cohort.onboarding_template.exists():
+        return
+    OnboardingTemplateItem.objects.bulk_create(
+        OnboardingTemplateItem(cohort=cohort, position=position, practice=practice, owner=owner, due_days=days)
+        for position, (practice, owner, days) in enumerate(DEFAULT_TEMPLATE, start=1)
+    )
+
+
+@transaction.atomic
+def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAgreement) -> None:
+    """Give an approved placement its checklist from the cohort's template and its weekly question time.
+
+    Runs once: a placement that already has items from the template, or a
+    question time, keeps them.
+    """
+    locked = Placement.objects.select_for_update().get(pk=placement.pk)
+    if not locked.onboarding_items.filter(added_by__isnull=True).exists():
+        OnboardingItem.objects.bulk_create(
+            OnboardingItem(
+                placement=locked,
+                position=item.position,
+                practice=item.practice,
+                title=item.title,
+                explanation=item.explanation,
+                owner=item.owner,
+                due_on=locked.starts_on + datetime.timedelta(days=item.due_days),
+            )
+            for item in OnboardingTemplateItem.objects.filter(cohort=locked.cohort_id)
+        )
+        status_update_onboarding([locked.pk])
+    if agreement.question_weekday and not OfficeHour.objects.filter(placement=locked).exists():
+        office_hour = OfficeHour(
+            placement=locked,
+            weekday=agreement.question_weekday,
+            starts_at=agreement.question_time,
+            minutes=agreement.question_minutes,
+            place=agreement.question_place,
+        )
+        office_hour.full_clean()
+        office_hour.save()
+
+
+@transaction.atomic
+def onboarding_item_update(*, item: OnboardingItem, user: User, done: bool, note: str) -> OnboardingItem:
+    """Tick an item done (recording who and when) or undo it, and keep its note."""
+    locked = OnboardingItem.objects.select_for_update().get(pk=item.pk)
+    if done and locked.done_at is None:
+        locked.done_at, locked.done_by = timezone.now(), user
+    elif not done:
+        locked.done_at, locked.done_by = None, None
+    locked.note = note.strip()
+    locked.full_clean()
+    locked.save()
+    status_update_onboarding([locked.placement_id])
+    item.done_at, item.done_by, item.note = locked.done_at, locked.done_by, locked.note
+    return item
+
+
+@transaction.atomic
+def onboarding_item_add(*, placement: Placement, user: User, form) -> OnboardingItem:
+    """A supervisor's own item on their placement's checklist."""
+    item = form.save(commit=False)
+    item.placement, item.added_by = placement, user
+    item.position = (placement.onboarding_items.aggregate(models.Max("position"))["position__max"] or 0) + 1
+    item, _created = save_once(item, form.cleaned_data.get("once"))
+    status_update_onboarding([placement.pk])
+    return item
+
+
+@transaction.atomic
+def office_hour_change(*, office_hour: OfficeHour, user: User, form) -> OfficeHour:
+    """A supervisor moves the question time; the student is told by e-mail."""
+    office_hour = form.save(commit=False)
+    office_hour.updated_by = user
+    office_hour.full_clean()
+    office_hour.save()
+    placement = office_hour.placement
+    student = placement.student.user
+    send_templated_mail(
+        to=student.email,
+        template="office_hour_changed",
+        language=student.language,
+        context={
+            "person": student,
+            "office_hour": office_hour,
+            "changed_by": user.get_full_name(),
+            "organisation_name": placement.organisation.name,
+            "link": absolute_url(placement.get_absolute_url()),
+        },
+    )
+    return office_hour

@@ -1,0 +1,81 @@
+"""The people of the programme: students in the register, and the role that accepting an invitation gives
+(a student profile, or a membership of the inviting organisation)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from innopraksis.accounts import user_get_or_create
+from innopraksis.invitations import hash_token, invitation_for_person
+from innopraksis.models import Invitation, InvitationRole, InvitationStatus, User
+from orgs.models import Membership, MembershipRole
+from students.models import Student
+
+
+@transaction.atomic
+def student_save(
+    *,
+    form,
+    invited_by=None,
+    invite: bool = False,
+    base_url: str = "",
+) -> Student:
+    """Create or update a student and the person behind them from a validated StudentForm.
+
+    A new student may be invited in the same step; an existing account is reused
+    (a supervisor can also be a student) and never invited again.
+    """
+    data = form.cleaned_data
+    student: Student = form.instance
+    if student.pk:
+        user = student.user
+        user.email, user.full_name = data["email"], data["full_name"]
+        user.full_clean()
+        user.save(update_fields=["email", "full_name"])
+    else:
+        user, _created = user_get_or_create(email=data["email"], full_name=data["full_name"])
+        student.user = user
+    student = form.save()
+    if invite:
+        invitation_for_person(
+            user=user, role=InvitationRole.STUDENT, invited_by=invited_by, base_url=base_url, only_if_new=True
+        )
+    return student
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Use an invitation: create or update the person, give them the role, and spend the link."""
+    digest = hash_token(token)
+    # Lock only the invitation row: PostgreSQL cannot lock the nullable side of the join.
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(token_hash=digest)
+        .first()
+    )
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        # Raced with another use, or replaced between showing the form and posting it.
+        raise ValidationError(_("This invitation link can no longer be used."), code="not_pending")
+
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        user = User(email=invitation.email, language=invitation.language)
+    user.full_name = full_name
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+
+    if invitation.role == InvitationRole.STUDENT:
+        Student.objects.get_or_create(user=user)
+    else:
+        Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": MembershipRole.SUPERVISOR}
+        )
+
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    return user
