@@ -50,8 +50,10 @@ messages: $(MO_FILES)
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
+# After the migrations, placements' status is computed from their rows (a no-op once it is up to date).
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py recompute_status
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so that a slow leak never grows; not so often that a busy worker
-# keeps starting cold (its templates, URL patterns and kept figures are loaded again after a restart).
+# keeps starting cold (its templates and URL patterns are loaded again after a restart).
 max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"

@@ -11,20 +11,19 @@ from __future__ import annotations
 import csv
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 
 from django import forms
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback import flags
-from feedback.models import CheckIn, CoordinatorNote
+from feedback.models import CoordinatorNote
 from innopraksis.lists import ListFilterForm
-from students.models import AgreementState, Placement, PlacementState
+from students.models import AgreementState, CachedFigures, Cohort, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
 SORTS = {
@@ -66,8 +65,9 @@ class DashboardFilterForm(ListFilterForm):
         "internship_course": "student__internship_course__iexact",
     }
 
-    def __init__(self, *args, organisations: list[tuple[int, str]], courses: list[str], **kwargs):
+    def __init__(self, *args, organisations: list[tuple[int, str]], courses: list[str], today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today
         self.fields["organisation"].choices = [("", gettext_lazy("All organisations")), *organisations]
         self.fields["internship_course"].choices = [
             ("", gettext_lazy("All courses")),
@@ -75,10 +75,12 @@ class DashboardFilterForm(ListFilterForm):
         ]
 
     def filter(self, queryset: QuerySet) -> QuerySet:
+        """The placements the filters choose; a flag is decided by its condition (``flags.condition``)."""
         queryset = super().filter(queryset)
         flag = self.cleaned_data.get("flag") if hasattr(self, "cleaned_data") else ""
         if flag:
-            queryset = queryset.filter(**{f"flag_{flag}": True})
+            view = flags.Viewpoint(self.today)
+            queryset = queryset.with_agreement_due().filter(flags.condition(flags.FlagKind(flag), view))
         return queryset
 
     @property
@@ -109,29 +111,47 @@ ROW_VALUES = (
 )
 
 
-def rows(placements: QuerySet[Placement], filter_form: DashboardFilterForm, *, today: datetime.date) -> QuerySet:
-    """The filtered placements in the chosen order, each row as the values it shows: one query for any page."""
-    annotated = (
+def ordered(placements: QuerySet[Placement], filter_form: DashboardFilterForm, *, today: datetime.date) -> QuerySet:
+    """The filtered placements in the chosen order, joining only what filtering and sorting read. (Count them
+    with ``filter_form.filter(placements).count()``.)"""
+    chosen = filter_form.filter(placements)
+    key = filter_form.sort_key.lstrip("-")
+    if key == "flags":
+        chosen = chosen.with_agreement_due().alias(flag_count=flags.count(flags.Viewpoint(today)))
+    fields = SORTS[key]
+    first = (
+        F(fields[0]).desc(nulls_last=True)
+        if filter_form.sort_key.startswith("-")
+        else F(fields[0]).asc(nulls_last=True)
+    )
+    return chosen.order_by(first, *fields[1:], "pk")
+
+
+def _values(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet:
+    """Each placement as the values its row shows, with its flags."""
+    return (
         flags.with_flags(placements, flags.Viewpoint(today))
         .with_organisation_returning()
         .with_onboarding_overdue(today)
+        .values(*ROW_VALUES)
     )
-    table = filter_form.filter(annotated)
-    descending = filter_form.sort_key.startswith("-")
-    fields = SORTS[filter_form.sort_key.lstrip("-")]
-    first = F(fields[0]).desc(nulls_last=True) if descending else F(fields[0]).asc(nulls_last=True)
-    return table.order_by(first, *fields[1:], "pk").values(*ROW_VALUES)
 
 
-def shown(rows: Iterable[dict], *, today: datetime.date, urls: bool = True) -> list[dict]:
-    """The rows with their flags and supervisors' names: one query for the names."""
-    rows = list(rows)
+def rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[dict]:
+    """The placements with these ids (a page of ``ordered``), in this order, each as the values its row shows,
+    with its flags and its supervisors' names: two queries."""
+    by_id = {row["pk"]: row for row in _values(placements.filter(pk__in=ids).order_by(), today=today)}
+    return _shown([by_id[pk] for pk in ids if pk in by_id], today=today, urls=True)
+
+
+def _shown(rows: list[dict], *, today: datetime.date, urls: bool) -> list[dict]:
     names = supervisor_names([row["pk"] for row in rows])
     view = flags.Viewpoint(today)
+    agreement_states = {state: str(label) for state, label in AgreementState.choices}
     for row in rows:
         row["flags"] = flags.flags_of(row, view, urls=urls)
         row["supervisors"] = names.get(row["pk"], "")
-        row["agreement_state_label"] = AgreementState(row["agreement__state"]).label if row["agreement__state"] else ""
+        row["agreement_state_label"] = agreement_states.get(row["agreement__state"], "")
     return rows
 
 
@@ -146,6 +166,26 @@ def supervisor_names(ids: list[int]) -> dict[int, str]:
 
 
 @dataclass
+class Completion:
+    """The agreements (of placements not cancelled) against their deadline."""
+
+    on_time: int = 0
+    late: int = 0
+    after_start: int = 0
+    overdue: int = 0
+    not_due: int = 0
+
+    def bars(self) -> list[tuple[str, int]]:
+        return [
+            (_("Approved by the deadline"), self.on_time),
+            (_("Approved after the deadline, before the start"), self.late),
+            (_("Approved after the start"), self.after_start),
+            (_("Not approved, past the deadline"), self.overdue),
+            (_("Not approved, deadline still ahead"), self.not_due),
+        ]
+
+
+@dataclass
 class Figures:
     total: int
     by_state: list[tuple[str, int]]  # (state, number); labelled when shown, in the reader's language
@@ -157,6 +197,7 @@ class Figures:
     overdue_agreements: int
     overdue_checkins: int  # placements with a check-in overdue
     overdue_onboarding: int  # placements with an onboarding item overdue
+    completion: Completion
 
     @property
     def by_state_labelled(self) -> list[tuple[str, int]]:
@@ -170,11 +211,13 @@ class Figures:
 
 
 def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures:
-    """The placements at a glance, from their status and flags: one query whatever their number. Cancelled
-    placements count only in "by state"."""
+    """The placements at a glance, from their status, agreements and flags: one query whatever their number.
+    Cancelled placements count only in "by state"."""
+    view = flags.Viewpoint(today)
     live = ~Q(state=PlacementState.CANCELLED)
+    approved = Q(approved_on__isnull=False)
     totals = (
-        flags.with_flags(placements, flags.Viewpoint(today))
+        placements.with_agreement_due()
         .with_onboarding_overdue(today)
         .annotate(approved_on=TruncDate("agreement__approved_at"))
         .order_by()
@@ -184,9 +227,16 @@ def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures
             approved_before_start=Count("pk", filter=live & Q(approved_on__lte=F("starts_on"))),
             resource_high=Count("pk", filter=live & Q(status__latest_resource__gte=4)),
             resource_answered=Count("pk", filter=live & Q(status__latest_resource__isnull=False)),
-            overdue_agreements=Count("pk", filter=live & Q(flag_agreement=True)),
-            overdue_checkins=Count("pk", filter=live & Q(flag_checkin=True)),
+            overdue_agreements=Count("pk", filter=live & flags.condition(flags.FlagKind.AGREEMENT_OVERDUE, view)),
+            overdue_checkins=Count("pk", filter=live & flags.condition(flags.FlagKind.CHECKIN_OVERDUE, view)),
             overdue_onboarding=Count("pk", filter=live & Q(onboarding_overdue=True)),
+            on_time=Count("pk", filter=live & approved & Q(approved_on__lte=F("agreement_due"))),
+            late=Count(
+                "pk", filter=live & approved & Q(approved_on__gt=F("agreement_due"), approved_on__lte=F("starts_on"))
+            ),
+            after_start=Count("pk", filter=live & approved & Q(approved_on__gt=F("starts_on"))),
+            overdue=Count("pk", filter=live & ~approved & Q(agreement_due__lt=today)),
+            not_due=Count("pk", filter=live & ~approved & Q(agreement_due__gte=today)),
             **{
                 f"workload_{value}": Count("pk", filter=live & Q(status__latest_workload=value))
                 for value in range(1, 6)
@@ -205,6 +255,9 @@ def figures(placements: QuerySet[Placement], *, today: datetime.date) -> Figures
         overdue_agreements=totals["overdue_agreements"],
         overdue_checkins=totals["overdue_checkins"],
         overdue_onboarding=totals["overdue_onboarding"],
+        completion=Completion(
+            **{name: totals[name] for name in ("on_time", "late", "after_start", "overdue", "not_due")}
+        ),
     )
 
 
@@ -219,14 +272,14 @@ class Week:
 def weekly_answers(placements: QuerySet[Placement]) -> list[Week]:
     """The students' average workload and resource answers per week of their internship; one query."""
     grouped = (
-        CheckIn.objects.filter(placement__in=placements.order_by().values("pk"), student_answered_at__isnull=False)
-        .values("due_on", "placement__starts_on")
-        .annotate(answers=Count("pk"), workload=Sum("workload"), resource=Sum("resource"))
+        placements.filter(checkins__student_answered_at__isnull=False)
         .order_by()
+        .values("checkins__due_on", "starts_on")
+        .annotate(answers=Count("checkins"), workload=Sum("checkins__workload"), resource=Sum("checkins__resource"))
     )
     weeks: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in grouped:
-        number = (row["due_on"] - row["placement__starts_on"]).days // 7 + 1
+        number = (row["checkins__due_on"] - row["starts_on"]).days // 7 + 1
         totals = weeks[number]
         totals[0] += row["answers"]
         totals[1] += row["workload"] or 0
@@ -238,72 +291,57 @@ def weekly_answers(placements: QuerySet[Placement]) -> list[Week]:
 
 
 @dataclass
-class Completion:
-    on_time: int = 0
-    late: int = 0
-    after_start: int = 0
-    overdue: int = 0
-    not_due: int = 0
-
-    def bars(self) -> list[tuple[str, int]]:
-        return [
-            (_("Approved by the deadline"), self.on_time),
-            (_("Approved after the deadline, before the start"), self.late),
-            (_("Approved after the start"), self.after_start),
-            (_("Not approved, past the deadline"), self.overdue),
-            (_("Not approved, deadline still ahead"), self.not_due),
-        ]
-
-
-def agreement_completion(placements: QuerySet[Placement], *, today: datetime.date) -> Completion:
-    """Agreements approved against their deadline; one query, grouped by due day and approval day."""
-    grouped = (
-        placements.exclude(state=PlacementState.CANCELLED)
-        .with_agreement_due()
-        .order_by()
-        .values("starts_on", "agreement_due", approved_on=TruncDate("agreement__approved_at"))
-        .annotate(count=Count("pk"))
-    )
-    completion = Completion()
-    for row in grouped:
-        due, approved, count = row["agreement_due"], row["approved_on"], row["count"]
-        if approved is None:
-            field = "overdue" if today > due else "not_due"
-        elif approved <= due:
-            field = "on_time"
-        elif approved <= row["starts_on"]:
-            field = "late"
-        else:
-            field = "after_start"
-        setattr(completion, field, getattr(completion, field) + count)
-    return completion
-
-
-@dataclass
 class Summary:
     """What the dashboard shows about its whole scope rather than one page: figures, chart data and the
-    filter's choices, in four queries."""
+    filter's choices, in three queries."""
 
     figures: Figures
     weeks: list[Week]
-    completion: Completion
     organisations: list[tuple[int, str]]
     courses: list[str]
 
 
-def summary(placements: QuerySet[Placement], *, today: datetime.date) -> Summary:
+def summary(placements: QuerySet[Placement], *, today: datetime.date, cohort: Cohort | None = None) -> Summary:
+    """The summary of these placements; for a whole ``cohort`` (placements is all of them), its figures and
+    chart data as cached (``cohort_figures``)."""
     choices = placements.order_by().values_list("organisation_id", "organisation__name", "student__internship_course")
     organisations, courses = {}, set()
     for pk, name, course in choices.distinct():
         organisations[pk] = name
         if course:
             courses.add(course)
+    if cohort is None:
+        computed, weeks = figures(placements, today=today), weekly_answers(placements)
+    else:
+        computed, weeks = cohort_figures(cohort, placements, today=today)
     return Summary(
-        figures=figures(placements, today=today),
-        weeks=weekly_answers(placements),
-        completion=agreement_completion(placements, today=today),
+        figures=computed,
+        weeks=weeks,
         organisations=sorted(organisations.items(), key=lambda item: (item[1].casefold(), item[0])),
         courses=sorted(courses),
+    )
+
+
+def cohort_figures(cohort: Cohort, placements: QuerySet[Placement], *, today: datetime.date):
+    """The figures and weeks of a cohort's ``placements``: as cached today (one query), else computed and cached
+    unless the services cleared them meanwhile (``CachedFigures``)."""
+    cached, _created = CachedFigures.objects.get_or_create(cohort=cohort)
+    if cached.computed_on == today and cached.figures is not None:
+        return _figures_from(cached.figures["figures"]), [Week(**week) for week in cached.figures["weeks"]]
+    computed, weeks = figures(placements, today=today), weekly_answers(placements)
+    stored = {"figures": asdict(computed), "weeks": [asdict(week) for week in weeks]}
+    CachedFigures.objects.filter(cohort=cohort, version=cached.version).update(figures=stored, computed_on=today)
+    return computed, weeks
+
+
+def _figures_from(stored: dict) -> Figures:
+    return Figures(
+        **{
+            **stored,
+            "by_state": [tuple(pair) for pair in stored["by_state"]],
+            "workload_spread": [tuple(pair) for pair in stored["workload_spread"]],
+            "completion": Completion(**stored["completion"]),
+        }
     )
 
 
@@ -342,25 +380,26 @@ class _Line:
 
 
 def _date(day: datetime.date | None) -> str:
-    return date_format(day, "d.m.Y") if day else ""
+    """A date as Excel in Norway reads it, whatever the reader's language."""
+    return f"{day:%d.%m.%Y}" if day else ""
 
 
-def csv_lines(rows: QuerySet, *, today: datetime.date, with_notes: bool) -> Iterator[str]:
-    """The dashboard's ``rows`` (every page) as semicolon-separated CSV lines, BOM first, as Excel in Norway
-    reads them; read and written CHUNK rows at a time. The students' notes to the coordinator only
-    ``with_notes``."""
+def csv_lines(placements: QuerySet[Placement], *, today: datetime.date, with_notes: bool) -> Iterator[str]:
+    """These placements (the dashboard's ``ordered``, every page) as semicolon-separated CSV lines, BOM first,
+    as Excel in Norway reads them; read from one query and written CHUNK rows at a time, so that memory stays
+    flat. The students' notes to the coordinator only ``with_notes``."""
     writer = csv.writer(_Line(), delimiter=";")
     yield "\ufeff" + writer.writerow(
         [str(title) for title in CSV_HEADER] + ([_("Notes to the coordinator")] if with_notes else [])
     )
     chunk: list[dict] = []
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _values(placements, today=today).iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) == CHUNK:
-            yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes))
+            yield "".join(_csv_chunk(writer, _shown(chunk, today=today, urls=False), with_notes=with_notes))
             chunk = []
     if chunk:
-        yield "".join(_csv_chunk(writer, chunk, today=today, with_notes=with_notes))
+        yield "".join(_csv_chunk(writer, _shown(chunk, today=today, urls=False), with_notes=with_notes))
 
 
 def _notes(ids: list[int]) -> dict[int, list[str]]:
@@ -375,18 +414,21 @@ def _notes(ids: list[int]) -> dict[int, list[str]]:
     return notes
 
 
-def _csv_chunk(writer, chunk: list[dict], *, today: datetime.date, with_notes: bool) -> Iterator[str]:
+def _csv_chunk(writer, chunk: list[dict], *, with_notes: bool) -> Iterator[str]:
     notes = _notes([row["pk"] for row in chunk]) if with_notes else {}
-    for row in shown(chunk, today=today, urls=False):
+    returning = {True: _("Yes"), False: _("No")}
+    states = {state: str(label) for state, label in PlacementState.choices}
+    not_opened = _("Not opened yet")
+    for row in chunk:
         line = [
             row["student__user__full_name"] or row["student__user__email"],
             row["student__user__email"],
             row["organisation__name"],
-            _("Yes") if row["organisation_is_returning"] else _("No"),
+            returning[row["organisation_is_returning"]],
             row["supervisors"],
             row["cohort__name"],
-            PlacementState(row["state"]).label,
-            row["agreement_state_label"] or _("Not opened yet"),
+            states[row["state"]],
+            row["agreement_state_label"] or not_opened,
             _date(row["agreement_due"]),
             row["status__onboarding_done"] or 0,
             row["status__onboarding_total"] or 0,

@@ -170,18 +170,23 @@ def _column(condition: Q) -> models.Case:
     return models.Case(models.When(condition, then=True), default=False, output_field=models.BooleanField())
 
 
+def condition(kind: FlagKind, view: Viewpoint) -> Q:
+    """When the flag of ``kind`` is up, on a query annotated ``with_agreement_due``."""
+    return next(rule for rule in RULES if rule.kind == kind).condition(view)
+
+
 def with_flags(placements: QuerySet[Placement], view: Viewpoint) -> QuerySet[Placement]:
-    """The placements with ``flag_<kind>`` for each flag and ``flag_count``, decided by the database, and
-    what ``flags_of`` reads to say why: in the same query, whatever the number of rows."""
+    """The placements with ``flag_<kind>`` for each flag, decided by the database, and what ``flags_of`` reads
+    to say why: in the same query, whatever the number of rows."""
     columns = {f"flag_{rule.kind.value}": _column(rule.condition(view)) for rule in RULES}
-    count = sum(
+    return placements.with_agreement_due().select_related("cohort", "agreement", "status").annotate(**columns)
+
+
+def count(view: Viewpoint) -> models.Expression:
+    """How many flags are up on a placement (on a query annotated ``with_agreement_due``), to sort by."""
+    return sum(
         (models.Case(models.When(rule.condition(view), then=1), default=0) for rule in RULES),
         start=models.Value(0),
-    )
-    return (
-        placements.with_agreement_due()
-        .select_related("cohort", "agreement", "status")
-        .annotate(**columns, flag_count=count)
     )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from feedback.schedule import SCHEDULED_STATES, final_evaluations_in, schedule_sync
 from innopraksis.models import User
 from students.agreements import agreement_approve
-from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
+from students.models import AgreementState, CachedFigures, Cohort, ExpectationAgreement, Placement, PlacementState
 from students.placements import ALLOWED_TRANSITIONS, placement_cancel, placement_move, placement_start_agreement
 
 
@@ -75,18 +75,23 @@ def agreement_approve_and_start(
 
 @transaction.atomic
 def placement_save(*, form) -> Placement:
-    """Save a placement's register data; its check-in schedule follows new dates or a new cohort."""
+    """Save a placement's register data; its check-in schedule follows new dates or a new cohort, and the
+    figures of the cohort it leaves and the one it is in are computed anew."""
+    left = Placement.objects.values_list("cohort_id", flat=True).get(pk=form.instance.pk)
     placement = form.save()
     schedule_sync(placement=placement)
+    CachedFigures.objects.clear(cohorts=[left, placement.cohort_id])
     return placement
 
 
 @transaction.atomic
 def cohort_save(*, form) -> Cohort:
-    """Save a cohort; its placements' check-in schedules follow a new cadence."""
+    """Save a cohort; its placements' check-in schedules follow a new cadence, and its figures a new
+    agreement deadline."""
     cohort = form.save()
     for placement in cohort.placements.filter(state__in=SCHEDULED_STATES).select_related("cohort"):
         schedule_sync(placement=placement)
+    CachedFigures.objects.clear(cohorts=[cohort.pk])
     return cohort
 
 

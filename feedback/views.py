@@ -203,7 +203,7 @@ def _scope(request) -> _Scope:
     return _Scope(access.placements_visible_to(user).filter(cohort=cohort), cohort=cohort, cohorts=cohorts)
 
 
-def _export_form(request) -> DashboardFilterForm:
+def _export_form(request, today) -> DashboardFilterForm:
     """The export's filters: the dashboard's, with only the choices asked for, checked against the user's
     scope, so the export needs no summary."""
     organisation = _number(request.GET.get("organisation", ""))
@@ -213,27 +213,33 @@ def _export_form(request) -> DashboardFilterForm:
         else []
     )
     course = request.GET.get("internship_course", "")
-    return DashboardFilterForm(request.GET, organisations=organisations, courses=[course] if course else [])
+    return DashboardFilterForm(
+        request.GET, organisations=organisations, courses=[course] if course else [], today=today
+    )
 
 
 def _dashboard_context(request, scope: _Scope) -> dict:
     today = timezone.localdate()
-    summary = dashboard.summary(scope.placements, today=today)
-    filter_form = DashboardFilterForm(request.GET, organisations=summary.organisations, courses=summary.courses)
-    page = paginate(request, dashboard.rows(scope.placements, filter_form, today=today))
+    summary = dashboard.summary(scope.placements, today=today, cohort=scope.cohort)
+    filter_form = DashboardFilterForm(
+        request.GET, organisations=summary.organisations, courses=summary.courses, today=today
+    )
+    count = filter_form.filter(scope.placements).count()
+    order = dashboard.ordered(scope.placements, filter_form, today=today).values_list("pk", flat=True)
+    page = paginate(request, order, count=count)
     return {
         "cohort": scope.cohort,
         "organisation": scope.organisation,
         "filter_form": filter_form,
         "page": page,
-        "rows": dashboard.shown(page.object_list, today=today),
+        "rows": dashboard.rows(scope.placements, list(page.object_list), today=today),
         "sort": filter_form.sort_key,
         "summary": summary,
         "figures": summary.figures,
         "weeks": summary.weeks,
         "weekly_chart": charts.weekly_chart(summary.weeks),
-        "completion": summary.completion,
-        "completion_chart": charts.completion_chart(summary.completion),
+        "completion": summary.figures.completion,
+        "completion_chart": charts.completion_chart(summary.figures.completion),
         "columns": DASHBOARD_COLUMNS,
     }
 
@@ -276,11 +282,13 @@ def dashboard_export(request):
     """
     today = timezone.localdate()
     scope = _scope(request)
-    rows = dashboard.rows(scope.placements, _export_form(request), today=today)
+    # The same rows in the same order as the dashboard's pages.
+    ordered = dashboard.ordered(scope.placements, _export_form(request, today), today=today)
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(
-        dashboard.csv_lines(rows, today=today, with_notes=with_notes), content_type="text/csv; charset=utf-8"
+        dashboard.csv_lines(ordered, today=today, with_notes=with_notes),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'
     return response

@@ -43,5 +43,20 @@ class ListFilterForm(forms.Form):
         return any(self.data.get(name) for name in self.fields)
 
 
-def paginate(request, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are, for lists whose rows are costlier to count than their
+    filters (the dashboard counts its filtered placements without the columns it shows)."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+def paginate(request, queryset: QuerySet, *, count: int | None = None) -> Page:
+    """The page of ``queryset`` the request asks for; ``count``, when given, is how many rows it holds."""
+    paginator = Paginator(queryset, PAGE_SIZE) if count is None else CountedPaginator(queryset, PAGE_SIZE, count=count)
+    return paginator.get_page(request.GET.get("page"))

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from feedback.schedule import schedule_sync
 from students import onboarding
-from students.models import Cohort, Placement, Student
+from students.models import CachedFigures, Cohort, Placement, Student
 
 
 @admin.register(Student)
@@ -32,6 +32,7 @@ class CohortAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change:  # a new cohort starts with the six onboarding practices, as in the portal
             onboarding.cohort_add_default_template(cohort=obj)
+        CachedFigures.objects.clear(cohorts=[obj.pk])  # a new deadline changes the dashboard's figures
 
 
 @admin.register(Placement)
@@ -46,5 +47,16 @@ class PlacementAdmin(admin.ModelAdmin):
     autocomplete_fields = ["student", "organisation", "supervisors"]
 
     def save_model(self, request, obj, form, change):
+        left = Placement.objects.filter(pk=obj.pk).values_list("cohort_id", flat=True).first()
         super().save_model(request, obj, form, change)
         schedule_sync(placement=obj)  # new dates move the check-ins, as the portal's own form does
+        CachedFigures.objects.clear(cohorts=[left, obj.cohort_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        CachedFigures.objects.clear(cohorts=[obj.cohort_id])
+
+    def delete_queryset(self, request, queryset):
+        cohorts = set(queryset.values_list("cohort_id", flat=True))
+        super().delete_queryset(request, queryset)
+        CachedFigures.objects.clear(cohorts=cohorts)

@@ -23,6 +23,7 @@ from students.models import (
     AgreementChange,
     AgreementState,
     AgreementVersion,
+    CachedFigures,
     ExpectationAgreement,
     Placement,
     Side,
@@ -58,6 +59,7 @@ def _save(locked: ExpectationAgreement, original: ExpectationAgreement) -> Expec
     locked.state = _state_of(locked)
     locked.full_clean(exclude=["placement"])
     locked.save()
+    CachedFigures.objects.clear(cohorts=[locked.placement.cohort_id])
     # The caller's object reflects what was saved.
     for model_field in ExpectationAgreement._meta.concrete_fields:
         setattr(original, model_field.attname, getattr(locked, model_field.attname))

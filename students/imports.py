@@ -30,7 +30,7 @@ from innopraksis.accounts import user_get_or_create
 from innopraksis.invitations import invitation_for_person
 from innopraksis.models import InvitationRole, User, normalize_email
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from students.models import Cohort, ImportBatch, ImportKind, Placement, PlacementState, Student, Weekday
+from students.models import CachedFigures, Cohort, ImportBatch, ImportKind, Placement, PlacementState, Student, Weekday
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -606,6 +606,7 @@ def _placement_saver(placement, supervisors, action) -> Callable[[], None]:
             return
         placement.save()
         placement.supervisors.set(supervisors)
+        CachedFigures.objects.clear(cohorts=[placement.cohort_id])
 
     return save
 

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -692,11 +693,15 @@ class OfficeHour(models.Model):
 class PlacementStatusQuerySet(models.QuerySet):
     def write(self, facts: dict[int, dict], fields: tuple[str, ...]) -> None:
         """Store ``fields`` of each placement's facts (placement id → column values), adding the rows that do
-        not exist yet: one upsert, whatever other columns hold."""
+        not exist yet (one upsert, whatever other columns hold), and clear the cached figures of their
+        cohorts, which are computed from them."""
+        if not facts:
+            return
         rows = [
             PlacementStatus(placement_id=pk, **{name: values[name] for name in fields}) for pk, values in facts.items()
         ]
         self.bulk_create(rows, update_conflicts=True, unique_fields=["placement"], update_fields=list(fields))
+        CachedFigures.objects.clear(Placement.objects.filter(pk__in=list(facts)))
 
 
 class PlacementStatus(models.Model):
@@ -755,3 +760,44 @@ class PlacementStatus(models.Model):
 
     def __str__(self) -> str:
         return str(self.placement_id)
+
+
+class CachedFiguresQuerySet(models.QuerySet):
+    def clear(self, placements: models.QuerySet | None = None, *, cohorts: Iterable[int | None] = ()) -> None:
+        """Forget the cached figures of these cohorts, or of the cohorts of these placements: one query. The
+        version moves on, so that a computation that began before cannot store figures over it."""
+        rows = self.none()
+        if placements is not None:
+            rows = self.filter(cohort__in=placements.values("cohort_id"))
+        ids = {pk for pk in cohorts if pk is not None}
+        if ids:
+            rows = rows | self.filter(cohort__in=ids)
+        rows.update(version=models.F("version") + 1, figures=None)
+
+
+class CachedFigures(models.Model):
+    """A cohort's dashboard figures and chart data as computed on a day (``feedback.dashboard.summary``).
+
+    Computing them reads every placement and check-in of the cohort, on every dashboard page, while they
+    change far less often than coordinators look. Every service that changes what they are computed from
+    clears them (``CachedFigures.objects.clear``), in its own transaction; the row lives in the database, so
+    every app server sees it cleared. The version guards against storing figures computed from data that
+    changed meanwhile: they are stored only if the version is still the one read before computing them.
+    """
+
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, primary_key=True, related_name="cached_figures", verbose_name=_("cohort")
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    computed_on = models.DateField(_("computed on"), null=True, blank=True)
+    figures = models.JSONField(_("figures"), null=True, blank=True)
+
+    objects = CachedFiguresQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort_id"]
+        verbose_name = _("cached dashboard figures")
+        verbose_name_plural = _("cached dashboard figures")
+
+    def __str__(self) -> str:
+        return str(self.cohort_id)

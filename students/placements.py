@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from students import agreements
-from students.models import ExpectationAgreement, Placement, PlacementState, Side
+from students.models import CachedFigures, ExpectationAgreement, Placement, PlacementState, Side
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     PlacementState.PLANNED: {PlacementState.AGREEMENT, PlacementState.CANCELLED},
@@ -38,7 +38,16 @@ def placement_move(*, placement: Placement, to: PlacementState) -> Placement:
     locked.state_changed_at = timezone.now()
     locked.full_clean()
     locked.save(update_fields=["state", "state_changed_at"])
+    CachedFigures.objects.clear(cohorts=[locked.cohort_id])
     placement.state, placement.state_changed_at = locked.state, locked.state_changed_at
+    return placement
+
+
+@transaction.atomic
+def placement_create(*, form) -> Placement:
+    """Place a student with an organisation in a cohort, from a validated PlacementForm."""
+    placement = form.save()
+    CachedFigures.objects.clear(cohorts=[placement.cohort_id])
     return placement
 
 

@@ -190,7 +190,7 @@ def placement_list(request):
 def placement_create(request):
     form = _placement_form(request)
     if request.method == "POST" and form.is_valid():
-        placement = form.save()
+        placement = placements.placement_create(form=form)
         messages.success(
             request,
             _("%(student)s is placed with %(organisation)s.")

@@ -52,10 +52,9 @@ def test_the_benchmark_runs_end_to_end_and_reports_every_page(db, tmp_path):
         assert page["rps"] > 0, name
         if name != "checkin_post":  # a repeated answer to the same check-in is refused, as it should be
             assert page["bad"] == 0, name
-    changed = document["after_a_change"]
-    assert set(changed) == {"dashboard", "csv_export"}
-    for page in changed.values():
-        assert page["requests"] == 7 and 0 < page["p50_ms"] <= page["max_ms"]
+    # The writer wrote while the pages were measured: the pages were read with fresh data.
+    assert sum(page["writes"] for page in pages.values()) > 0
+    assert document["targets_met"]  # every target is judged (met or not: the quick run is too small to tell)
     assert (tmp_path / "latest-quick.md").read_text().startswith("# Benchmark")
     # Nothing left behind: no benchmark database, no server.
     with connection.cursor() as cursor:

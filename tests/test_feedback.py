@@ -547,7 +547,7 @@ class TestQueryCounts:
         checkins = list(placement.checkins.order_by("due_on")[:3])
         counts = []
         with time_machine.travel(datetime.datetime(2023, 2, 20, 12), tick=False):  # three are open
-            answer(client, checkins[0], STUDENT_ANSWER)  # the first on this connection prepares one statement
+            answer(client, checkins[0], STUDENT_ANSWER)
             for size, checkin in ((10, checkins[1]), (4_990, checkins[2])):
                 bulk_placements(cohort, cast.org_a, size)
                 with CaptureQueriesContext(connection) as form:
@@ -561,9 +561,10 @@ class TestQueryCounts:
 
 
 # The check-in form: session, user, the check-in with its placement, the student's note. Its answer: session,
-# user, the check-in (locked), the update, its history, the placement's status read and written, the stamp.
+# user, the check-in (locked), the update, its history; the placement's check-ins and follow-ups read, its
+# status written and its cohort's cached dashboard figures cleared.
 EXPECTED_CHECKIN_FORM_QUERIES = 4
-EXPECTED_CHECKIN_ANSWER_QUERIES = 8
+EXPECTED_CHECKIN_ANSWER_QUERIES = 9
 # Opening and closing the answer's transaction (a savepoint within each test's own) is not counted.
 TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
 

@@ -321,8 +321,8 @@ class TestEveryChangeShows:
         assert "Midtveisevaluering" in self.home(cast)
 
 
-class TestKeptCards:
-    """A student's home keeps each placement's card and to-dos the same way."""
+class TestStudentHomeShowsEveryChange:
+    """A student's home computes each placement's card and to-dos on every request too."""
 
     def test_a_new_supervisor_their_name_and_a_new_check_in_show(self, cast, cohort):
         placement = place(cohort, cast.student_a, cast.org_a, state=PlacementState.ACTIVE)

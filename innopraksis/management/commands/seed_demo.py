@@ -35,6 +35,7 @@ from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from students import agreement_steps, agreements, onboarding, placements
 from students.models import (
+    CachedFigures,
     Cohort,
     ExpectationAgreement,
     FeedbackFrequency,
@@ -307,6 +308,8 @@ class Command(BaseCommand):
         # The demo's people are made up: nobody is e-mailed while it is built.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             created = self._seed()
+            # The demo dates its approvals and ticks as they would have happened, after the services ran.
+            CachedFigures.objects.clear(cohorts=Cohort.objects.values_list("pk", flat=True))
         if not quiet:
             self._print_logins(created)
 
