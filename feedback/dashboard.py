@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
@@ -310,7 +311,7 @@ def summary(placements: QuerySet[Placement], *, today: datetime.date, cohort: Co
         organisations[pk] = name
         if course:
             courses.add(course)
-    if cohort is None:
+    if cohort is None or not settings.CACHE_DASHBOARD_FIGURES:
         computed, weeks = figures(placements, today=today), weekly_answers(placements)
     else:
         computed, weeks = cohort_figures(cohort, placements, today=today)

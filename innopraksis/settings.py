@@ -202,6 +202,9 @@ PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_MONTHS = env_int("RETENTION_MONTHS", 36, minimum=1)
 # Days without a supervisor follow-up or check-in answer before a placement is flagged.
 FOLLOW_UP_DAYS = env_int("FOLLOW_UP_DAYS", 21, minimum=1)
+# The dashboard caches each cohort's figures until a change clears them (students.models.CachedFigures);
+# off, it computes them on every request (the benchmark measures both).
+CACHE_DASHBOARD_FIGURES = env_bool("CACHE_DASHBOARD_FIGURES", True)
 # Reminders go out this many days before something is due (and once more never).
 REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 2, minimum=0)
 

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import re
+from unittest import mock
 
 import pytest
 import time_machine
@@ -15,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback import checkins, flags, lifecycle
+from feedback import dashboard as board
 from feedback.models import CheckIn, CoordinatorNote
 from feedback.status import status_recompute
 from innopraksis.models import User
 from students.models import (
     AgreementState,
+    CachedFigures,
     Cohort,
     ExpectationAgreement,
     Placement,
@@ -407,6 +410,32 @@ class TestEveryChangeShowsAtOnce:
         response = dashboard(client)
         assert response.context["page"].paginator.count == 6
         assert "Student 06" in names(response)
+
+
+class TestCachedFigures:
+    def test_the_figures_are_computed_on_every_request_when_not_cached(self, cast, cohort, small, settings):
+        settings.CACHE_DASHBOARD_FIGURES = False
+        client = client_for(cast.coordinator)
+        assert dashboard(client).context["summary"].figures.total == 5
+        assert not CachedFigures.objects.exists()
+
+    def test_figures_cleared_while_they_were_computed_are_not_stored(self, cast, cohort, small):
+        """A change made while a request computes the figures (here: between reading the cached row and
+        storing what it computed) leaves them uncached, for the next request to compute anew."""
+        placements = Placement.objects.filter(cohort=cohort)
+        real_figures = board.figures
+
+        def figures_while_an_answer_is_saved(*args, **kwargs):
+            computed = real_figures(*args, **kwargs)
+            answer(small[1], 1, workload=1, resource=4)  # saved after the figures were read
+            return computed
+
+        with mock.patch.object(board, "figures", figures_while_an_answer_is_saved):
+            board.cohort_figures(cohort, placements, today=timezone.localdate())
+        assert CachedFigures.objects.get(cohort=cohort).figures is None
+        figures, _weeks = board.cohort_figures(cohort, placements, today=timezone.localdate())
+        assert figures.workload_spread[0] == (1, 1)  # p2's new answer
+        assert CachedFigures.objects.get(cohort=cohort).figures is not None
 
 
 class TestQueryCounts:
