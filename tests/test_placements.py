@@ -25,6 +25,7 @@ from students.models import (
     organisations_returning_in,
 )
 from tests.conftest import client_for, make_user
+from tests.test_dashboard import bulk_placements
 
 START = datetime.date(2023, 1, 9)
 END = datetime.date(2023, 5, 19)
@@ -253,6 +254,23 @@ def test_home_page_query_count_does_not_grow_with_placements(cast, cohort, home,
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(home)).status_code == 200
         counts.append(len(queries))
+    assert counts == [EXPECTED_HOME_QUERIES[home]] * 2
+
+
+@pytest.mark.parametrize(("home", "role"), [("home_supervisor", "supervisor_a"), ("home_student", "student_a")])
+def test_home_page_query_count_does_not_grow_with_the_cohort(cast, cohort, home, role):
+    """The cohort at 10 placements and at 5,000 (at another organisation): the same queries, as many as above."""
+    placement = place(cohort, cast.student_a, cast.org_a)
+    placement.supervisors.add(cast.supervisor_a)
+    Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
+    client = client_for(getattr(cast, role))
+    counts = []
+    for size in (10, 4_990):
+        bulk_placements(cohort, cast.org_b, size)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(home)).status_code == 200
+        counts.append(len(queries))
+    assert Placement.objects.count() == 5_001
     assert counts == [EXPECTED_HOME_QUERIES[home]] * 2
 
 
