@@ -286,8 +286,32 @@ TemplateItemFormSet = forms.modelformset_factory(
 
 
 class OnboardingTickForm(forms.Form):
+    """One item of a checklist as its owner works it. ``seen`` is the item as it was shown, so that saving
+    the checklist changes only the items this person changed, not one somebody else ticked meanwhile."""
+
     done = forms.BooleanField(label=_("Done"), required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What was done, or what is still missing. The student, the organisation and the coordinators read it."
+        ),
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def state(done: bool, note: str) -> str:
+        return f"{int(done)}:{note.strip()}"
+
+    @property
+    def changed_state(self) -> tuple[bool, str] | None:
+        """(done, note) when this person changed the item, else None; call after ``is_valid``."""
+        data = self.cleaned_data
+        if self.state(data["done"], data["note"]) == data["seen"]:
+            return None
+        return data["done"], data["note"]
 
 
 class OnboardingItemForm(OnceMixin, forms.ModelForm):

@@ -119,18 +119,32 @@ def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAg
 
 @transaction.atomic
 def onboarding_item_update(*, item: OnboardingItem, user: User, done: bool, note: str) -> OnboardingItem:
-    """Tick an item done (recording who and when) or undo it, and keep its note."""
-    locked = OnboardingItem.objects.select_for_update().get(pk=item.pk)
-    if done and locked.done_at is None:
-        locked.done_at, locked.done_by = timezone.now(), user
-    elif not done:
-        locked.done_at, locked.done_by = None, None
-    locked.note = note.strip()
-    locked.full_clean()
-    locked.save()
-    status_update_onboarding([locked.placement_id])
-    item.done_at, item.done_by, item.note = locked.done_at, locked.done_by, locked.note
-    return item
+    """Tick one item done (recording who and when) or undo it, and keep its note."""
+    return onboarding_items_update(placement_id=item.placement_id, user=user, changes={item.pk: (done, note)})[0]
+
+
+@transaction.atomic
+def onboarding_items_update(
+    *, placement_id: int, user: User, changes: dict[int, tuple[bool, str]]
+) -> list[OnboardingItem]:
+    """Save what a person changed on a placement's checklist in one go: ``changes`` maps an item's id to
+    whether it is done and its note. A ticked item records who and when; an unticked one forgets them."""
+    items = list(
+        OnboardingItem.objects.select_for_update()
+        .filter(placement_id=placement_id, pk__in=list(changes))
+        .order_by("pk")
+    )
+    for item in items:
+        done, note = changes[item.pk]
+        if done and item.done_at is None:
+            item.done_at, item.done_by = timezone.now(), user
+        elif not done:
+            item.done_at, item.done_by = None, None
+        item.note = note.strip()
+        item.full_clean()
+        item.save()
+    status_update_onboarding([placement_id])
+    return items
 
 
 @transaction.atomic

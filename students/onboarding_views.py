@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from innopraksis import access
 from innopraksis.access import role_required
@@ -18,32 +18,54 @@ from students.models import Side
 
 
 def onboarding_checklist(request, pk: int):
+    """The checklist, and the one form in which its owners tick items and write notes: saving it saves every
+    change at once, and a form sent back with errors keeps everything typed."""
     today = timezone.localdate()
     placement = access.get_placement_page_for(request.user, pk, today=today)
     side = access.agreement_side_of(request.user, placement)
-    items = [
+    items = list(placement.onboarding_items.select_related("done_by", "added_by").with_overdue(today))
+    data = request.POST if request.method == "POST" else None
+    rows = [
         {
             "item": item,
             "overdue": item.is_overdue,
-            "can_tick": access.can_tick(side, item),
-            "form": OnboardingTickForm(initial={"done": item.is_done, "note": item.note}, prefix=f"item{item.pk}"),
+            "form": OnboardingTickForm(
+                data,
+                initial={
+                    "done": item.is_done,
+                    "note": item.note,
+                    "seen": OnboardingTickForm.state(item.is_done, item.note),
+                },
+                prefix=f"item{item.pk}",
+            )
+            if access.can_tick(side, item)
+            else None,
         }
-        for item in placement.onboarding_items.select_related("done_by", "added_by").with_overdue(today)
+        for item in items
     ]
-    context = {"placement": placement, "items": items, "side": side, "can_add": side == Side.ORGANISATION}
+    forms = [row["form"] for row in rows if row["form"] is not None]
+    if request.method == "POST":
+        if not forms:
+            raise PermissionDenied  # 403: theirs to read, with no item of theirs to tick
+        if all([form.is_valid() for form in forms]):
+            changes = {
+                row["item"].pk: row["form"].changed_state for row in rows if row["form"] and row["form"].changed_state
+            }
+            if changes:
+                onboarding.onboarding_items_update(placement_id=placement.pk, user=request.user, changes=changes)
+                messages.success(request, _("The checklist is saved."))
+            else:
+                messages.info(request, _("Nothing was changed on the checklist."))
+            return redirect("onboarding_checklist", pk=pk)
+    context = {
+        "placement": placement,
+        "rows": rows,
+        "forms": forms,
+        "errors": [form for form in forms if form.is_bound and form.errors],
+        "side": side,
+        "can_add": side == Side.ORGANISATION,
+    }
     return render(request, "students/onboarding_checklist.html", context)
-
-
-@require_POST
-def onboarding_item_update(request, pk: int, item_pk: int):
-    item = access.get_onboarding_item_to_tick(request.user, pk, item_pk)
-    form = OnboardingTickForm(request.POST, prefix=f"item{item.pk}")
-    if form.is_valid():
-        onboarding.onboarding_item_update(
-            item=item, user=request.user, done=form.cleaned_data["done"], note=form.cleaned_data["note"]
-        )
-        messages.success(request, _("“%(item)s” is saved.") % {"item": item.display_title})
-    return redirect("onboarding_checklist", pk=pk)
 
 
 def onboarding_item_add(request, pk: int):

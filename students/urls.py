@@ -37,11 +37,6 @@ urlpatterns = [
     ),
     path("placements/<ref:pk>/onboarding/", onboarding_views.onboarding_checklist, name="onboarding_checklist"),
     path("placements/<ref:pk>/onboarding/new/", onboarding_views.onboarding_item_add, name="onboarding_item_add"),
-    path(
-        "placements/<ref:pk>/onboarding/<int:item_pk>/",
-        onboarding_views.onboarding_item_update,
-        name="onboarding_item_update",
-    ),
     path("placements/<ref:pk>/question-time/", onboarding_views.office_hour_edit, name="office_hour_edit"),
     path("import/", views.import_start, name="import_start"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),

@@ -226,7 +226,6 @@ NOT_FOR_SUPERVISORS = {
     "placement_cancel",
     "agreement_review",
     "agreement_version",
-    "onboarding_item_update",
     "office_hour_edit",
 }
 

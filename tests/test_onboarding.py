@@ -16,6 +16,7 @@ from feedback import lifecycle
 from innopraksis import accounts
 from students import onboarding, placements
 from students.models import (
+    OWNER_SIDES,
     Cohort,
     ExpectationAgreement,
     ItemOwner,
@@ -65,6 +66,26 @@ def placement(cast, cohort) -> Placement:
 
 def item(placement, practice) -> OnboardingItem:
     return placement.onboarding_items.get(practice=practice)
+
+
+def checklist_url(placement) -> str:
+    return reverse("onboarding_checklist", kwargs={"pk": placement.pk})
+
+
+def checklist(placement, person, changes: dict) -> dict:
+    """The checklist form as ``person`` sends it: every item theirs to tick as it was shown, with ``changes``
+    (item → (done, note)) made."""
+    side = "student" if placement.student.user_id == person.pk else "organisation"
+    data = {}
+    for row in placement.onboarding_items.all():
+        if side not in OWNER_SIDES[row.owner]:
+            continue
+        done, note = changes.get(row, (row.is_done, row.note))
+        data[f"item{row.pk}-seen"] = f"{int(row.is_done)}:{row.note}"
+        data[f"item{row.pk}-note"] = note
+        if done:
+            data[f"item{row.pk}-done"] = "on"
+    return data
 
 
 class TestTemplate:
@@ -168,14 +189,47 @@ class TestChecklist:
     def test_the_supervisor_ticks_their_item_with_a_note(self, cast, placement):
         clarify = item(placement, Practice.CLARIFY)
         response = client_for(cast.supervisor_a).post(
-            reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": clarify.pk}),
-            {f"item{clarify.pk}-done": "on", f"item{clarify.pk}-note": "Snakket om mål første dag."},
+            checklist_url(placement),
+            checklist(placement, cast.supervisor_a, {clarify: (True, "Snakket om mål første dag.")}),
             follow=True,
         )
-        assert "er lagret" in response.content.decode()
+        assert "Sjekklisten er lagret." in response.content.decode()
         clarify.refresh_from_db()
         assert clarify.is_done and clarify.done_by == cast.supervisor_a
         assert clarify.note == "Snakket om mål første dag."
+
+    def test_two_ticks_and_a_note_are_saved_in_one_press(self, cast, placement):
+        clarify, question_time = item(placement, Practice.CLARIFY), item(placement, Practice.QUESTION_TIME)
+        client_for(cast.supervisor_a).post(
+            checklist_url(placement),
+            checklist(placement, cast.supervisor_a, {clarify: (True, "Mål avklart."), question_time: (True, "")}),
+        )
+        clarify.refresh_from_db()
+        question_time.refresh_from_db()
+        assert (clarify.is_done, clarify.note, question_time.is_done) == (True, "Mål avklart.", True)
+        assert placement.status.__class__.objects.get(placement=placement).onboarding_done == 2
+
+    def test_saving_the_checklist_leaves_what_somebody_else_ticked_meanwhile(self, cast, placement):
+        shared, clarify = item(placement, Practice.SAFE_TO_ASK), item(placement, Practice.CLARIFY)
+        form = checklist(placement, cast.supervisor_a, {clarify: (True, "")})  # the page as shown, shared undone
+        onboarding.onboarding_item_update(item=shared, user=cast.student_a, done=True, note="Spurte om rutinene.")
+        client_for(cast.supervisor_a).post(checklist_url(placement), form)
+        shared.refresh_from_db()
+        assert shared.is_done and shared.note == "Spurte om rutinene." and shared.done_by == cast.student_a
+
+    def test_a_note_that_is_too_long_is_sent_back_with_everything_typed(self, cast, placement):
+        clarify, question_time = item(placement, Practice.CLARIFY), item(placement, Practice.QUESTION_TIME)
+        data = checklist(
+            placement, cast.supervisor_a, {clarify: (True, "x" * 2001), question_time: (True, "Torsdager kl. 14.")}
+        )
+        response = client_for(cast.supervisor_a).post(checklist_url(placement), data)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'id="form-errors"' in html and f'href="#id_item{clarify.pk}-note"' in html
+        assert "Torsdager kl. 14." in html and "x" * 2001 in html
+        assert f'name="item{question_time.pk}-done" id="id_item{question_time.pk}-done" checked' in html
+        question_time.refresh_from_db()
+        assert not question_time.is_done  # nothing is saved until the whole checklist is
 
     def test_undoing_an_item_clears_who_and_when(self, cast, placement):
         clarify = item(placement, Practice.CLARIFY)
@@ -185,15 +239,21 @@ class TestChecklist:
         assert (clarify.done_at, clarify.done_by, clarify.note) == (None, None, "Ikke ferdig likevel")
 
     def test_the_student_ticks_a_shared_item_but_not_the_supervisors(self, cast, placement):
-        client = client_for(cast.student_a)
         shared, own = item(placement, Practice.SAFE_TO_ASK), item(placement, Practice.CLARIFY)
-        url = reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": shared.pk})
-        assert client.post(url, {f"item{shared.pk}-done": "on"}).status_code == 302
-        url = reverse("onboarding_item_update", kwargs={"pk": placement.pk, "item_pk": own.pk})
-        assert client.post(url, {f"item{own.pk}-done": "on"}).status_code == 403
+        data = checklist(placement, cast.student_a, {shared: (True, "")})
+        data[f"item{own.pk}-done"] = "on"  # not the student's to tick: not in their form
+        assert client_for(cast.student_a).post(checklist_url(placement), data).status_code == 302
         shared.refresh_from_db()
         own.refresh_from_db()
         assert shared.done_by == cast.student_a and not own.is_done
+
+    def test_people_with_nothing_to_tick_cannot_save_the_checklist(self, cast, placement):
+        clarify = item(placement, Practice.CLARIFY)
+        data = {f"item{clarify.pk}-done": "on", f"item{clarify.pk}-note": "", f"item{clarify.pk}-seen": "0:"}
+        assert client_for(cast.coordinator).post(checklist_url(placement), data).status_code == 403
+        assert client_for(cast.supervisor_b).post(checklist_url(placement), data).status_code == 404
+        clarify.refresh_from_db()
+        assert not clarify.is_done
 
     def test_the_checklist_page_offers_ticking_only_to_owners(self, cast, placement):
         url = reverse("onboarding_checklist", kwargs={"pk": placement.pk})

@@ -357,13 +357,6 @@ MATRIX = {
         office_hour_of_student_a,
         placement_a_page(coordinator=FORBIDDEN, student_a=FORBIDDEN),
     ),
-    # An item the supervisor owns: only the organisation's members tick it.
-    "onboarding_item_update": (
-        "post",
-        {},
-        onboarding_item_of_student_a,
-        placement_a_page(coordinator=FORBIDDEN, supervisor_a="redirect:onboarding_checklist", student_a=FORBIDDEN),
-    ),
     "cohort_onboarding": ("get", None, cohort, coordinator_only()),
     "checkin_list": ("get", None, checkins_of_student_a, placement_a_page()),
     "gathering_list": ("get", None, without_arguments(gathering_with_org_a), programme_page()),

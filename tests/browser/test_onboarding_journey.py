@@ -9,7 +9,7 @@ from tests.browser.test_journeys import sign_in
 from tests.test_agreement import signed
 
 
-def test_the_supervisor_ticks_two_items_with_a_note_and_the_student_sees_the_progress(page, cast):
+def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_progress(page, cast):
     placement = open_agreement(cast)
     onboarding.cohort_add_default_template(cohort=placement.cohort)
     lifecycle.agreement_approve_and_start(
@@ -26,15 +26,15 @@ def test_the_supervisor_ticks_two_items_with_a_note_and_the_student_sees_the_pro
     )
     clarify.get_by_label("Gjort").check()
     clarify.get_by_label("Notat").fill("Gikk gjennom målene hennes første dag.")
-    clarify.get_by_role("button", name="Lagre").click()
-    expect(page.get_by_text("«Avklar hva studenten ønsker å få ut av internshipet» er lagret.")).to_be_visible()
-
     question_time = page.get_by_role("listitem").filter(
         has=page.get_by_role("heading", name="Sett av en fast spørretid")
     )
     question_time.get_by_label("Gjort").check()
-    question_time.get_by_role("button", name="Lagre").click()
+    # Two ticks and a note, one press: all of it is saved.
+    page.get_by_role("button", name="Lagre sjekklisten").click()
+    expect(page.get_by_text("Sjekklisten er lagret.")).to_be_visible()
     expect(page.get_by_text("2 av 6 gjort")).to_be_visible()
+    expect(page.get_by_label("Notat").first).to_have_value("Gikk gjennom målene hennes første dag.")
     page.get_by_role("button", name="Logg ut").click()
 
     sign_in(page, cast.student_a.email)
