@@ -10,6 +10,8 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
 # Development defaults; a real deployment sets its own (see README).
 export DEBUG ?= true
+# Links in e-mails lead to the address `make run` serves at.
+export PORTAL_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench setup setup-dev messages migrate lint format clean
 

@@ -80,6 +80,27 @@ class Bar:
     width: float
     pattern: str
 
+    # Coordinates as the SVG reads them, with a decimal point whatever the reader's language.
+    @property
+    def label_y(self) -> str:
+        return f"{self.y + 10:.1f}"
+
+    @property
+    def bar_y(self) -> str:
+        return f"{self.y + 16:.1f}"
+
+    @property
+    def bar_width(self) -> str:
+        return f"{self.width:.1f}"
+
+    @property
+    def count_x(self) -> str:
+        return f"{BAR_LEFT + self.width + 8:.1f}"
+
+    @property
+    def count_y(self) -> str:
+        return f"{self.y + 29:.1f}"
+
 
 BAR_HEIGHT, BAR_GAP, BAR_LEFT, BAR_AREA = 26, 12, 8, 420
 PATTERNS = ["solid", "solid-light", "hatched", "dotted", "outline"]

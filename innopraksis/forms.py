@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -53,7 +55,8 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class LanguageAwarePasswordResetForm(PasswordResetForm):
-    """Sends the reset e-mail in the recipient's language, not the visitor's."""
+    """Sends the reset e-mail in the recipient's language, not the visitor's, with its link at the portal's
+    public address (PORTAL_URL), as every e-mail's, whatever address the request came to."""
 
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -62,6 +65,8 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
+        address = urlsplit(settings.PORTAL_URL)
+        context = {**context, "protocol": address.scheme, "domain": address.netloc}
         with translation.override(context["user"].language):
             super().send_mail(
                 subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name

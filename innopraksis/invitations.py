@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innopraksis.mail import send_templated_mail
+from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
 
@@ -48,7 +48,6 @@ def invitation_create(
     invited_by: User,
     full_name: str = "",
     language: str = settings.LANGUAGE_CODE,
-    base_url: str,
 ) -> Invitation:
     """Invite a person and e-mail them the link. Any earlier open invitation to the address stops working."""
     now = timezone.now()
@@ -68,7 +67,7 @@ def invitation_create(
     invitation.full_clean()
     _replace_open_invitations(email, now)
     invitation.save()
-    link = base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})
+    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
     send_templated_mail(
         to=email,
         template="invitation",
@@ -84,7 +83,6 @@ def invitation_for_person(
     role: str,
     organisation: models.Model | None = None,
     invited_by: User,
-    base_url: str,
     only_if_new: bool = False,
 ) -> Invitation | None:
     """Invite a person already in the register, in their own language.
@@ -101,11 +99,10 @@ def invitation_for_person(
         organisation=organisation,
         invited_by=invited_by,
         language=user.language,
-        base_url=base_url,
     )
 
 
-def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str) -> Invitation:
+def invitation_resend(*, invitation: Invitation, invited_by: User) -> Invitation:
     """Send a fresh link for the same person and role; the old link stops working."""
     if invitation.used_at:
         raise ValidationError(
@@ -118,5 +115,4 @@ def invitation_resend(*, invitation: Invitation, invited_by: User, base_url: str
         invited_by=invited_by,
         full_name=invitation.full_name,
         language=invitation.language,
-        base_url=base_url,
     )

@@ -18,6 +18,7 @@ from innopraksis import access, accounts, invitations, security
 from innopraksis.access import public, role_required
 from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
 from innopraksis.lists import paginate
+from innopraksis.mail import absolute_url
 from innopraksis.models import InvitationStatus, Role
 from students import people
 
@@ -71,7 +72,7 @@ def profile(request):
     context = {
         "form": form,
         "roles": access.roles_of(request.user),
-        "calendar_url": request.build_absolute_uri(feed_path),
+        "calendar_url": absolute_url(feed_path),
     }
     return render(request, "innopraksis/profile.html", context)
 
@@ -98,9 +99,7 @@ def invitation_list(request):
 def invitation_create(request):
     form = InvitationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        invitation = invitations.invitation_create(
-            **form.cleaned_data, invited_by=request.user, base_url=request.build_absolute_uri("/")
-        )
+        invitation = invitations.invitation_create(**form.cleaned_data, invited_by=request.user)
         security.log_event("invitation_sent", request, invitation=invitation.pk, role=invitation.role)
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("invitation_list")
@@ -112,9 +111,7 @@ def invitation_create(request):
 def invitation_resend(request, pk: int):
     invitation = access.get_invitation_for(request.user, pk)
     try:
-        fresh = invitations.invitation_resend(
-            invitation=invitation, invited_by=request.user, base_url=request.build_absolute_uri("/")
-        )
+        fresh = invitations.invitation_resend(invitation=invitation, invited_by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

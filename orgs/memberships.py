@@ -21,7 +21,6 @@ def membership_add(
     role: str,
     invite: bool,
     invited_by: User,
-    base_url: str,
 ) -> Membership:
     user, _created = user_get_or_create(email=email, full_name=full_name)
     if Membership.objects.filter(user=user, organisation=organisation).exists():
@@ -40,7 +39,6 @@ def membership_add(
             role=InvitationRole.SUPERVISOR,
             organisation=organisation,
             invited_by=invited_by,
-            base_url=base_url,
             only_if_new=True,
         )
     return membership

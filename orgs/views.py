@@ -17,10 +17,6 @@ from orgs.forms import MembershipAddForm, OrganisationFilterForm, OrganisationFo
 from students.models import organisations_returning_in
 
 
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 @role_required(Role.COORDINATOR)
 def organisation_list(request):
     filter_form = OrganisationFilterForm(request.GET)
@@ -94,7 +90,7 @@ def membership_add(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             membership = memberships.membership_add(
-                organisation=organisation, invited_by=request.user, base_url=_base_url(request), **form.cleaned_data
+                organisation=organisation, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -146,7 +142,6 @@ def membership_invite(request, pk: int, membership_pk: int):
         role=InvitationRole.SUPERVISOR,
         organisation=organisation,
         invited_by=request.user,
-        base_url=_base_url(request),
     )
     messages.success(
         request,

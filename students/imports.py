@@ -628,7 +628,7 @@ def preview(kind: str, text: str) -> Preview:
 
 
 @transaction.atomic
-def apply(*, kind: str, text: str, invite: bool, invited_by: User, base_url: str) -> dict[str, int]:
+def apply(*, kind: str, text: str, invite: bool, invited_by: User) -> dict[str, int]:
     """Import the whole file or nothing; return how many rows were created, updated and unchanged."""
     result = preview(kind, text)
     if result.errors:
@@ -641,21 +641,18 @@ def apply(*, kind: str, text: str, invite: bool, invited_by: User, base_url: str
                 role=InvitationRole.STUDENT if kind == ImportKind.STUDENTS else InvitationRole.SUPERVISOR,
                 organisation=change.organisation,
                 invited_by=invited_by,
-                base_url=base_url,
                 only_if_new=True,
             )
     return result.counts
 
 
 @transaction.atomic
-def import_confirm(*, batch: ImportBatch, invited_by: User, base_url: str) -> dict[str, int]:
+def import_confirm(*, batch: ImportBatch, invited_by: User) -> dict[str, int]:
     """Import a previewed file once; a second confirmation (another tab, a double click) is refused."""
     locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.applied_at is not None:
         raise ValidationError(_("This file has already been imported."), code="already_imported")
-    counts = apply(
-        kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by, base_url=base_url
-    )
+    counts = apply(kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by)
     locked.applied_at = timezone.now()
     locked.save(update_fields=["applied_at"])
     batch.applied_at = locked.applied_at

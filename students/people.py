@@ -21,7 +21,6 @@ def student_save(
     form,
     invited_by=None,
     invite: bool = False,
-    base_url: str = "",
 ) -> Student:
     """Create or update a student and the person behind them from a validated StudentForm.
 
@@ -40,9 +39,7 @@ def student_save(
         student.user = user
     student = form.save()
     if invite:
-        invitation_for_person(
-            user=user, role=InvitationRole.STUDENT, invited_by=invited_by, base_url=base_url, only_if_new=True
-        )
+        invitation_for_person(user=user, role=InvitationRole.STUDENT, invited_by=invited_by, only_if_new=True)
     return student
 
 

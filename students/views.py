@@ -28,11 +28,6 @@ from students.forms import (
 )
 from students.models import ImportBatch, ImportKind, PlacementState, Side
 
-
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 # Cohorts
 
 
@@ -104,9 +99,7 @@ def student_list(request):
 def student_create(request):
     form = StudentCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        student = people.student_save(
-            form=form, invite=form.cleaned_data["invite"], invited_by=request.user, base_url=_base_url(request)
-        )
+        student = people.student_save(form=form, invite=form.cleaned_data["invite"], invited_by=request.user)
         if form.cleaned_data["invite"]:
             messages.success(request, _("%(name)s has been added and invited.") % {"name": student})
         else:
@@ -145,9 +138,7 @@ def student_edit(request, pk: int):
 @require_POST
 def student_invite(request, pk: int):
     student = access.get_student_for(request.user, pk)
-    invitation_for_person(
-        user=student.user, role=InvitationRole.STUDENT, invited_by=request.user, base_url=_base_url(request)
-    )
+    invitation_for_person(user=student.user, role=InvitationRole.STUDENT, invited_by=request.user)
     messages.success(
         request, _("An invitation was sent to %(email)s; earlier links no longer work.") % {"email": student.user.email}
     )
@@ -309,7 +300,7 @@ def import_preview(request, pk: int):
     batch = access.get_import_for(request.user, pk)
     if request.method == "POST":
         try:
-            counts = imports.import_confirm(batch=batch, invited_by=request.user, base_url=_base_url(request))
+            counts = imports.import_confirm(batch=batch, invited_by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("import_preview", pk=batch.pk)

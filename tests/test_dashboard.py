@@ -142,6 +142,23 @@ class TestFigures:
         assert "style=" not in html
 
 
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_charts_draw_bars_and_lines_with_decimal_points_in_both_languages(cast, cohort, small, language):
+    cast.coordinator.language = language
+    cast.coordinator.save(update_fields=["language"])
+    html = dashboard(client_for(cast.coordinator)).content.decode()
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) == 2
+    numbers = re.findall(r'\b(?:x|y|width|height|cx|cy)="([^"]*)"', "".join(svgs))
+    assert numbers and all(re.fullmatch(r"-?\d+(\.\d+)?", number) for number in numbers)
+    points = re.findall(r'points="([^"]*)"', svgs[0])
+    assert points and all(re.fullmatch(r"[\d.]+,[\d.]+", pair) for line in points for pair in line.split())
+    widths = [float(width) for width in re.findall(r'<rect class="bar[^"]*"[^>]*width="([\d.]+)"', svgs[1])]
+    assert widths and max(widths) == 420.0  # the longest bar is drawn at full length
+    # The labels are in the reader's language: a decimal comma in Norwegian, a point in English.
+    assert ("arbeidsmengde 3,0" if language == "nb" else "workload 3.0") in html
+
+
 def names(response) -> list[str]:
     return [row["student__user__full_name"] for row in response.context["rows"]]
 

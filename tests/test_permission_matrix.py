@@ -76,7 +76,6 @@ def accept_token(cast) -> dict:
             role=InvitationRole.STUDENT,
             organisation=None,
             invited_by=cast.coordinator,
-            base_url="http://testserver/",
         )
     # The token exists only in the sent e-mail.
     return {"token": invitation_token(mail.outbox[-1].body)}

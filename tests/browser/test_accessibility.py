@@ -52,7 +52,6 @@ def demo_kwargs() -> dict[str, dict]:
             role=InvitationRole.STUDENT,
             organisation=None,
             invited_by=User.objects.get(email=COORDINATORS[0][0]),
-            base_url="http://testserver/",
         )
     on_placement = {"pk": placement.pk}
     return {
