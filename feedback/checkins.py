@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.conversation import message_write
 from feedback.lifecycle import placement_complete
-from feedback.models import CheckIn, CoordinatorNote, Evaluation, EvaluationKind, FollowUp
+from feedback.models import CheckIn, Evaluation, EvaluationKind, FollowUp
 from feedback.schedule import final_evaluations_in
 from feedback.status import status_update
 from innopraksis.models import User
@@ -48,7 +49,8 @@ def _set_answers(row, answers: dict, names: tuple[str, ...]) -> None:
 def checkin_answer_student(
     *, checkin: CheckIn, user: User, answers: dict, note: str = "", locked: bool = False
 ) -> CheckIn:
-    """The student's side, and their note to the coordinator kept apart from it. ``locked``: the caller
+    """The student's side; their note to the coordinator, kept apart from the answers, opens or continues their
+    private conversation (``feedback.conversation``). ``locked``: the caller
     read ``checkin`` with ``select_for_update`` in the transaction this runs in (``access.get_checkin_for``)."""
     locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _refuse_second_answer(locked_checkin.student_answered_at)
@@ -57,7 +59,7 @@ def checkin_answer_student(
     _check_answers(locked_checkin, STUDENT_ANSWERS)
     locked_checkin.save(update_fields=[*STUDENT_ANSWERS, "student_answered_at"])
     if note.strip():
-        CoordinatorNote.objects.create(checkin=locked_checkin, text=note.strip())
+        message_write(placement=locked_checkin.placement, user=user, text=note, checkin=locked_checkin)
     status_update([locked_checkin.placement_id])
     return locked_checkin
 

@@ -18,11 +18,12 @@ from django import forms
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback import flags
-from feedback.models import CoordinatorNote
+from feedback.models import Message
 from innopraksis.lists import ListFilterForm
 from students.models import AgreementState, CachedFigures, Cohort, Placement, PlacementState
 
@@ -66,9 +67,11 @@ class DashboardFilterForm(ListFilterForm):
         "internship_course": "student__internship_course__iexact",
     }
 
-    def __init__(self, *args, organisations: list[tuple[int, str]], courses: list[str], today: datetime.date, **kwargs):
+    def __init__(
+        self, *args, organisations: list[tuple[int, str]], courses: list[str], view: flags.Viewpoint, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.view = view
         self.fields["organisation"].choices = [("", gettext_lazy("All organisations")), *organisations]
         self.fields["internship_course"].choices = [
             ("", gettext_lazy("All courses")),
@@ -80,8 +83,7 @@ class DashboardFilterForm(ListFilterForm):
         queryset = super().filter(queryset)
         flag = self.cleaned_data.get("flag") if hasattr(self, "cleaned_data") else ""
         if flag:
-            view = flags.Viewpoint(self.today)
-            queryset = queryset.with_agreement_due().filter(flags.condition(flags.FlagKind(flag), view))
+            queryset = queryset.with_agreement_due().filter(flags.condition(flags.FlagKind(flag), self.view))
         return queryset
 
     @property
@@ -112,13 +114,13 @@ ROW_VALUES = (
 )
 
 
-def ordered(placements: QuerySet[Placement], filter_form: DashboardFilterForm, *, today: datetime.date) -> QuerySet:
+def ordered(placements: QuerySet[Placement], filter_form: DashboardFilterForm) -> QuerySet:
     """The filtered placements in the chosen order, joining only what filtering and sorting read. (Count them
     with ``filter_form.filter(placements).count()``.)"""
     chosen = filter_form.filter(placements)
     key = filter_form.sort_key.lstrip("-")
     if key == "flags":
-        chosen = chosen.with_agreement_due().alias(flag_count=flags.count(flags.Viewpoint(today)))
+        chosen = chosen.with_agreement_due().alias(flag_count=flags.count(filter_form.view))
     fields = SORTS[key]
     first = (
         F(fields[0]).desc(nulls_last=True)
@@ -128,26 +130,25 @@ def ordered(placements: QuerySet[Placement], filter_form: DashboardFilterForm, *
     return chosen.order_by(first, *fields[1:], "pk")
 
 
-def _values(placements: QuerySet[Placement], *, today: datetime.date) -> QuerySet:
+def _values(placements: QuerySet[Placement], view: flags.Viewpoint) -> QuerySet:
     """Each placement as the values its row shows, with its flags."""
     return (
-        flags.with_flags(placements, flags.Viewpoint(today))
+        flags.with_flags(placements, view)
         .with_organisation_returning()
-        .with_onboarding_overdue(today)
+        .with_onboarding_overdue(view.today)
         .values(*ROW_VALUES)
     )
 
 
-def rows(placements: QuerySet[Placement], ids: list[int], *, today: datetime.date) -> list[dict]:
+def rows(placements: QuerySet[Placement], ids: list[int], view: flags.Viewpoint) -> list[dict]:
     """The placements with these ids (a page of ``ordered``), in this order, each as the values its row shows,
-    with its flags and its supervisors' names: two queries."""
-    by_id = {row["pk"]: row for row in _values(placements.filter(pk__in=ids).order_by(), today=today)}
-    return _shown([by_id[pk] for pk in ids if pk in by_id], today=today, urls=True)
+    with its flags as ``view`` sees them and its supervisors' names: two queries."""
+    by_id = {row["pk"]: row for row in _values(placements.filter(pk__in=ids).order_by(), view)}
+    return _shown([by_id[pk] for pk in ids if pk in by_id], view, urls=True)
 
 
-def _shown(rows: list[dict], *, today: datetime.date, urls: bool) -> list[dict]:
+def _shown(rows: list[dict], view: flags.Viewpoint, *, urls: bool) -> list[dict]:
     names = supervisor_names([row["pk"] for row in rows])
-    view = flags.Viewpoint(today)
     agreement_states = {state: str(label) for state, label in AgreementState.choices}
     for row in rows:
         row["flags"] = flags.flags_of(row, view, urls=urls)
@@ -385,33 +386,34 @@ def _date(day: datetime.date | None) -> str:
     return f"{day:%d.%m.%Y}" if day else ""
 
 
-def csv_lines(placements: QuerySet[Placement], *, today: datetime.date, with_notes: bool) -> Iterator[str]:
+def csv_lines(placements: QuerySet[Placement], view: flags.Viewpoint, *, with_notes: bool) -> Iterator[str]:
     """These placements (the dashboard's ``ordered``, every page) as semicolon-separated CSV lines, BOM first,
     as Excel in Norway reads them; read from one query and written CHUNK rows at a time, so that memory stays
-    flat. The students' notes to the coordinator only ``with_notes``."""
+    flat. The students' messages to the coordinators only ``with_notes``."""
     writer = csv.writer(_Line(), delimiter=";")
     yield "\ufeff" + writer.writerow(
-        [str(title) for title in CSV_HEADER] + ([_("Notes to the coordinator")] if with_notes else [])
+        [str(title) for title in CSV_HEADER] + ([_("Messages to the coordinator")] if with_notes else [])
     )
     chunk: list[dict] = []
-    for row in _values(placements, today=today).iterator(chunk_size=CHUNK):
+    for row in _values(placements, view).iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) == CHUNK:
-            yield "".join(_csv_chunk(writer, _shown(chunk, today=today, urls=False), with_notes=with_notes))
+            yield "".join(_csv_chunk(writer, _shown(chunk, view, urls=False), with_notes=with_notes))
             chunk = []
     if chunk:
-        yield "".join(_csv_chunk(writer, _shown(chunk, today=today, urls=False), with_notes=with_notes))
+        yield "".join(_csv_chunk(writer, _shown(chunk, view, urls=False), with_notes=with_notes))
 
 
 def _notes(ids: list[int]) -> dict[int, list[str]]:
+    """The students' messages to the coordinators on these placements, dated: one query."""
     notes: dict[int, list[str]] = defaultdict(list)
     rows = (
-        CoordinatorNote.objects.filter(checkin__placement__in=ids)
-        .order_by("checkin__due_on")
-        .values_list("checkin__placement", "checkin__due_on", "text")
+        Message.objects.filter(placement__in=ids, from_student=True)
+        .order_by("written_at", "pk")
+        .values_list("placement", "written_at", "text")
     )
-    for placement, due_on, text in rows:
-        notes[placement].append(f"{_date(due_on)}: {text}")
+    for placement, written_at, text in rows:
+        notes[placement].append(f"{_date(timezone.localdate(written_at))}: {text}")
     return notes
 
 

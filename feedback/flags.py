@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.models import Delivery, Workload, checkin_overdue, checkin_revealed
+from feedback.models import Delivery, Workload, checkin_overdue, checkin_revealed, unread_messages
 from students.models import Placement, PlacementState, agreement_overdue
 
 
@@ -32,16 +32,19 @@ class FlagKind(models.TextChoices):
     RESOURCE = "resource", gettext_lazy("Not feeling like a resource")
     DELIVERY = "delivery", gettext_lazy("Delivery below expectations")
     NO_FOLLOW_UP = "follow_up", gettext_lazy("No follow-up")
+    MESSAGE = "message", gettext_lazy("New message")
 
 
 @dataclass(frozen=True)
 class Viewpoint:
     """Whose page the flags are for, and on which day: organisation members see the student's answers only
-    once a check-in is revealed, and students are shown the flags they act on."""
+    once a check-in is revealed, and students are shown the flags they act on; a coordinator (``reader``)
+    is also shown the student's messages they have not read."""
 
     today: datetime.date
     organisation: bool = False
     student: bool = False
+    reader: int | None = None
 
 
 class Flag(NamedTuple):
@@ -159,6 +162,13 @@ RULES: tuple[Rule, ...] = (
         ("starts_on", "status__last_supervisor_activity"),
         _quiet_reason,
         lambda view: "followup_create" if view.organisation else "checkin_list",
+    ),
+    Rule(
+        FlagKind.MESSAGE,
+        lambda view: Q(unread_messages(view.reader, from_student=True)) if view.reader else Q(pk__in=[]),
+        (),
+        lambda view: _("The student has written to the coordinators; nobody has read it here yet."),
+        lambda view: "conversation",
     ),
 )
 

@@ -69,6 +69,17 @@ class SupervisorCheckInForm(RadioModelForm):
         }
 
 
+class MessageForm(OnceMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Only the student and the programme's coordinators read this conversation; the organisation never sees it."
+        ),
+    )
+
+
 class FollowUpForm(OnceMixin, forms.ModelForm):
     class Meta:
         model = FollowUp

@@ -158,22 +158,73 @@ class CheckIn(models.Model):
         return self.due_on - CHECKIN_OPENS_BEFORE_DUE
 
 
-class CoordinatorNote(models.Model):
-    """A student's note on a check-in for the coordinator only: never shown, exported or sent to an organisation."""
+class Message(models.Model):
+    """A message in the private conversation between a placement's student and the programme's coordinators.
 
-    checkin = models.OneToOneField(
-        CheckIn, on_delete=models.CASCADE, related_name="coordinator_note", verbose_name=_("check-in")
+    Never shown, exported, mailed or put in a calendar for anybody at the organisation: only the student and
+    coordinators reach it (``innopraksis.access.get_conversation_for``). A note the student writes with a
+    check-in's answers is a message too, linked to that check-in.
+    """
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="messages", verbose_name=_("placement")
     )
-    text = models.TextField(_("note to the coordinator"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("written by")
+    )
+    from_student = models.BooleanField(_("written by the student"), default=True)
+    checkin = models.ForeignKey(
+        CheckIn,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("written with the check-in"),
+    )
+    text = models.TextField(_("message"), max_length=4000)
     written_at = models.DateTimeField(_("written"), default=timezone.now)
+    # The form's one-time key: a second submit of the same form finds this row instead of adding another.
+    submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["-written_at"]
-        verbose_name = _("note to the coordinator")
-        verbose_name_plural = _("notes to the coordinator")
+        ordering = ["placement_id", "written_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
-        return str(_("Note to the coordinator"))
+        return str(_("Message"))
+
+
+class MessageRead(models.Model):
+    """How far one person has read a placement's conversation: every message written up to ``read_at``."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="+", verbose_name=_("placement"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    read_at = models.DateTimeField(_("read up to"))
+
+    class Meta:
+        ordering = ["placement_id", "user_id"]
+        verbose_name = _("messages read")
+        verbose_name_plural = _("messages read")
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "user"], name="feedback_messageread_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement_id}: {self.user_id}"
+
+
+def unread_messages(user_id: int, *, from_student: bool) -> models.Exists:
+    """Whether a placement (the outer query) has a message from the student (or from the coordinators) that
+    the person ``user_id`` has not read."""
+    read = MessageRead.objects.filter(
+        placement=models.OuterRef("placement"), user=user_id, read_at__gte=models.OuterRef("written_at")
+    )
+    return models.Exists(
+        Message.objects.filter(placement=models.OuterRef("pk"), from_student=from_student).filter(~models.Exists(read))
+    )
 
 
 class FollowUpKind(models.TextChoices):

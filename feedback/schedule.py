@@ -48,9 +48,7 @@ def schedule_sync(*, placement: Placement) -> None:
         for due_on, checkin in existing.items()
         if due_on not in wanted and checkin.student_answered_at is None and checkin.supervisor_answered_at is None
     ]
-    CheckIn.objects.filter(pk__in=[checkin.pk for checkin in unanswered]).exclude(
-        coordinator_note__isnull=False
-    ).delete()
+    CheckIn.objects.filter(pk__in=[checkin.pk for checkin in unanswered]).exclude(messages__isnull=False).delete()
     bulk_create_with_history(
         [CheckIn(placement=placement, due_on=day) for day in sorted(wanted - existing.keys())], CheckIn
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("organisations/<int:pk>/dashboard/", views.organisation_dashboard, name="organisation_dashboard"),
     path("placements/<ref:pk>/checkins/", views.checkin_list, name="checkin_list"),
     path("placements/<ref:pk>/checkins/<ref:checkin_pk>/", views.checkin_detail, name="checkin_detail"),
+    path("placements/<ref:pk>/messages/", views.conversation_page, name="conversation"),
     path("placements/<ref:pk>/followups/new/", views.followup_create, name="followup_create"),
     path("placements/<ref:pk>/evaluations/<slug:kind>/", views.evaluation_detail, name="evaluation_detail"),
 ]

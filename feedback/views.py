@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from feedback import charts, checkins, dashboard, flags
+from feedback import charts, checkins, conversation, dashboard, flags
 from feedback.dashboard import DashboardFilterForm
-from feedback.forms import EvaluationForm, FollowUpForm, StudentCheckInForm, SupervisorCheckInForm
-from feedback.models import CheckIn, CoordinatorNote, EvaluationKind
+from feedback.forms import EvaluationForm, FollowUpForm, MessageForm, StudentCheckInForm, SupervisorCheckInForm
+from feedback.models import CheckIn, EvaluationKind, Message
 from innopraksis import access, security
 from innopraksis.access import role_required
 from innopraksis.lists import paginate
@@ -94,9 +94,9 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
             else:
                 messages.success(request, _("Thank you, your answers are saved."))
             return redirect("checkin_detail", pk=pk, checkin_pk=checkin.pk)
-    note = None
-    if access.can_read_coordinator_note(request.user, placement):
-        note = CoordinatorNote.objects.filter(checkin=checkin).first()
+    notes = []
+    if access.can_read_conversation(request.user, placement):
+        notes = list(Message.objects.filter(checkin=checkin, from_student=True))
     context = {
         "placement": placement,
         "checkin": checkin,
@@ -105,10 +105,31 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
         "revealed": is_coordinator or checkin.is_revealed,
         "show_student": is_coordinator or side == Side.STUDENT or checkin.is_revealed,
         "show_supervisor": is_coordinator or side == Side.ORGANISATION or checkin.is_revealed,
-        "coordinator_note": note,
+        "notes": notes,
         "opens_on": None if checkin.is_opened else checkin.opens_on,
     }
     return render(request, "feedback/checkin_detail.html", context)
+
+
+def conversation_page(request, pk: int):
+    """The private conversation between the placement's student and the coordinators: read, and answer."""
+    placement = access.get_conversation_for(request.user, pk)
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        conversation.message_write(
+            placement=placement, user=request.user, text=form.cleaned_data["text"], key=form.cleaned_data.get("once")
+        )
+        messages.success(request, _("Your message is sent."))
+        return redirect("conversation", pk=pk)
+    context = {
+        "placement": placement,
+        "messages_written": list(placement.messages.select_related("author", "checkin")),
+        "form": form,
+        "is_student": placement.student.user_id == request.user.pk,
+    }
+    if request.method == "GET":
+        conversation.conversation_read(placement=placement, user=request.user)
+    return render(request, "feedback/conversation.html", context)
 
 
 def followup_create(request, pk: int):
@@ -203,7 +224,7 @@ def _scope(request) -> _Scope:
     return _Scope(access.placements_visible_to(user).filter(cohort=cohort), cohort=cohort, cohorts=cohorts)
 
 
-def _export_form(request, today) -> DashboardFilterForm:
+def _export_form(request, view: flags.Viewpoint) -> DashboardFilterForm:
     """The export's filters: the dashboard's, with only the choices asked for, checked against the user's
     scope, so the export needs no summary."""
     organisation = _number(request.GET.get("organisation", ""))
@@ -213,26 +234,24 @@ def _export_form(request, today) -> DashboardFilterForm:
         else []
     )
     course = request.GET.get("internship_course", "")
-    return DashboardFilterForm(
-        request.GET, organisations=organisations, courses=[course] if course else [], today=today
-    )
+    return DashboardFilterForm(request.GET, organisations=organisations, courses=[course] if course else [], view=view)
 
 
 def _dashboard_context(request, scope: _Scope) -> dict:
-    today = timezone.localdate()
-    summary = dashboard.summary(scope.placements, today=today, cohort=scope.cohort)
+    view = flags.Viewpoint(timezone.localdate(), reader=request.user.pk)
+    summary = dashboard.summary(scope.placements, today=view.today, cohort=scope.cohort)
     filter_form = DashboardFilterForm(
-        request.GET, organisations=summary.organisations, courses=summary.courses, today=today
+        request.GET, organisations=summary.organisations, courses=summary.courses, view=view
     )
     count = filter_form.filter(scope.placements).count()
-    order = dashboard.ordered(scope.placements, filter_form, today=today).values_list("pk", flat=True)
+    order = dashboard.ordered(scope.placements, filter_form).values_list("pk", flat=True)
     page = paginate(request, order, count=count)
     return {
         "cohort": scope.cohort,
         "organisation": scope.organisation,
         "filter_form": filter_form,
         "page": page,
-        "rows": dashboard.rows(scope.placements, list(page.object_list), today=today),
+        "rows": dashboard.rows(scope.placements, list(page.object_list), view),
         "sort": filter_form.sort_key,
         "summary": summary,
         "figures": summary.figures,
@@ -283,11 +302,12 @@ def dashboard_export(request):
     today = timezone.localdate()
     scope = _scope(request)
     # The same rows in the same order as the dashboard's pages.
-    ordered = dashboard.ordered(scope.placements, _export_form(request, today), today=today)
+    view = flags.Viewpoint(today, reader=request.user.pk)
+    ordered = dashboard.ordered(scope.placements, _export_form(request, view))
     with_notes = request.GET.get("notes") == "1"
     security.log_event("dashboard_export", request, notes=with_notes, query=request.GET.urlencode() or "-")
     response = StreamingHttpResponse(
-        dashboard.csv_lines(ordered, today=today, with_notes=with_notes),
+        dashboard.csv_lines(ordered, view, with_notes=with_notes),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="innopraksis-{today:%Y-%m-%d}.csv"'

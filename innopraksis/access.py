@@ -33,6 +33,7 @@ from feedback.models import (
     FollowUp,
     Gathering,
     GatheringOrganisation,
+    unread_messages,
 )
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
@@ -256,7 +257,7 @@ def get_flagged_placement_for(user: User, pk: int, *, today: datetime.date) -> t
     with the viewpoint returned): coordinators every flag, the organisation the student's answers only once a
     check-in is revealed, the student the flags they act on."""
     is_coordinator = has_role(user, Role.COORDINATOR)
-    view = flags.Viewpoint(today, organisation=not is_coordinator)
+    view = flags.Viewpoint(today, organisation=not is_coordinator, reader=user.pk if is_coordinator else None)
     placement = get_object_or_404(flags.with_flags(placements_visible_to(user).for_page(today), view), pk=pk)
     if not is_coordinator and placement.student.user_id == user.pk:
         view = dataclasses.replace(view, organisation=False, student=True)
@@ -422,8 +423,30 @@ def get_checkin_for(user: User, pk: int, checkin_pk: int, *, today, lock: bool =
     return checkin
 
 
-def can_read_coordinator_note(user: User, placement: Placement) -> bool:
+# The private conversation between a placement's student and the coordinators: nobody at the organisation
+# may know it exists (404, as for outsiders), whatever else of the placement they see.
+
+
+def can_read_conversation(user: User, placement: Placement) -> bool:
     return has_role(user, Role.COORDINATOR) or placement.student.user_id == user.pk
+
+
+def has_unread_messages(user: User, placement: Placement) -> bool:
+    """Whether the conversation holds a message for this user they have not read: from the student, for a
+    coordinator; from a coordinator, for the student. False for anybody who may not read it."""
+    if not can_read_conversation(user, placement):
+        return False
+    from_student = placement.student.user_id != user.pk
+    return Placement.objects.filter(unread_messages(user.pk, from_student=from_student), pk=placement.pk).exists()
+
+
+def get_conversation_for(user: User, pk: int) -> Placement:
+    """The placement whose conversation the user may read and write in: its student's, or any to a
+    coordinator; 404 for everyone else, the organisation's supervisors included."""
+    placement = get_placement_for(user, pk)
+    if not can_read_conversation(user, placement):
+        raise Http404
+    return placement
 
 
 def followups_visible_to(user: User, placement: Placement) -> QuerySet:

@@ -88,9 +88,13 @@ class DatabaseUnavailableMiddleware:
 
 
 def database_unavailable(request) -> HttpResponse:
-    """The plain 503 page, rendered without anything that needs the database."""
+    """The plain 503 page, rendered without anything that needs the database: in the language of the
+    visitor's cookie (their account cannot be read), not whichever the process served last."""
     logging.getLogger("innopraksis.reliability").error("database unavailable for %s", request.path)
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = cookie if cookie in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = "30"
     return response
 

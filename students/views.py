@@ -202,6 +202,9 @@ def placement_detail(request, pk: int):
         "actions": lifecycle.available_actions(placement),
         "is_organisation_member": side == Side.ORGANISATION,
         "history": history.placement_history(placement) if is_coordinator else [],
+        # The conversation is the student's and the coordinators': the organisation does not learn of it.
+        "conversation": access.can_read_conversation(request.user, placement),
+        "conversation_unread": access.has_unread_messages(request.user, placement),
     }
     return render(request, "students/placement_detail.html", context)
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from feedback import checkins, flags, lifecycle
 from feedback import dashboard as board
-from feedback.models import CheckIn, CoordinatorNote
+from feedback.conversation import message_write
+from feedback.models import CheckIn
 from feedback.status import status_recompute
 from innopraksis.models import User
 from students.models import (
@@ -240,7 +241,8 @@ class TestExport:
 
     def test_notes_to_the_coordinator_only_when_asked_for(self, cast, cohort, small):
         p1 = small[0]
-        CoordinatorNote.objects.create(checkin=p1.checkins.order_by("due_on")[1], text="For mye å gjøre.")
+        with time_machine.travel(datetime.datetime(2023, 2, 6, 12), tick=False):
+            message_write(placement=p1, user=p1.student.user, text="For mye å gjøre.")
         client = client_for(cast.coordinator)
         plain = body(client.get(reverse("dashboard_export")))
         assert "For mye å gjøre." not in plain
@@ -266,7 +268,8 @@ class TestExport:
     def test_notes_to_the_coordinator_are_read_afresh_each_time(self, cast, cohort, small):
         client = client_for(cast.coordinator)
         assert parse(client.get(reverse("dashboard_export"), {"notes": "1", "sort": "student"}))[1][-1] == ""
-        CoordinatorNote.objects.create(checkin=small[0].checkins.order_by("due_on")[1], text="Trenger en prat.")
+        with time_machine.travel(datetime.datetime(2023, 2, 6, 12), tick=False):
+            message_write(placement=small[0], user=small[0].student.user, text="Trenger en prat.")
         rows = parse(client.get(reverse("dashboard_export"), {"notes": "1", "sort": "student"}))
         assert rows[1][-1] == "06.02.2023: Trenger en prat."
 

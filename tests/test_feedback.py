@@ -19,11 +19,11 @@ from django.utils import timezone
 from feedback import checkins, flags, lifecycle, reminders
 from feedback.models import (
     CheckIn,
-    CoordinatorNote,
     Delivery,
     Evaluation,
     EvaluationKind,
     FollowUp,
+    Message,
     Reminder,
     Workload,
 )
@@ -226,6 +226,7 @@ NOT_FOR_SUPERVISORS = {
     "placement_cancel",
     "agreement_review",
     "agreement_version",
+    "conversation",
     "office_hour_edit",
 }
 
@@ -238,13 +239,13 @@ def _placement_url_names(patterns):
             yield pattern.name
 
 
-class TestCoordinatorNote:
+class TestNoteToTheCoordinator:
     def test_no_page_a_supervisor_can_reach_shows_the_note(self, cast, placement):
         checkin = first(placement)
         with time_machine.travel(datetime.datetime(2023, 1, 23, 12), tick=False):
             answer(client_for(cast.student_a), checkin, {**STUDENT_ANSWER, "workload": "5", "note": NOTE})
             answer(client_for(cast.supervisor_a), checkin, SUPERVISOR_ANSWER)
-        assert CoordinatorNote.objects.get().text == NOTE
+        assert Message.objects.get().text == NOTE
         pages = supervisor_pages(placement, checkin)
         placement_pages = set(_placement_url_names(get_resolver().url_patterns))
         assert placement_pages - NOT_FOR_SUPERVISORS <= {resolve(url).url_name for url in pages}, (

@@ -16,7 +16,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation
+from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation, Message
 from innopraksis import access, accounts, invitations
 from innopraksis.models import Invitation, InvitationRole
 from students.models import (
@@ -375,6 +375,8 @@ MATRIX = {
     "dashboard_export": ("get", None, without_arguments(checkins_of_student_a), coordinator_only()),
     "organisation_dashboard": ("get", None, org_a, coordinator_only()),
     "checkin_detail": ("get", None, checkin_of_student_a, placement_a_page()),
+    # The student's private conversation with the coordinators: the organisation does not learn it exists.
+    "conversation": ("get", None, placement_of_student_a, placement_a_page(supervisor_a=NOT_FOUND)),
     "evaluation_detail": ("get", None, midterm_of_student_a, placement_a_page()),
     # Supervisors log follow-ups; the student and coordinators read them (403 here).
     "followup_create": (
@@ -479,3 +481,58 @@ def test_permission_matrix(cast, name, role):
         assert response.status_code == expected
         if expected == OK and response["Content-Type"].startswith("text/html"):
             _assert_page_structure(response)
+
+
+# Every URL that changes something, POSTed by every role: name → (kwargs factory, data factory, expected per role,
+# what must not change). When the answer is not the success it expects, the snapshot taken before must hold
+# after (as healthchecks checks ownership).
+def checklist_ticks(cast, kwargs) -> dict:
+    item = OnboardingItem.objects.get(placement_id=kwargs["pk"])
+    return {f"item{item.pk}-done": "on", f"item{item.pk}-note": "Gjort", f"item{item.pk}-seen": "0:"}
+
+
+def items_done(cast, kwargs):
+    return list(OnboardingItem.objects.filter(placement_id=kwargs["pk"]).values_list("done_at", "note"))
+
+
+def conversation_messages(cast, kwargs):
+    return list(Message.objects.filter(placement_id=kwargs["pk"]).values_list("text", flat=True))
+
+
+WRITES = {
+    "conversation": (
+        placement_of_student_a,
+        lambda cast, kwargs: {"text": "Kan vi snakke om arbeidsmengden?"},
+        placement_a_page(
+            coordinator=redirect_to("conversation"), supervisor_a=NOT_FOUND, student_a=redirect_to("conversation")
+        ),
+        conversation_messages,
+    ),
+    "onboarding_checklist": (
+        checklist_of_student_a,
+        checklist_ticks,
+        # The item is the supervisor's: the coordinator and the student read it (403).
+        placement_a_page(coordinator=FORBIDDEN, supervisor_a=redirect_to("onboarding_checklist"), student_a=FORBIDDEN),
+        items_done,
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_every_write_by_every_role(cast, name, role):
+    kwargs_factory, data_factory, expected_by_role, snapshot = WRITES[name]
+    kwargs = kwargs_factory(cast)
+    before = snapshot(cast, kwargs)
+    response = client_for(cast.by_role(role)).post(reverse(name, kwargs=kwargs), data_factory(cast, kwargs))
+    expected = expected_by_role[role]
+    if expected == LOGIN:
+        assert response.status_code == 302 and response.url.startswith(reverse("login") + "?next=")
+    elif isinstance(expected, str):
+        assert response.status_code == 302, response.content[:500]
+        assert resolve(response.url).view_name == expected.removeprefix("redirect:")
+        assert snapshot(cast, kwargs) != before, "the write was made"
+        return
+    else:
+        assert response.status_code == expected
+    assert snapshot(cast, kwargs) == before, "nothing changed"

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.models import CheckIn, CoordinatorNote, FollowUp
+from feedback.conversation import message_write
+from feedback.models import CheckIn, FollowUp, Message
 from students import agreement_steps, placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side
 from tests.conftest import client_for
@@ -67,7 +68,8 @@ class TestPersonalData:
         checkin = CheckIn.objects.create(
             placement=placement, due_on=datetime.date(2022, 1, 24), workload=4, student_answered_at=timezone.now()
         )
-        CoordinatorNote.objects.create(checkin=checkin, text="Bare til koordinatoren")
+        message_write(placement=placement, user=cast.student_a, text="Bare til koordinatoren", checkin=checkin)
+        message_write(placement=placement, user=cast.coordinator, text="Takk, vi tar en prat.")
         response = client_for(cast.student_a).get(reverse("personal_data_export"))
         assert response["Content-Type"] == "application/json; charset=utf-8"
         data = json.loads(response.content)
@@ -75,7 +77,10 @@ class TestPersonalData:
         assert data["person"] == cast.student_a.email
         assert sections["account"]["data"]["full_name"] == "Siri Student"
         assert sections["expectation_agreements"]["data"][0]["student_wants"] == "Erfaring med budsjett"
-        assert sections["check_ins"]["data"][0]["note_to_coordinator"] == "Bare til koordinatoren"
+        assert [(row["text"], row["from_you"], row["check_in_due_on"]) for row in sections["messages"]["data"]] == [
+            ("Bare til koordinatoren", True, "2022-01-24"),
+            ("Takk, vi tar en prat.", False, None),
+        ]
         assert all(section["source"] and section["visible_to"] for section in data["sections"])
 
     def test_a_coordinator_exports_any_person_and_nobody_else_can(self, cast, placement):
@@ -98,7 +103,7 @@ class TestAnonymisation:
             goes_well="Godt team, særlig Kari",
             student_answered_at=timezone.now(),
         )
-        CoordinatorNote.objects.create(checkin=checkin, text="Privat")
+        message_write(placement=placement, user=cast.student_a, text="Privat", checkin=checkin)
         FollowUp.objects.create(
             placement=placement, author=cast.supervisor_a, kind="meeting", happened_on=START, note="Snakket med Siri"
         )
@@ -130,7 +135,7 @@ class TestAnonymisation:
         assert not user.is_active and not user.has_usable_password()
         checkin.refresh_from_db()
         assert (checkin.workload, checkin.resource, checkin.goes_well) == (4, 2, "")
-        assert not CoordinatorNote.objects.exists()
+        assert not Message.objects.exists()
         assert FollowUp.objects.get().note == ""
         agreement = ExpectationAgreement.objects.get(placement=placement)
         assert agreement.student_wants == "" and agreement.state == AgreementState.APPROVED

@@ -52,6 +52,18 @@ def test_every_page_answers_a_plain_503_when_the_database_is_down(cast):
         assert response.status_code == 503
 
 
+def test_the_503_page_is_in_the_visitors_language_not_the_last_one_the_process_served(cast):
+    cast.coordinator.language = "en"
+    cast.coordinator.save(update_fields=["language"])
+    assert client_for(cast.coordinator).get(reverse("profile")).status_code == 200  # served in English
+    other = client_for(cast.supervisor_a)  # whose account, and language, cannot be read while the database is away
+    other.raise_request_exception = False
+    with DATABASE_DOWN:
+        assert "Prøv igjen om et minutt" in other.get(reverse("home")).content.decode()
+        other.cookies["innopraksis_language"] = "en"
+        assert "Please try again in a minute" in other.get(reverse("home")).content.decode()
+
+
 @pytest.fixture
 def placement(cast):
     cohort = Cohort.objects.create(

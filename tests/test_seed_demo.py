@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback import flags
-from feedback.models import CheckIn, CoordinatorNote, ExperienceReport, Gathering
+from feedback.models import CheckIn, ExperienceReport, Gathering, Message
 from innopraksis.management.commands.seed_demo import DEMO_PASSWORD, demo_student_email
 from innopraksis.models import User
 from orgs.models import Membership, Organisation
@@ -128,7 +128,7 @@ def test_seed_has_months_of_check_ins_some_of_them_worrying(db):
         for flag in flags.flags_of(placement, view)
     }
     assert kinds >= {"workload", "resource", "delivery", "checkin", "agreement"}
-    assert CoordinatorNote.objects.exists()
+    assert Message.objects.filter(from_student=True, checkin__isnull=False).exists()
     assert Placement.objects.filter(state=PlacementState.COMPLETED, evaluations__answered_at__isnull=False).exists()
 
 

@@ -1,7 +1,7 @@
 """Everything the portal holds about one person, as a structured file with where it came from and who sees it,
 explained in the language of the person asking.
 
-The student's notes to the coordinator are theirs and are included for them;
+The student's conversation with the coordinators is theirs and is included for them;
 the export is given only to the person themself and to coordinators.
 """
 
@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.models import CheckIn, CoordinatorNote, Evaluation, Experience, FollowUp
+from feedback.models import CheckIn, Evaluation, Experience, FollowUp, Message
 from innopraksis.models import Invitation, User
 from orgs.models import Membership
 from students import agreement_steps
@@ -37,7 +38,6 @@ def _section(name: str, source: str, visible_to: str, data) -> dict:
 def export_for(person: User) -> dict:
     placements = Placement.objects.filter(student__user=person).select_related("cohort", "organisation", "agreement")
     checkins = CheckIn.objects.filter(placement__student__user=person).select_related("placement")
-    notes = {note.checkin_id: note.text for note in CoordinatorNote.objects.filter(checkin__in=checkins)}
     sections = [
         _section(
             "account",
@@ -86,18 +86,30 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "check_ins",
-            _("Your answers and your supervisor's; the note to the coordinator is yours."),
-            _(
-                "Answers: you, the coordinators, and the supervisors once revealed. "
-                "Notes to the coordinator: you and the coordinators only."
-            ),
+            _("Your answers and your supervisor's."),
+            _("You, the coordinators, and the supervisors once revealed."),
             [
                 {
                     **_row(checkin, ["due_on", "workload", "resource", "learning", "safe_to_ask", "goes_well"]),
                     **_row(checkin, ["to_adjust", "delivery", "feedback_given", "workload_adjustment"]),
-                    "note_to_coordinator": notes.get(checkin.pk, ""),
                 }
                 for checkin in checkins
+            ],
+        ),
+        _section(
+            "messages",
+            _("Your conversation with the coordinators, and notes you wrote with your check-ins."),
+            _("You and the coordinators only; never the organisation."),
+            [
+                {
+                    "organisation": message.placement.organisation.name,
+                    "from_you": message.author_id == person.pk,
+                    "check_in_due_on": _plain(message.checkin.due_on) if message.checkin else None,
+                    **_row(message, ["written_at", "text"]),
+                }
+                for message in Message.objects.filter(
+                    Q(placement__student__user=person) | Q(author=person)
+                ).select_related("placement__organisation", "checkin")
             ],
         ),
         _section(

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from feedback.models import CheckIn, CoordinatorNote, Evaluation, FollowUp
+from feedback.models import CheckIn, Evaluation, FollowUp, Message
 from innopraksis.models import Invitation, LoginFailure, User
 from students.models import AgreementChange, AgreementVersion, Cohort, ExpectationAgreement, OnboardingItem, Student
 
@@ -81,7 +81,7 @@ def anonymise(cohort: Cohort) -> Outcome:
     AgreementVersion.objects.filter(agreement__in=agreements).update(content={}, org_signed_by_name="")
     AgreementChange.objects.filter(agreement__in=agreements).update(before={}, after={})
     checkins = CheckIn.objects.filter(placement__in=placements)
-    CoordinatorNote.objects.filter(checkin__in=checkins).delete()
+    Message.objects.filter(placement__in=placements).delete()
     checkins.update(**dict.fromkeys(CHECKIN_TEXT, ""))
     CheckIn.history.filter(placement_id__in=placements.values("pk")).update(**dict.fromkeys(CHECKIN_TEXT, ""))
     FollowUp.objects.filter(placement__in=placements).update(note="")

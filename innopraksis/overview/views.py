@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback import flags, todos
+from feedback.models import unread_messages
 from innopraksis import access, accounts, security
 from innopraksis.access import public, role_required
 from innopraksis.models import Role, User
@@ -38,6 +40,10 @@ def home_coordinator(request):
         "student_count": access.students_visible_to(user).count(),
         "pending_invitation_count": invitations.pending(timezone.now()).count(),
         "recent_invitations": invitations[:5],
+        "new_messages": access.placements_visible_to(user)
+        .filter(unread_messages(user.pk, from_student=True))
+        .annotate(last_message=Max("messages__written_at", filter=Q(messages__from_student=True)))
+        .order_by("-last_message")[:HOME_LIST_LENGTH],
         "awaiting_approval": access.placements_visible_to(user)
         .filter(agreement__state=AgreementState.SIGNED)
         .with_agreement_overdue(today)
@@ -83,7 +89,11 @@ def home_supervisor(request):
 @role_required(Role.STUDENT)
 def home_student(request):
     view = flags.Viewpoint(timezone.localdate(), student=True)
-    placements = access.placements_for_student_home(request.user).order_by("-cohort__starts_on")
+    placements = (
+        access.placements_for_student_home(request.user)
+        .annotate(unread_answers=unread_messages(request.user.pk, from_student=False))
+        .order_by("-cohort__starts_on")
+    )
     placements = _with_flags_and_todos(placements, view, Side.STUDENT)
     context = {
         "student": access.get_student_profile(request.user),

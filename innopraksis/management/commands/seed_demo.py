@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from feedback import checkins, gatherings, lifecycle
+from feedback import checkins, conversation, gatherings, lifecycle
 from feedback.models import (
     CheckIn,
     Delivery,
@@ -565,7 +565,32 @@ class Command(BaseCommand):
                 starts_on = current.starts_on + datetime.timedelta(weeks=9)  # three weeks after the first seeding
             self._place(current, student, number, org_number, STATES_NOW.get(number, PlacementState.ACTIVE), starts_on)
         self._gatherings(current)
+        self._conversations(current)
         return created
+
+    def _conversations(self, current: Cohort) -> None:
+        """Private conversations with the coordinators: student 4's note from a check-in, answered; student 9
+        writes on her own, and nobody has read it yet."""
+        coordinator = User.objects.get(email=COORDINATORS[0][0])
+        placements = {
+            placement.student.user.email: placement
+            for placement in Placement.objects.filter(cohort=current).select_related("student__user", "organisation")
+        }
+        answered = placements[demo_student_email(4)]
+        if not answered.messages.filter(from_student=False).exists() and answered.messages.exists():
+            conversation.message_write(
+                placement=answered,
+                user=coordinator,
+                text="Takk for at du sier fra. Jeg ringer deg i morgen, så finner vi ut av det sammen "
+                "før noe tas opp med organisasjonen.",
+            )
+        unread = placements[demo_student_email(9)]
+        if not unread.messages.exists():
+            conversation.message_write(
+                placement=unread,
+                user=unread.student.user,
+                text="Jeg lurer på om jeg kan bytte til en annen avdeling etter jul. Kan vi snakke om det?",
+            )
 
     def _gatherings(self, current: Cohort) -> None:
         """The company gathering of 11 November before the round, with its published write-up, and the
