@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from students.models import ExpectationAgreement, Side
+from students.models import ExpectationAgreement, Side, weekday_labels
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Step:
         return tuple(name for name in self.fields if name not in self.optional)
 
     def is_complete(self, agreement: ExpectationAgreement) -> bool:
-        return all(_is_filled(getattr(agreement, name)) for name in self.required)
+        return all(is_filled(getattr(agreement, name)) for name in self.required)
 
 
 STUDENT_STEPS: tuple[Step, ...] = (
@@ -68,10 +68,17 @@ STUDENT_STEPS: tuple[Step, ...] = (
     Step(
         "practical",
         _("Practical matters"),
-        ("student_days_hours", "student_other"),
+        ("student_weekdays", "student_days_hours", "student_other"),
         _("Align with the students along the way, to adjust the workload."),
         _("Which days and hours suit you, and anything else the organisation should know, such as exams or travel."),
         optional=("student_other",),
+        help_texts={
+            "student_weekdays": _(
+                "Tick each weekday you can be at the organisation. The fixed question time is set on one of them."
+            ),
+            "student_days_hours": _("For example “from 9 to 15”, or a day that is only free every other week."),
+            "student_other": _("For example exams, travel or other commitments during the semester."),
+        },
     ),
 )
 
@@ -159,8 +166,11 @@ def part_fields(side: str) -> tuple[str, ...]:
 CONTENT_FIELDS: tuple[str, ...] = part_fields(Side.STUDENT) + part_fields(Side.ORGANISATION)
 
 
-def _is_filled(value) -> bool:
-    return value not in (None, "") and not (isinstance(value, str) and not value.strip())
+def is_filled(value) -> bool:
+    """An answer counts once it says something: not empty, not only spaces, not an empty choice of days."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value not in (None, [])
 
 
 def plain(value):
@@ -187,8 +197,10 @@ def part_is_complete(agreement: ExpectationAgreement, side: str) -> bool:
 def display_value(name: str, value) -> str:
     """An answer as a reader sees it: choice labels in the reader's language, empty as empty."""
     model_field = ExpectationAgreement._meta.get_field(name)
-    if value in (None, ""):
+    if value in (None, "", []):
         return ""
+    if name == "student_weekdays":
+        return ", ".join(weekday_labels(value))
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if name == "question_minutes":

@@ -83,14 +83,21 @@ class StudentCreateForm(StudentForm):
     )
 
 
-class PlacementForm(forms.ModelForm):
-    work_days = forms.TypedMultipleChoiceField(
-        label=_("Work days"),
+def weekdays_field(label, help_text="") -> forms.TypedMultipleChoiceField:
+    """Weekdays as check boxes, Monday to Friday, kept as a list of numbers."""
+    return forms.TypedMultipleChoiceField(
+        label=label,
         choices=Weekday.choices,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("The weekdays the student is at the organisation, for example Tuesday and Thursday."),
+        help_text=help_text,
+    )
+
+
+class PlacementForm(forms.ModelForm):
+    work_days = weekdays_field(
+        _("Work days"), _("The weekdays the student is at the organisation, for example Tuesday and Thursday.")
     )
 
     class Meta:
@@ -220,9 +227,11 @@ class AgreementStepForm(forms.Form):
         )
         base = self.fields.pop("base")
         for name, field in model_fields.items():
+            if name == "student_weekdays":
+                field = weekdays_field(field.label, field.help_text)
             # A plain form does not run the model's validators (ranges, phone format); add them once.
             model_field = ExpectationAgreement._meta.get_field(name)
-            if not model_field.choices:  # a choice field checks its value against the choices itself
+            if not isinstance(field, forms.ChoiceField):  # a choice field checks its value against the choices
                 field.validators.extend(v for v in model_field.validators if v not in field.validators)
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 4
@@ -237,8 +246,7 @@ class AgreementStepForm(forms.Form):
     def require_answers(self) -> bool:
         """Mark each empty required answer; True when none is missing."""
         for name in self.step.required:
-            value = self.cleaned_data.get(name)
-            if value in (None, "") or (isinstance(value, str) and not value.strip()):
+            if not agreement_steps.is_filled(self.cleaned_data.get(name)):
                 self.add_error(name, _("Answer this before you go on."))
         return not self.errors
 

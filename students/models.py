@@ -95,6 +95,16 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 5, _("Friday")
 
 
+def validate_weekdays(value) -> None:
+    """A list of weekdays from Monday (1) to Friday (5): work days, or the days a student can be there."""
+    if not isinstance(value, list) or not set(value) <= set(Weekday.values):
+        raise ValidationError(_("Choose days from Monday to Friday."), code="weekdays")
+
+
+def weekday_labels(days) -> list[str]:
+    return [str(Weekday(day).label) for day in sorted(days or [])]
+
+
 class DaysBefore(models.Func):
     """The date ``days`` (an integer expression) before ``date``: PostgreSQL subtracts an integer from a date,
     SQLite counts back with ``date()``."""
@@ -189,7 +199,11 @@ class Placement(models.Model):
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"))
     work_days = models.JSONField(
-        _("work days"), default=list, blank=True, help_text=_("The weekdays the student is at the organisation.")
+        _("work days"),
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text=_("The weekdays the student is at the organisation."),
     )
     state = models.CharField(
         _("state"), max_length=20, choices=PlacementState.choices, default=PlacementState.PLANNED, editable=False
@@ -227,7 +241,7 @@ class Placement(models.Model):
 
     @property
     def work_day_labels(self) -> list[str]:
-        return [Weekday(day).label for day in sorted(self.work_days)]
+        return weekday_labels(self.work_days)
 
     @property
     def agreement_due_on(self) -> datetime.date:
@@ -244,9 +258,6 @@ class Placement(models.Model):
                     code="outside_cohort",
                     params={"start": cohort.starts_on, "end": cohort.ends_on},
                 )
-        valid_days = set(Weekday.values)
-        if not isinstance(self.work_days, list) or not set(self.work_days) <= valid_days:
-            raise ValidationError({"work_days": _("Choose work days from Monday to Friday.")}, code="work_days")
 
 
 class ImportKind(models.TextChoices):
@@ -323,7 +334,10 @@ class ExpectationAgreement(models.Model):
     student_strengths = models.TextField(_("My strengths"), blank=True)
     student_interests = models.TextField(_("My interests"), blank=True)
     student_unsure = models.TextField(_("What I am unsure about"), blank=True)
-    student_days_hours = models.TextField(_("Days and hours that suit me"), blank=True)
+    student_weekdays = models.JSONField(
+        _("The weekdays I can be at the organisation"), default=list, blank=True, validators=[validate_weekdays]
+    )
+    student_days_hours = models.TextField(_("Hours that suit me, and anything more about the days"), blank=True)
     student_other = models.TextField(_("Anything else the organisation should know"), blank=True)
 
     # The organisation's part.
@@ -436,6 +450,17 @@ class ExpectationAgreement(models.Model):
     @property
     def is_signed_by_both(self) -> bool:
         return bool(self.student_signed_at and self.org_signed_at)
+
+    @property
+    def student_weekday_labels(self) -> list[str]:
+        return weekday_labels(self.student_weekdays)
+
+    @property
+    def question_day_outside_week(self) -> bool:
+        """The question time is set on a weekday the student has not said they can be at the organisation."""
+        return bool(
+            self.question_weekday and self.student_weekdays and self.question_weekday not in self.student_weekdays
+        )
 
 
 class AgreementVersion(models.Model):

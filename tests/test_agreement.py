@@ -40,7 +40,8 @@ STUDENT_ANSWERS = {
     "student_strengths": "Strukturert",
     "student_interests": "Bærekraft",
     "student_unsure": "Å spørre om hjelp",
-    "student_days_hours": "Tirsdag og torsdag 9–16",
+    "student_weekdays": [2, 4],
+    "student_days_hours": "9–16",
     "student_other": "",
 }
 ORG_ANSWERS = {
@@ -508,6 +509,37 @@ class TestStepPages:
         assert "Verdien må være større enn eller lik 15." in response.content.decode()
         agreement.refresh_from_db()
         assert agreement.question_minutes is None
+
+    def test_the_student_ticks_the_weekdays_they_can_be_there(self, cast, agreement):
+        client = client_for(cast.student_a)
+        url = self.url(agreement, "practical")
+        base = client.get(url).context["form"]["base"].value()
+        response = client.post(url, {"student_days_hours": "9–16", "base": base, "go": "next"})
+        assert "Svar på dette før du går videre." in response.content.decode()  # no day ticked
+        base = response.context["form"]["base"].value()
+        client.post(url, {"student_weekdays": ["2", "4"], "student_days_hours": "9–16", "base": base, "go": "next"})
+        agreement.refresh_from_db()
+        assert agreement.student_weekdays == [2, 4]
+        summary = client.get(reverse("agreement_part", kwargs={"pk": agreement.placement_id, "side": "student"}))
+        assert "tirsdag, torsdag" in summary.content.decode()
+
+    def test_the_question_time_step_shows_the_students_days_and_warns_off_them(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)  # Tuesday and Thursday
+        client = client_for(cast.supervisor_a)
+        url = self.url(agreement, "question_time", "organisation")
+        page = client.get(url)
+        assert "Studenten kan være i organisasjonen på tirsdag, torsdag." in page.content.decode()
+        values = {"question_time": "14:00", "question_minutes": "30", "question_place": "Rom 2", "go": "save"}
+        base = page.context["form"]["base"].value()
+        client.post(url, {**values, "question_weekday": "1", "base": base})
+        warning = "Spørretiden er på mandag, men studenten kan være i organisasjonen på tirsdag, torsdag."
+        assert warning in client.get(url).content.decode()
+        coordinator = client_for(cast.coordinator)
+        review = reverse("agreement_review", kwargs={"pk": agreement.placement_id})
+        assert warning in coordinator.get(review).content.decode()
+        base = client.get(url).context["form"]["base"].value()
+        client.post(url, {**values, "question_weekday": "4", "base": base})
+        assert "Spørretiden er på" not in coordinator.get(review).content.decode()
 
     def test_the_printable_page_has_no_navigation_and_a_print_stylesheet(self, cast, agreement):
         signed(cast, agreement)

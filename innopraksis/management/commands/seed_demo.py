@@ -196,7 +196,8 @@ STUDENT_ANSWERS = [
         "student_strengths": "Strukturert, god i Excel, liker å skrive.",
         "student_interests": "Bærekraft og offentlig sektor.",
         "student_unsure": "Om jeg tør å si fra når jeg ikke forstår en oppgave.",
-        "student_days_hours": "Tirsdag og torsdag, 09–16.",
+        "student_weekdays": [2, 4],
+        "student_days_hours": "09–16.",
         "student_other": "Eksamen i uke 21.",
     },
     {
@@ -205,7 +206,8 @@ STUDENT_ANSWERS = [
         "student_strengths": "Sosial, kreativ, vant til å jobbe i team.",
         "student_interests": "Digital markedsføring og reiseliv.",
         "student_unsure": "Hvor selvstendig jeg forventes å jobbe den første tiden.",
-        "student_days_hours": "Tirsdag og torsdag, fleksibel tid.",
+        "student_weekdays": [2, 4],
+        "student_days_hours": "Fleksibel tid.",
         "student_other": "",
     },
     {
@@ -214,7 +216,8 @@ STUDENT_ANSWERS = [
         "student_strengths": "Analytisk og nøyaktig.",
         "student_interests": "Finans, data og strategi.",
         "student_unsure": "Om oppgavene blir for store eller for små for meg.",
-        "student_days_hours": "Tirsdag og torsdag, 08–15.",
+        "student_weekdays": [2, 4],
+        "student_days_hours": "08–15.",
         "student_other": "Trener fotball onsdager, ellers fleksibel.",
     },
 ]
