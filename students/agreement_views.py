@@ -14,7 +14,7 @@ from feedback import lifecycle
 from innopraksis import access
 from innopraksis.models import Role
 from students import agreement_steps, agreements
-from students.forms import AgreementReturnForm, AgreementSignForm, AgreementStepForm
+from students.forms import AgreementChangeRequestForm, AgreementReturnForm, AgreementSignForm, AgreementStepForm
 from students.models import AgreementState, ExpectationAgreement, Side
 
 CHANGES_SHOWN = 20
@@ -48,7 +48,19 @@ def agreement_detail(request, pk: int):
         "is_coordinator": access.has_role(request.user, Role.COORDINATOR),
     }
     if agreement is not None:
+        state = agreement.state
+        own_signature = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
         context.update(
+            waiting=agreements.waiting_for(agreement, side=side, coordinator=context["is_coordinator"]),
+            actions={
+                "fill_in": side
+                and state in (AgreementState.DRAFT, AgreementState.RETURNED)
+                and not agreement.completed_at(side),
+                "change": side and state != AgreementState.APPROVED and agreement.completed_at(side),
+                "sign": side and state == AgreementState.SIGNING and not own_signature,
+                "approve": context["is_coordinator"] and state == AgreementState.SIGNED,
+                "review": context["is_coordinator"] and state == AgreementState.SIGNING,
+            },
             sections=agreement_steps.sections(agreement_steps.values_of(agreement)),
             parts=[
                 {"side": part, "label": Side(part).label, "progress": _progress(agreement, part)}
@@ -174,20 +186,32 @@ def _step_or_part(pk: int, side: str, step: agreement_steps.Step | None) -> str:
 
 
 def agreement_sign(request, pk: int):
+    """Read the whole agreement, then sign it or ask the other party for a change."""
     agreement, side = access.get_agreement_to_sign(request.user, pk)
-    form = AgreementSignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
+    asking = request.method == "POST" and request.POST.get("action") == "change"
+    form = AgreementSignForm(request.POST if request.method == "POST" and not asking else None)
+    change_form = AgreementChangeRequestForm(request.POST if asking else None)
+    try:
+        if form.is_valid():
             agreements.agreement_sign(
                 agreement=agreement, side=side, user=request.user, read_fingerprint=form.cleaned_data["read"]
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("agreement_sign", pk=pk)
-        messages.success(request, _("You have signed the expectation agreement."))
-        return redirect("agreement_detail", pk=pk)
+            messages.success(request, _("You have signed the expectation agreement."))
+            return redirect("agreement_detail", pk=pk)
+        if change_form.is_valid():
+            agreements.agreement_request_change(
+                agreement=agreement, side=side, comment=change_form.cleaned_data["comment"], user=request.user
+            )
+            messages.success(
+                request, _("Your request is sent. The agreement comes back to you to sign when it is done.")
+            )
+            return redirect("agreement_detail", pk=pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("agreement_sign", pk=pk)
     values = agreement_steps.values_of(agreement)
     already = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
+    other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
     context = {
         "agreement": agreement,
         "placement": agreement.placement,
@@ -196,6 +220,9 @@ def agreement_sign(request, pk: int):
         "read": agreement_steps.fingerprint(values),
         "ready": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
         "already": already,
+        "can_ask_for_change": agreement.state == AgreementState.SIGNING and not already,
+        "change_form": change_form,
+        "other_party": agreements.party_name(agreement.placement, other),
     }
     return render(request, "students/agreement_sign.html", context)
 

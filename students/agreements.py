@@ -9,6 +9,7 @@ signed version.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -80,12 +81,59 @@ def people_acting_for(placement: Placement, side: str) -> list[User]:
     return list(User.objects.filter(memberships__organisation=placement.organisation_id, is_active=True).distinct())
 
 
+def party_name(placement: Placement, side: str) -> str:
+    """How a party is named to the other: the student by name, the organisation by its name."""
+    return placement.student.user.get_full_name() if side == Side.STUDENT else placement.organisation.name
+
+
+def names_or(names: list[str]) -> str:
+    """ "A", "A or B", "A, B or C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the agreement waits for: ``action`` is "fill_in" or "sign" by a party, or "approve" by a
+    coordinator; ``names`` are the people asked to do it, ``you`` whether the reader acts for that party."""
+
+    action: str
+    side: str = ""
+    names: str = ""
+    you: bool = False
+
+
+def waiting_for(agreement: ExpectationAgreement, *, side: str | None, coordinator: bool) -> list[Waiting]:
+    """Who must act next, and how, as the agreement stands; ``side`` is the reader's party, if any."""
+    placement = agreement.placement
+    if agreement.state == AgreementState.APPROVED:
+        return []
+    if agreement.state == AgreementState.SIGNED:
+        return [Waiting("approve", you=coordinator)]
+    result = []
+    for party in (Side.STUDENT, Side.ORGANISATION):
+        if agreement.state == AgreementState.SIGNING:
+            if agreement.student_signed_at if party == Side.STUDENT else agreement.org_signed_at:
+                continue
+            action = "sign"
+        elif agreement.completed_at(party):
+            continue
+        else:
+            action = "fill_in"
+        names = names_or([person.get_full_name() for person in people_acting_for(placement, party)])
+        result.append(Waiting(action, party, names, party == side))
+    return result
+
+
 def notify(agreement: ExpectationAgreement, *, event: str, recipients, side: str = "", **context) -> None:
     placement = agreement.placement
     link = absolute_url(agreement.get_absolute_url())
-    if side:
+    if event == "returned":
+        link = absolute_url(reverse("agreement_part", kwargs={"pk": placement.pk, "side": side}))
+    elif side:
         first = next((step for step in agreement_steps.steps_for(side) if not step.is_complete(agreement)), None)
-        if event in {"opened", "returned", "part_done"} and first is not None:
+        if event in {"opened", "part_done"} and first is not None:
             link = absolute_url(reverse("agreement_step", kwargs={"pk": placement.pk, "side": side, "step": first.key}))
     for person in {person.pk: person for person in recipients}.values():
         send_templated_mail(
@@ -279,28 +327,76 @@ def agreement_record_paper(*, agreement: ExpectationAgreement, user: User) -> Ex
     return _save(locked, agreement)
 
 
-@transaction.atomic
-def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str, user: User) -> ExpectationAgreement:
-    """A coordinator sends the agreement back to one party with a comment; signatures are voided."""
-    locked = _locked(agreement)
-    _refuse_if_approved(locked)
+def _send_back(
+    locked: ExpectationAgreement, agreement: ExpectationAgreement, *, side: str, comment: str, user: User, by_side: str
+) -> list[User]:
+    """Reopen ``side``'s part with a comment and void the signatures; tells that party and whoever had signed.
+
+    Returns the people the agreement went back to.
+    """
     if not comment.strip():
         raise ValidationError(_("Write what the party should change."), code="comment")
     if side not in Side.values:
         raise ValidationError(_("Choose who should make the changes."), code="side")
     voided = _void_signatures(locked, by=user, reason="returned", changed_fields=[])
     locked.returned_to, locked.return_comment = side, comment.strip()
-    locked.returned_at, locked.returned_by = timezone.now(), user
+    locked.returned_at, locked.returned_by, locked.returned_by_side = timezone.now(), user, by_side
     if side == Side.STUDENT:
         locked.student_completed_at = None
     else:
         locked.org_completed_at = None
     _save(locked, agreement)
     returned_to = people_acting_for(agreement.placement, side)
-    notify(agreement, event="returned", recipients=returned_to, side=side, comment=locked.return_comment)
-    others = [person for person in voided if person not in returned_to]
+    notify(
+        agreement,
+        event="returned",
+        recipients=returned_to,
+        side=side,
+        comment=locked.return_comment,
+        asked_by=user.get_full_name() if by_side else "",
+    )
+    others = [person for person in voided if person not in returned_to and person.pk != user.pk]
     if others:
         notify(agreement, event="voided", recipients=others, changed_by=user.get_full_name())
+    return returned_to
+
+
+@transaction.atomic
+def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str, user: User) -> ExpectationAgreement:
+    """A coordinator sends the agreement back to one party with a comment; signatures are voided."""
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    _send_back(locked, agreement, side=side, comment=comment, user=user, by_side="")
+    return agreement
+
+
+@transaction.atomic
+def agreement_request_change(
+    *, agreement: ExpectationAgreement, side: str, comment: str, user: User
+) -> ExpectationAgreement:
+    """Instead of signing, a party asks the other party for a change.
+
+    The agreement goes back to the other party's part with the comment, as when a coordinator sends it
+    back, and the coordinators are told.
+    """
+    locked = _locked(agreement)
+    _refuse_if_approved(locked)
+    signed_at = locked.student_signed_at if side == Side.STUDENT else locked.org_signed_at
+    if locked.state != AgreementState.SIGNING or signed_at:
+        raise ValidationError(
+            _("A change can be asked for once both parts are finished, before you sign."), code="not_signing"
+        )
+    other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
+    _send_back(locked, agreement, side=other, comment=comment, user=user, by_side=side)
+    coordinators = User.objects.filter(is_coordinator=True, is_active=True)
+    notify(
+        agreement,
+        event="change_requested",
+        recipients=coordinators,
+        side=other,
+        comment=agreement.return_comment,
+        asked_by=user.get_full_name(),
+    )
     return agreement
 
 

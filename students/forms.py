@@ -257,6 +257,16 @@ class AgreementSignForm(forms.Form):
     read = forms.CharField(widget=forms.HiddenInput)
 
 
+class AgreementChangeRequestForm(forms.Form):
+    """A party's request for a change instead of signing."""
+
+    comment = forms.CharField(
+        label=_("What should be changed"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The other party gets this by e-mail and sees it above their part; the coordinators see it too."),
+    )
+
+
 class AgreementReturnForm(forms.Form):
     side = forms.ChoiceField(label=_("Send back to"), choices=Side.choices, widget=forms.RadioSelect)
     comment = forms.CharField(

@@ -407,6 +407,13 @@ class ExpectationAgreement(models.Model):
         related_name="+",
         verbose_name=_("sent back by"),
     )
+    returned_by_side = models.CharField(
+        _("change asked for by"),
+        max_length=20,
+        choices=Side.choices,
+        blank=True,
+        help_text=_("The party that asked for the change before signing; empty when a coordinator sent it back."),
+    )
 
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     approved_by = models.ForeignKey(

@@ -439,6 +439,84 @@ class TestCoordinator:
         assert agreement.state == AgreementState.SIGNED
 
 
+class TestAskingForAChange:
+    def ready(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)
+        fill(agreement, Side.ORGANISATION, cast.supervisor_a)
+        mail.outbox.clear()
+
+    def test_the_student_asks_the_organisation_instead_of_signing(self, cast, agreement):
+        self.ready(cast, agreement)
+        sign(agreement, Side.ORGANISATION, cast.supervisor_a)  # the organisation signed first
+        mail.outbox.clear()
+        client = client_for(cast.student_a)
+        url = reverse("agreement_sign", kwargs={"pk": agreement.placement_id})
+        assert "Noe som bør endres først? Spør Solberg &amp; Dahl Revisjon AS" in client.get(url).content.decode()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(url, {"action": "change", "comment": "Legg inn at jeg har eksamen i uke 21."})
+        assert response.url == reverse("agreement_detail", kwargs={"pk": agreement.placement_id})
+        agreement.refresh_from_db()
+        assert agreement.state == AgreementState.RETURNED
+        assert (agreement.returned_to, agreement.returned_by_side) == (Side.ORGANISATION, Side.STUDENT)
+        assert agreement.org_completed_at is None and agreement.org_signed_at is None
+        assert AgreementVersion.objects.get().reason == "returned"  # the signed version is kept
+        by_address = {message.to[0]: message for message in mail.outbox}
+        assert "Siri Student har lest forventningsavklaringen og ber om en endring" in (
+            by_address[cast.supervisor_a.email].body
+        )
+        assert "Legg inn at jeg har eksamen i uke 21." in by_address[cast.coordinator.email].body
+        asked = "Siri Student ba om en endring i organisasjonens del før signering:"
+        detail = reverse("agreement_detail", kwargs={"pk": agreement.placement_id})
+        assert asked in client_for(cast.supervisor_a).get(detail).content.decode()
+        assert asked in client.get(detail).content.decode()
+        part = reverse("agreement_part", kwargs={"pk": agreement.placement_id, "side": "organisation"})
+        assert asked in client_for(cast.supervisor_a).get(part).content.decode()
+
+    def test_asking_needs_a_comment_and_keeps_the_page(self, cast, agreement):
+        self.ready(cast, agreement)
+        url = reverse("agreement_sign", kwargs={"pk": agreement.placement_id})
+        response = client_for(cast.supervisor_a).post(url, {"action": "change", "comment": " "})
+        assert response.status_code == 200
+        assert 'id="form-errors"' in response.content.decode()
+        agreement.refresh_from_db()
+        assert agreement.state == AgreementState.SIGNING
+
+    @pytest.mark.parametrize("stage", ["draft", "signed_by_me"])
+    def test_a_change_is_asked_for_only_before_ones_own_signature(self, cast, agreement, stage):
+        if stage == "signed_by_me":
+            self.ready(cast, agreement)
+            sign(agreement, Side.STUDENT, cast.student_a)
+        with pytest.raises(ValidationError):
+            agreements.agreement_request_change(
+                agreement=agreement, side=Side.STUDENT, comment="Endre noe.", user=cast.student_a
+            )
+
+
+class TestWhatHappensNow:
+    def page(self, person, agreement):
+        html = client_for(person).get(reverse("agreement_detail", kwargs={"pk": agreement.placement_id}))
+        return html.content.decode()
+
+    def test_it_names_who_the_agreement_waits_for_and_offers_only_what_is_possible(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)
+        student = self.page(cast.student_a, agreement)
+        assert "Venter på at Ane Veileder gjør ferdig organisasjonens del." in student
+        assert "Fyll ut din del" not in student and "Se eller endre din del" in student
+        supervisor = self.page(cast.supervisor_a, agreement)
+        assert "Venter på at du gjør ferdig din del." in supervisor and "Fyll ut din del" in supervisor
+
+        fill(agreement, Side.ORGANISATION, cast.supervisor_a)
+        sign(agreement, Side.STUDENT, cast.student_a)
+        student = self.page(cast.student_a, agreement)
+        assert "Venter på at Ane Veileder signerer." in student
+        assert "Les og signer" not in student
+        assert "Les og signer, eller be om en endring" in self.page(cast.supervisor_a, agreement)
+
+        sign(agreement, Side.ORGANISATION, cast.supervisor_a)
+        assert "Venter på at en koordinator godkjenner avtalen." in self.page(cast.student_a, agreement)
+        assert "Gå gjennom og godkjenn" in self.page(cast.coordinator, agreement)
+
+
 class TestStepPages:
     def url(self, agreement, step, side="student"):
         return reverse("agreement_step", kwargs={"pk": agreement.placement_id, "side": side, "step": step})
@@ -619,8 +697,9 @@ class TestQueryCounts:
         assert counts == [EXPECTED_DETAIL_QUERIES] * 2
 
 
-# Session, user with roles, the placement with what the page shows of it, the side check, versions, changes.
-EXPECTED_DETAIL_QUERIES = 6
+# Session, user with roles, the placement with what the page shows of it, the side check, the supervisors
+# the agreement waits for, versions, changes.
+EXPECTED_DETAIL_QUERIES = 7
 
 
 def test_the_coordinator_home_lists_agreements_waiting_for_approval(cast, agreement):

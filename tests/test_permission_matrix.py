@@ -19,7 +19,9 @@ from django.utils import timezone
 from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation, Message
 from innopraksis import access, accounts, invitations
 from innopraksis.models import Invitation, InvitationRole
+from students import agreement_steps
 from students.models import (
+    AgreementState,
     AgreementVersion,
     Cohort,
     ExpectationAgreement,
@@ -495,11 +497,56 @@ def items_done(cast, kwargs):
     return list(OnboardingItem.objects.filter(placement_id=kwargs["pk"]).values_list("done_at", "note"))
 
 
+def agreement_to_sign_of_student_a(cast) -> dict:
+    """Student A's agreement with both parts finished, waiting for both signatures."""
+    pk = placement_of_student_a(cast)["pk"]
+    now = timezone.now()
+    ExpectationAgreement.objects.create(
+        placement_id=pk, state=AgreementState.SIGNING, student_completed_at=now, org_completed_at=now
+    )
+    return {"pk": pk}
+
+
+def agreement_standing(cast, kwargs):
+    return list(
+        ExpectationAgreement.objects.filter(placement_id=kwargs["pk"]).values_list(
+            "state", "returned_to", "student_signed_at", "org_signed_at"
+        )
+    )
+
+
+def signature_as_read(cast, kwargs) -> dict:
+    agreement = ExpectationAgreement.objects.get(placement_id=kwargs["pk"])
+    return {"read": agreement_steps.fingerprint(agreement_steps.values_of(agreement))}
+
+
 def conversation_messages(cast, kwargs):
     return list(Message.objects.filter(placement_id=kwargs["pk"]).values_list("text", flat=True))
 
 
+# A key is a URL name, optionally followed by what the POST does there.
 WRITES = {
+    "agreement_sign": (
+        agreement_to_sign_of_student_a,
+        signature_as_read,
+        # A coordinator reads the agreement but signs for neither party.
+        placement_a_page(
+            coordinator=FORBIDDEN,
+            supervisor_a=redirect_to("agreement_detail"),
+            student_a=redirect_to("agreement_detail"),
+        ),
+        agreement_standing,
+    ),
+    "agreement_sign ask for a change": (
+        agreement_to_sign_of_student_a,
+        lambda cast, kwargs: {"action": "change", "comment": "Skriv inn eksamensdatoene."},
+        placement_a_page(
+            coordinator=FORBIDDEN,
+            supervisor_a=redirect_to("agreement_detail"),
+            student_a=redirect_to("agreement_detail"),
+        ),
+        agreement_standing,
+    ),
     "conversation": (
         placement_of_student_a,
         lambda cast, kwargs: {"text": "Kan vi snakke om arbeidsmengden?"},
@@ -524,7 +571,8 @@ def test_every_write_by_every_role(cast, name, role):
     kwargs_factory, data_factory, expected_by_role, snapshot = WRITES[name]
     kwargs = kwargs_factory(cast)
     before = snapshot(cast, kwargs)
-    response = client_for(cast.by_role(role)).post(reverse(name, kwargs=kwargs), data_factory(cast, kwargs))
+    url = reverse(name.split(" ")[0], kwargs=kwargs)
+    response = client_for(cast.by_role(role)).post(url, data_factory(cast, kwargs))
     expected = expected_by_role[role]
     if expected == LOGIN:
         assert response.status_code == 302 and response.url.startswith(reverse("login") + "?next=")

@@ -3,10 +3,11 @@
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from students.models import AgreementState, ExpectationAgreement
+from students.models import AgreementState, ExpectationAgreement, Side
 from tests.browser.test_agreement_journey import open_agreement
 from tests.browser.test_checkin_journey import started_today_two_weeks_ago
 from tests.browser.test_journeys import sign_in
+from tests.test_agreement import fill
 
 
 def test_after_a_failed_send_back_the_focus_is_on_the_error_summary_and_after_a_good_one_on_the_message(page, cast):
@@ -58,3 +59,48 @@ def test_a_students_message_reaches_the_coordinators_home_and_the_answer_reaches
     expect(page.get_by_text("Nytt svar")).to_be_visible()
     page.get_by_role("link", name="Samtalen din med koordinatoren").click()
     expect(page.get_by_text("Takk! Jeg ringer deg i morgen.")).to_be_visible()
+
+
+def both_parts_filled(cast):
+    placement = open_agreement(cast)
+    fill(placement.agreement, Side.STUDENT, cast.student_a)  # Tuesday and Thursday
+    fill(placement.agreement, Side.ORGANISATION, cast.supervisor_a)
+    return placement
+
+
+def test_the_supervisor_is_warned_when_the_question_time_is_not_on_one_of_the_students_days(page, cast):
+    placement = open_agreement(cast)
+    fill(placement.agreement, Side.STUDENT, cast.student_a)
+    sign_in(page, cast.supervisor_a.email)
+    page.goto(reverse("agreement_step", kwargs={"pk": placement.pk, "side": "organisation", "step": "question_time"}))
+    expect(page.get_by_text("Studenten kan være i organisasjonen på tirsdag, torsdag.")).to_be_visible()
+    page.get_by_label("Ukedag for spørretiden").select_option(label="mandag")
+    page.get_by_label("Klokkeslett for spørretiden").fill("14:00")
+    page.get_by_label("Varighet i minutter").fill("30")
+    page.get_by_label("Sted eller videolenke").fill("Møterom 2")
+    page.get_by_role("button", name="Lagre og fortsett senere").click()
+    expect(page.get_by_role("status").filter(has_text="Spørretiden er på mandag")).to_contain_text(
+        "men studenten kan være i organisasjonen på tirsdag, torsdag"
+    )
+
+
+def test_before_signing_the_student_asks_the_organisation_for_a_change(page, cast):
+    placement = both_parts_filled(cast)
+    sign_in(page, cast.student_a.email)
+    page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))
+    page.get_by_role("link", name="Les og signer, eller be om en endring").click()
+    page.get_by_role("button", name="Be om en endring").click()
+    expect(page.locator("#form-errors")).to_be_focused()
+    page.get_by_label("Hva som bør endres").fill("Legg inn at jeg har eksamen i uke 21.")
+    page.get_by_role("button", name="Be om en endring").click()
+    expect(page.locator("#messages .alert").first).to_be_focused()
+    expect(page.get_by_text("Venter på at Ane Veileder gjør ferdig organisasjonens del.")).to_be_visible()
+    expect(page.get_by_role("link", name="Les og signer, eller be om en endring")).to_have_count(0)
+    page.get_by_role("button", name="Logg ut").click()
+
+    sign_in(page, cast.supervisor_a.email)
+    page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))
+    expect(page.get_by_text("Siri Student ba om en endring i organisasjonens del før signering:")).to_be_visible()
+    expect(page.get_by_text("Legg inn at jeg har eksamen i uke 21.")).to_be_visible()
+    page.get_by_role("link", name="Fyll ut din del").click()
+    expect(page.get_by_text("Legg inn at jeg har eksamen i uke 21.")).to_be_visible()
