@@ -145,5 +145,21 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def available_actions(placement: Placement) -> list[Action]:
-    return [action for action in ACTIONS.values() if action.target in ALLOWED_TRANSITIONS[placement.state]]
+def _ready(action: Action, placement: Placement, today: datetime.date) -> bool:
+    """Whether the action can succeed today: a placement starts once its agreement is approved and its start
+    date has come, and is completed after its end date."""
+    if action.target == PlacementState.ACTIVE:
+        agreement = getattr(placement, "agreement", None)
+        return agreement is not None and agreement.is_approved and placement.starts_on <= today
+    if action.target == PlacementState.COMPLETED:
+        return placement.ends_on < today
+    return True
+
+
+def available_actions(placement: Placement, today: datetime.date) -> list[Action]:
+    """The lifecycle steps a coordinator can take today; the page explains what the others wait for."""
+    return [
+        action
+        for action in ACTIONS.values()
+        if action.target in ALLOWED_TRANSITIONS[placement.state] and _ready(action, placement, today)
+    ]

@@ -359,7 +359,8 @@ def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
 
 
 def can_tick(side: Side | None, item: OnboardingItem) -> bool:
-    return side in OWNER_SIDES[item.owner]
+    """The item's owners tick it, as long as the placement is not cancelled."""
+    return side in OWNER_SIDES[item.owner] and item.placement.state != PlacementState.CANCELLED
 
 
 def get_onboarding_item_to_tick(user: User, pk: int, item_pk: int) -> OnboardingItem:

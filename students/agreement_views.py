@@ -15,7 +15,7 @@ from innopraksis import access
 from innopraksis.models import Role
 from students import agreement_steps, agreements
 from students.forms import AgreementChangeRequestForm, AgreementReturnForm, AgreementSignForm, AgreementStepForm
-from students.models import AgreementState, ExpectationAgreement, Side
+from students.models import AgreementState, ExpectationAgreement, PlacementState, Side
 
 CHANGES_SHOWN = 20
 
@@ -50,16 +50,20 @@ def agreement_detail(request, pk: int):
     if agreement is not None:
         state = agreement.state
         own_signature = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
+        # An approved agreement, or any agreement of a cancelled placement, offers nothing more to do.
+        is_open = state != AgreementState.APPROVED and placement.state != PlacementState.CANCELLED
+        is_coordinator = context["is_coordinator"]
         context.update(
-            waiting=agreements.waiting_for(agreement, side=side, coordinator=context["is_coordinator"]),
+            waiting=agreements.waiting_for(agreement, side=side, coordinator=is_coordinator),
             actions={
-                "fill_in": side
+                "fill_in": is_open
+                and side
                 and state in (AgreementState.DRAFT, AgreementState.RETURNED)
                 and not agreement.completed_at(side),
-                "change": side and state != AgreementState.APPROVED and agreement.completed_at(side),
-                "sign": side and state == AgreementState.SIGNING and not own_signature,
-                "approve": context["is_coordinator"] and state == AgreementState.SIGNED,
-                "review": context["is_coordinator"] and state == AgreementState.SIGNING,
+                "change": is_open and side and agreement.completed_at(side),
+                "sign": is_open and side and state == AgreementState.SIGNING and not own_signature,
+                "approve": is_open and is_coordinator and state == AgreementState.SIGNED,
+                "review": is_open and is_coordinator and state == AgreementState.SIGNING,
             },
             sections=agreement_steps.sections(agreement_steps.values_of(agreement)),
             parts=[

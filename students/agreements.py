@@ -27,6 +27,7 @@ from students.models import (
     CachedFigures,
     ExpectationAgreement,
     Placement,
+    PlacementState,
     Side,
 )
 from students.onboarding import placement_onboarding_start
@@ -107,7 +108,7 @@ class Waiting:
 def waiting_for(agreement: ExpectationAgreement, *, side: str | None, coordinator: bool) -> list[Waiting]:
     """Who must act next, and how, as the agreement stands; ``side`` is the reader's party, if any."""
     placement = agreement.placement
-    if agreement.state == AgreementState.APPROVED:
+    if agreement.state == AgreementState.APPROVED or placement.state == PlacementState.CANCELLED:
         return []
     if agreement.state == AgreementState.SIGNED:
         return [Waiting("approve", you=coordinator)]
@@ -181,12 +182,15 @@ def _void_signatures(locked: ExpectationAgreement, *, by: User, reason: str, cha
     return [person for person in signers if person.pk != by.pk]
 
 
-def _refuse_if_approved(agreement: ExpectationAgreement) -> None:
+def _refuse_if_closed(agreement: ExpectationAgreement) -> None:
+    """An approved agreement, or one of a cancelled placement, is no longer changed."""
     if agreement.state == AgreementState.APPROVED:
         raise ValidationError(
             _("The agreement is approved and can no longer be changed. Ask your coordinator if something must change."),
             code="approved",
         )
+    if agreement.placement.state == PlacementState.CANCELLED:
+        raise ValidationError(_("The placement is cancelled, so its agreement is closed."), code="cancelled")
 
 
 @transaction.atomic
@@ -201,7 +205,7 @@ def agreement_save_step(
     voids the signatures and keeps the signed version.
     """
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     current = agreement_steps.values_of(locked, step.fields)
     incoming = {name: agreement_steps.plain(values.get(name)) for name in step.fields}
     changed = [name for name in step.fields if incoming[name] != current[name]]
@@ -242,7 +246,7 @@ def agreement_save_step(
 def agreement_complete_part(*, agreement: ExpectationAgreement, side: str, user: User) -> ExpectationAgreement:
     """A party marks their part as done; the other party, then both for signing, are told."""
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     missing = [str(step.label) for step in agreement_steps.steps_for(side) if not step.is_complete(locked)]
     if missing:
         raise ValidationError(
@@ -281,7 +285,7 @@ def agreement_sign(
 ) -> ExpectationAgreement:
     """Sign the whole agreement as read: refused if it changed after the page was shown."""
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
         raise ValidationError(_("Both parts must be finished before the agreement can be signed."), code="not_ready")
     if agreement_steps.fingerprint(agreement_steps.values_of(locked)) != read_fingerprint:
@@ -317,7 +321,7 @@ def agreement_sign(
 def agreement_record_paper(*, agreement: ExpectationAgreement, user: User) -> ExpectationAgreement:
     """A coordinator records that both parties signed a printed copy."""
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     if locked.state not in (AgreementState.SIGNING, AgreementState.SIGNED):
         raise ValidationError(_("Both parts must be finished before signatures can be recorded."), code="not_ready")
     now = timezone.now()
@@ -365,7 +369,7 @@ def _send_back(
 def agreement_return(*, agreement: ExpectationAgreement, side: str, comment: str, user: User) -> ExpectationAgreement:
     """A coordinator sends the agreement back to one party with a comment; signatures are voided."""
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     _send_back(locked, agreement, side=side, comment=comment, user=user, by_side="")
     return agreement
 
@@ -380,7 +384,7 @@ def agreement_request_change(
     back, and the coordinators are told.
     """
     locked = _locked(agreement)
-    _refuse_if_approved(locked)
+    _refuse_if_closed(locked)
     signed_at = locked.student_signed_at if side == Side.STUDENT else locked.org_signed_at
     if locked.state != AgreementState.SIGNING or signed_at:
         raise ValidationError(

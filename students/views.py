@@ -192,14 +192,16 @@ def placement_create(request):
 
 
 def placement_detail(request, pk: int):
-    placement, view = access.get_flagged_placement_for(request.user, pk, today=timezone.localdate())
+    today = timezone.localdate()
+    placement, view = access.get_flagged_placement_for(request.user, pk, today=today)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     side = access.agreement_side_of(request.user, placement)
     context = {
         "placement": placement,
         "flags": flags.flags_of(placement, view),
         "is_coordinator": is_coordinator,
-        "actions": lifecycle.available_actions(placement),
+        "actions": lifecycle.available_actions(placement, today),
+        "today": today,
         "is_organisation_member": side == Side.ORGANISATION,
         "history": history.placement_history(placement) if is_coordinator else [],
         # The conversation is the student's and the coordinators': the organisation does not learn of it.

@@ -439,6 +439,49 @@ class TestCoordinator:
         assert agreement.state == AgreementState.SIGNED
 
 
+class TestPlacementState:
+    """The placement's state and next step follow the lifecycle, on every page that shows them."""
+
+    def approve_before_the_start(self, cast, agreement):
+        signed(cast, agreement)
+        lifecycle.agreement_approve_and_start(
+            agreement=agreement, user=cast.coordinator, today=START - datetime.timedelta(10)
+        )
+
+    def test_approved_before_the_start_says_when_it_starts_and_offers_starting_only_from_that_day(
+        self, cast, agreement
+    ):
+        self.approve_before_the_start(cast, agreement)
+        url = reverse("placement_detail", kwargs={"pk": agreement.placement_id})
+        client = client_for(cast.coordinator)
+        with time_machine.travel(datetime.datetime(2023, 1, 2, 12, 0), tick=False):
+            html = client.get(url).content.decode()
+            assert "Godkjent – starter 09.01.2023" in html
+            assert "Praksisplassen starter av seg selv 9. januar 2023." in html
+            assert "Marker som startet" not in html
+            student_home = client_for(cast.student_a).get(reverse("home"), follow=True).content.decode()
+            assert "Godkjent – starter 09.01.2023" in student_home
+        with time_machine.travel(datetime.datetime(2023, 1, 9, 7, 0), tick=False):
+            assert "Marker som startet" in client.get(url).content.decode()
+
+    def test_a_cancelled_placement_says_so_and_offers_nothing(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)
+        placements.placement_cancel(placement=agreement.placement)
+        placement_page = client_for(cast.coordinator).get(
+            reverse("placement_detail", kwargs={"pk": agreement.placement_id})
+        )
+        html = placement_page.content.decode()
+        assert "Denne praksisplassen ble avlyst" in html
+        assert "Neste steg" not in html and "Avlys praksisplassen" not in html
+        detail = reverse("agreement_detail", kwargs={"pk": agreement.placement_id})
+        for person in (cast.student_a, cast.supervisor_a, cast.coordinator):
+            html = client_for(person).get(detail).content.decode()
+            assert "Praksisplassen er avlyst, så avtalen er lukket." in html
+            assert "Venter på" not in html and "Fyll ut din del" not in html and "Se eller endre" not in html
+        with pytest.raises(ValidationError):
+            save_step(agreement, Side.ORGANISATION, agreement_steps.ORGANISATION_STEPS[0], cast.supervisor_a)
+
+
 class TestAskingForAChange:
     def ready(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)

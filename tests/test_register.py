@@ -279,7 +279,8 @@ class TestPlacements:
         html = client_for(cast.student_a).get(placement.get_absolute_url()).content.decode()
         assert "supervisor.a@example.org" in html
         assert "tirsdag, torsdag" in html
-        assert "Neste steg" not in html
+        assert "Forventningsavklaringen er ikke åpnet ennå." in html  # what the placement waits for
+        assert "Åpne forventningsavklaringen" not in html and "Avlys praksisplassen" not in html  # the coordinator's
 
 
 def _fill(cast, cohort, size):
