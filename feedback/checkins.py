@@ -29,14 +29,29 @@ def _check_answers(instance, names: tuple[str, ...]) -> None:
     instance.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
 
 
-def _refuse_second_answer(answered_at) -> None:
+def _refuse_second_answer(answered_at, missed_at=None) -> None:
     if answered_at is not None:
         raise ValidationError(_("This has already been answered."), code="answered")
+    if missed_at is not None:
+        raise ValidationError(
+            _("This check-in was closed when a later one was answered; answer the latest one instead."),
+            code="missed",
+        )
 
 
 STUDENT_ANSWERS = ("workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust")
 SUPERVISOR_ANSWERS = ("delivery", "feedback_given", "workload_adjustment")
 EVALUATION_ANSWERS = ("value", "win_win", "worked", "change", "host_again")
+
+
+def _close_earlier(checkin: CheckIn, *, answered: str, missed: str) -> None:
+    """The side that answered ``checkin`` is done with the earlier check-ins it left unanswered: they are
+    closed as missed (and kept), so that one answer brings the side up to date."""
+    CheckIn.objects.filter(
+        placement_id=checkin.placement_id,
+        due_on__lt=checkin.due_on,
+        **{f"{answered}__isnull": True, f"{missed}__isnull": True},
+    ).update(**{missed: getattr(checkin, answered)})
 
 
 def _set_answers(row, answers: dict, names: tuple[str, ...]) -> None:
@@ -53,11 +68,12 @@ def checkin_answer_student(
     private conversation (``feedback.conversation``). ``locked``: the caller
     read ``checkin`` with ``select_for_update`` in the transaction this runs in (``access.get_checkin_for``)."""
     locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
-    _refuse_second_answer(locked_checkin.student_answered_at)
+    _refuse_second_answer(locked_checkin.student_answered_at, locked_checkin.student_missed_at)
     _set_answers(locked_checkin, answers, STUDENT_ANSWERS)
     locked_checkin.student_answered_at = timezone.now()
     _check_answers(locked_checkin, STUDENT_ANSWERS)
     locked_checkin.save(update_fields=[*STUDENT_ANSWERS, "student_answered_at"])
+    _close_earlier(locked_checkin, answered="student_answered_at", missed="student_missed_at")
     if note.strip():
         message_write(placement=locked_checkin.placement, user=user, text=note, checkin=locked_checkin)
     status_update([locked_checkin.placement_id])
@@ -68,11 +84,12 @@ def checkin_answer_student(
 def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict, locked: bool = False) -> CheckIn:
     """The organisation's side; ``locked`` as for ``checkin_answer_student``."""
     locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
-    _refuse_second_answer(locked_checkin.supervisor_answered_at)
+    _refuse_second_answer(locked_checkin.supervisor_answered_at, locked_checkin.supervisor_missed_at)
     _set_answers(locked_checkin, answers, SUPERVISOR_ANSWERS)
     locked_checkin.supervisor_answered_at, locked_checkin.supervisor_answered_by = timezone.now(), user
     _check_answers(locked_checkin, SUPERVISOR_ANSWERS)
     locked_checkin.save(update_fields=[*SUPERVISOR_ANSWERS, "supervisor_answered_at", "supervisor_answered_by"])
+    _close_earlier(locked_checkin, answered="supervisor_answered_at", missed="supervisor_missed_at")
     status_update([locked_checkin.placement_id])
     return locked_checkin
 

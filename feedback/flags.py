@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.models import Delivery, Workload, checkin_overdue, checkin_revealed, unread_messages
-from students.models import Placement, PlacementState, agreement_overdue
+from students.models import AgreementState, Placement, PlacementState, Side, agreement_overdue
 
 
 class FlagKind(models.TextChoices):
@@ -110,20 +110,62 @@ def _checkins(view: Viewpoint) -> str:
     return "checkin_list"
 
 
+def _waiting_for(view: Viewpoint, student: bool, organisation: bool) -> str:
+    """Who must act, as the reader reads it: "you" for the reader's own party."""
+    if student and organisation:
+        return _("both the student and the organisation")
+    if student:
+        return _("you") if view.student else _("the student")
+    return _("you") if view.organisation else _("the organisation")
+
+
+def _agreement_reason(view: Viewpoint, due, state, student_done, org_done, student_signed, org_signed) -> str:
+    """Why the agreement is late, and who it waits for."""
+    late = _("The expectation agreement was due on %(date)s and is not approved.") % {"date": _day(due)}
+    if state is None:
+        waits = _("The coordinator has not opened it yet.")
+    elif state == AgreementState.SIGNED:
+        waits = _("It waits for a coordinator to approve it.")
+    elif state == AgreementState.SIGNING:
+        waits = _("It waits for a signature from %(who)s.") % {
+            "who": _waiting_for(view, student_signed is None, org_signed is None)
+        }
+    else:
+        waits = _("It waits for a finished part from %(who)s.") % {
+            "who": _waiting_for(view, student_done is None, org_done is None)
+        }
+    return f"{late} {waits}"
+
+
+def _checkin_reason(view: Viewpoint, due, waits_for: str) -> str:
+    student, organisation = waits_for in ("both", Side.STUDENT), waits_for in ("both", Side.ORGANISATION)
+    return _("The check-in due %(date)s is not answered: it waits for an answer from %(who)s.") % {
+        "date": _day(due),
+        "who": _waiting_for(view, student, organisation),
+    }
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         FlagKind.AGREEMENT_OVERDUE,
         lambda view: agreement_overdue(view.today),
-        ("agreement_due",),
-        lambda view, due: _("The expectation agreement was due on %(date)s and is not approved.") % {"date": _day(due)},
+        (
+            "agreement_due",
+            "agreement__state",
+            "agreement__student_completed_at",
+            "agreement__org_completed_at",
+            "agreement__student_signed_at",
+            "agreement__org_signed_at",
+        ),
+        _agreement_reason,
         lambda view: "agreement_detail",
         shown_to_students=True,
     ),
     Rule(
         FlagKind.CHECKIN_OVERDUE,
         lambda view: ACTIVE & checkin_overdue(view.today, due_on="status__open_checkin_due", unanswered=Q()),
-        ("status__open_checkin_due",),
-        lambda view, due: _("The check-in due %(date)s has not been answered by both sides.") % {"date": _day(due)},
+        ("status__open_checkin_due", "status__open_checkin_waits_for"),
+        _checkin_reason,
         _checkins,
         shown_to_students=True,
     ),

@@ -48,6 +48,11 @@ class YesPartlyNo(models.TextChoices):
 CHECKIN_OPENS_BEFORE_DUE = datetime.timedelta(days=7)
 EVALUATION_OPENS_BEFORE_DUE = datetime.timedelta(days=14)
 BOTH_ANSWERED = models.Q(student_answered_at__isnull=False, supervisor_answered_at__isnull=False)
+# A side is done with a check-in when it answered it, or answered a later one instead: the earlier one is then
+# closed as missed, so that unanswered check-ins do not pile up.
+STUDENT_DONE = models.Q(student_answered_at__isnull=False) | models.Q(student_missed_at__isnull=False)
+SUPERVISOR_DONE = models.Q(supervisor_answered_at__isnull=False) | models.Q(supervisor_missed_at__isnull=False)
+BOTH_DONE = STUDENT_DONE & SUPERVISOR_DONE
 
 
 # The rules of a check-in's state, each written once as a condition. ``due_on`` and the answered condition
@@ -57,8 +62,8 @@ def checkin_opened(today: datetime.date, *, due_on: str = "due_on") -> models.Q:
     return models.Q(**{f"{due_on}__lte": today + CHECKIN_OPENS_BEFORE_DUE})
 
 
-def checkin_overdue(today: datetime.date, *, due_on: str = "due_on", unanswered: models.Q = ~BOTH_ANSWERED) -> models.Q:
-    """It is past its due date without an answer from both sides."""
+def checkin_overdue(today: datetime.date, *, due_on: str = "due_on", unanswered: models.Q = ~BOTH_DONE) -> models.Q:
+    """It is past its due date, and a side has neither answered it nor a later one."""
     return unanswered & models.Q(**{f"{due_on}__lt": today})
 
 
@@ -86,7 +91,7 @@ class CheckInQuerySet(AuditedQuerySet):
 class CheckIn(models.Model):
     """Avstemming underveis: one due date of a placement, with a student side and a supervisor side.
 
-    The student's note to the coordinator is not here but in CoordinatorNote,
+    The student's note to the coordinator is not here but a Message of their private conversation,
     so that nothing that renders a check-in can show it by accident.
     """
 
@@ -136,6 +141,19 @@ class CheckIn(models.Model):
     feedback_given = models.TextField(_("The feedback we have given the student"), blank=True)
     workload_adjustment = models.TextField(_("Workload adjustment agreed"), blank=True)
 
+    student_missed_at = models.DateTimeField(
+        _("missed by the student"),
+        null=True,
+        blank=True,
+        help_text=_("Closed unanswered when the student answered a later check-in."),
+    )
+    supervisor_missed_at = models.DateTimeField(
+        _("missed by the organisation"),
+        null=True,
+        blank=True,
+        help_text=_("Closed unanswered when the organisation answered a later check-in."),
+    )
+
     objects = CheckInQuerySet.as_manager()
     history = audit_trail()
 
@@ -152,6 +170,13 @@ class CheckIn(models.Model):
 
     def answered_by_side(self, side: str) -> bool:
         return (self.student_answered_at if side == Side.STUDENT else self.supervisor_answered_at) is not None
+
+    def missed_by_side(self, side: str) -> bool:
+        return (self.student_missed_at if side == Side.STUDENT else self.supervisor_missed_at) is not None
+
+    def done_by_side(self, side: str) -> bool:
+        """Answered, or closed as missed when that side answered a later check-in (``STUDENT_DONE``)."""
+        return self.answered_by_side(side) or self.missed_by_side(side)
 
     @property
     def opens_on(self) -> datetime.date:

@@ -17,10 +17,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from feedback.models import CheckIn, FollowUp
-from students.models import Placement, PlacementStatus
+from students.models import Placement, PlacementStatus, Side
 from students.onboarding import onboarding_facts
 
 logger = logging.getLogger(__name__)
+
+# Who the earliest open check-in waits for, by (the student has not answered, the organisation has not).
+WAITS_FOR = {(True, True): "both", (True, False): Side.STUDENT, (False, True): Side.ORGANISATION}
 
 
 def _empty() -> dict:
@@ -33,6 +36,7 @@ def _empty() -> dict:
         "delivery_before": "",
         "open_checkins": 0,
         "open_checkin_due": None,
+        "open_checkin_waits_for": "",
         "last_followup": None,
         "last_supervisor_activity": None,
     }
@@ -49,6 +53,8 @@ def checkin_facts(placement_ids: Iterable[int]) -> dict[int, dict]:
             "due_on",
             "student_answered_at",
             "supervisor_answered_at",
+            "student_missed_at",
+            "supervisor_missed_at",
             "workload",
             "resource",
             "delivery",
@@ -56,7 +62,7 @@ def checkin_facts(placement_ids: Iterable[int]) -> dict[int, dict]:
     )
     deliveries: dict[int, list[str]] = {pk: [] for pk in facts}
     answered_on: dict[int, list] = {pk: [] for pk in facts}
-    for pk, due_on, student_at, supervisor_at, workload, resource, delivery in rows:
+    for pk, due_on, student_at, supervisor_at, student_missed, supervisor_missed, workload, resource, delivery in rows:
         row = facts[pk]
         if student_at is not None and row["latest_answer_due"] is None:  # the latest, as rows come newest first
             row.update(
@@ -68,9 +74,12 @@ def checkin_facts(placement_ids: Iterable[int]) -> dict[int, dict]:
         if supervisor_at is not None:
             deliveries[pk].append(delivery)
             answered_on[pk].append(timezone.localdate(supervisor_at))
-        if student_at is None or supervisor_at is None:
+        student_waits = student_at is None and student_missed is None
+        supervisor_waits = supervisor_at is None and supervisor_missed is None
+        if student_waits or supervisor_waits:  # not BOTH_DONE
             row["open_checkins"] += 1
             row["open_checkin_due"] = due_on  # the earliest, as rows come newest first
+            row["open_checkin_waits_for"] = WAITS_FOR[student_waits, supervisor_waits]
     followups = FollowUp.objects.filter(placement__in=list(facts)).order_by().values("placement")
     last_followup = dict(followups.annotate(last=Max("happened_on")).values_list("placement", "last"))
     for pk, row in facts.items():

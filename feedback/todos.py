@@ -17,7 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import (
-    BOTH_ANSWERED,
+    BOTH_DONE,
     EVALUATION_OPENS_BEFORE_DUE,
     CheckIn,
     Evaluation,
@@ -44,9 +44,7 @@ def load(placements: list[Placement], today: datetime.date) -> None:
     active = [placement for placement in placements if placement.state == PlacementState.ACTIVE]
     prefetch_related_objects(
         active,
-        Prefetch(
-            "checkins", CheckIn.objects.filter(checkin_opened(today)).exclude(BOTH_ANSWERED), to_attr="open_checkins"
-        ),
+        Prefetch("checkins", CheckIn.objects.filter(checkin_opened(today)).exclude(BOTH_DONE), to_attr="open_checkins"),
         Prefetch(
             "evaluations",
             Evaluation.objects.filter(answered_at__isnull=True, due_on__lte=today + EVALUATION_OPENS_BEFORE_DUE),
@@ -133,7 +131,7 @@ def _checkin_todos(placement: Placement, side: str) -> list[Todo]:
             placement,
         )
         for checkin in placement.open_checkins
-        if not checkin.answered_by_side(side)
+        if not checkin.done_by_side(side)
     ]
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from feedback import charts, checkins, conversation, dashboard, flags
+from feedback import charts, checkins, conversation, dashboard, flags, todos
 from feedback.dashboard import DashboardFilterForm
 from feedback.forms import EvaluationForm, FollowUpForm, MessageForm, StudentCheckInForm, SupervisorCheckInForm
 from feedback.models import CheckIn, EvaluationKind, Message
@@ -40,7 +40,6 @@ def checkin_list(request, pk: int):
             {
                 "checkin": checkin,
                 "revealed": is_coordinator or checkin.is_revealed,
-                "mine_answered": checkin.answered_by_side(side) if side else None,
                 "overdue": checkin.is_overdue,
                 "due": checkin.due_on <= today,
             }
@@ -69,7 +68,7 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
     side = access.agreement_side_of(request.user, placement)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     form_class = {Side.STUDENT: StudentCheckInForm, Side.ORGANISATION: SupervisorCheckInForm}.get(side)
-    can_answer = form_class is not None and not checkin.answered_by_side(side) and checkin.is_opened
+    can_answer = form_class is not None and not checkin.done_by_side(side) and checkin.is_opened
     form = form_class(request.POST or None) if can_answer else None
     if request.method == "POST":
         if form is None:
@@ -107,8 +106,17 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
         "show_supervisor": is_coordinator or side == Side.ORGANISATION or checkin.is_revealed,
         "notes": notes,
         "opens_on": None if checkin.is_opened else checkin.opens_on,
+        "missed": side is not None and checkin.missed_by_side(side),
+        "today": today,
+        # Once this side is done here, the next thing it has to do on the placement, if any.
+        "next_todo": _next_todo(placement, side, today) if side and checkin.done_by_side(side) else None,
     }
     return render(request, "feedback/checkin_detail.html", context)
+
+
+def _next_todo(placement, side: str, today) -> todos.Todo | None:
+    todos.load([placement], today)
+    return next(iter(todos.todos_for(placement, side)), None)
 
 
 def conversation_page(request, pk: int):

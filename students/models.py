@@ -757,9 +757,15 @@ class PlacementStatus(models.Model):
     # The supervisor's answers on delivery in the latest two check-ins they answered.
     delivery_last = models.CharField(_("latest delivery"), max_length=10, blank=True)
     delivery_before = models.CharField(_("delivery before that"), max_length=10, blank=True)
-    # Check-ins that lack an answer from either side.
-    open_checkins = models.PositiveSmallIntegerField(_("check-ins without both answers"), default=0)
-    open_checkin_due = models.DateField(_("earliest check-in without both answers"), null=True, blank=True)
+    # Check-ins a side has neither answered nor closed as missed by answering a later one.
+    open_checkins = models.PositiveSmallIntegerField(_("open check-ins"), default=0)
+    open_checkin_due = models.DateField(_("earliest open check-in"), null=True, blank=True)
+    open_checkin_waits_for = models.CharField(
+        _("whom the earliest open check-in waits for"),
+        max_length=20,
+        blank=True,
+        help_text=_("“student”, “organisation” or “both”."),
+    )
     last_followup = models.DateField(_("latest follow-up"), null=True, blank=True)
     last_supervisor_activity = models.DateField(
         _("latest follow-up or check-in answer from the supervisor"), null=True, blank=True
@@ -781,6 +787,7 @@ class PlacementStatus(models.Model):
         "delivery_before",
         "open_checkins",
         "open_checkin_due",
+        "open_checkin_waits_for",
         "last_followup",
         "last_supervisor_activity",
     )

@@ -88,7 +88,8 @@ def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAg
     """Give an approved placement its checklist from the cohort's template and its weekly question time.
 
     Runs once: a placement that already has items from the template, or a
-    question time, keeps them.
+    question time, keeps them. Setting aside a question time is done by the agreement itself, so that item
+    is ticked (by nobody) when the question time is set.
     """
     locked = Placement.objects.select_for_update().get(pk=placement.pk)
     if not locked.onboarding_items.filter(added_by__isnull=True).exists():
@@ -104,7 +105,6 @@ def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAg
             )
             for item in OnboardingTemplateItem.objects.filter(cohort=locked.cohort_id)
         )
-        status_update_onboarding([locked.pk])
     if agreement.question_weekday and not OfficeHour.objects.filter(placement=locked).exists():
         office_hour = OfficeHour(
             placement=locked,
@@ -115,6 +115,11 @@ def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAg
         )
         office_hour.full_clean()
         office_hour.save()
+    if OfficeHour.objects.filter(placement=locked).exists():
+        OnboardingItem.objects.filter(placement=locked, practice=Practice.QUESTION_TIME, done_at__isnull=True).update(
+            done_at=timezone.now()
+        )
+    status_update_onboarding([locked.pk])
 
 
 @transaction.atomic

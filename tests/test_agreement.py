@@ -716,6 +716,16 @@ class TestDeadline:
                 for url in urls:
                     assert "Forsinket" not in client_for(user).get(url).content.decode(), (user, url)
 
+    def test_a_late_agreement_says_who_it_waits_for_and_the_student_is_not_told_to_act(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)
+        with time_machine.travel(datetime.datetime(2022, 12, 27, 12, 0), tick=False):
+            student = client_for(cast.student_a).get(reverse("home_student")).content.decode()
+            supervisor = client_for(cast.supervisor_a).get(reverse("home_supervisor")).content.decode()
+        assert "Den venter på en ferdig utfylt del fra organisasjonen." in student
+        assert "Ingenting for deg å gjøre nå. Det som trenger oppmerksomhet nedenfor" in student
+        assert "Den venter på en ferdig utfylt del fra deg." in supervisor
+        assert "Fyll ut din del av forventningsavklaringen" in supervisor
+
 
 class TestQueryCounts:
     def test_the_agreement_page_does_not_grow_with_its_history(self, cast, agreement):

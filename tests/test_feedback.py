@@ -197,6 +197,38 @@ class TestAnswers:
             assert "Andre runde" in client_for(cast.supervisor_a).get(checkin_url(second)).content.decode()
 
 
+class TestMissedCheckins:
+    """Answering the latest check-in closes the older ones that side left unanswered, as missed."""
+
+    def test_the_student_answers_the_latest_and_the_older_ones_are_closed_as_missed(self, cast, placement):
+        first_three = list(placement.checkins.order_by("due_on")[:3])  # due 23 Jan, 6 Feb and 20 Feb
+        student = client_for(cast.student_a)
+        with time_machine.travel(datetime.datetime(2023, 2, 21, 12), tick=False):
+            assert "checkin" in flag_kinds(placement.pk, datetime.date(2023, 2, 21))
+            assert answer(student, first_three[2], STUDENT_ANSWER).status_code == 302
+            page = student.get(checkin_url(first_three[2])).content.decode()
+            assert "Ikke noe mer for deg å gjøre nå." in page or "Neste for deg:" in page
+            older = student.get(checkin_url(first_three[0])).content.decode()
+            assert "Den ble lukket som uteblitt da du svarte på en senere" in older
+            assert 'name="workload"' not in older
+            assert answer(student, first_three[0], STUDENT_ANSWER).status_code == 403
+            listing = student.get(reverse("checkin_list", kwargs={"pk": placement.pk})).content.decode()
+            assert listing.count("Uteblitt") == 2
+            home = student.get(reverse("home_student")).content.decode()
+            assert "Svar på statussjekken" not in home and "Svar på avstemmingen" not in home
+        for checkin in first_three[:2]:
+            checkin.refresh_from_db()
+            assert checkin.student_missed_at is not None and checkin.student_answered_at is None
+            assert checkin.supervisor_missed_at is None  # the organisation's side is still its own
+        reason = flag_kinds(placement.pk, datetime.date(2023, 2, 21))["checkin"]
+        assert reason.endswith("den venter på svar fra organisasjonen.")
+
+        checkins.checkin_answer_supervisor(
+            checkin=first_three[2], user=cast.supervisor_a, answers={"delivery": "meets", "feedback_given": "Bra"}
+        )
+        assert "checkin" not in flag_kinds(placement.pk, datetime.date(2023, 2, 21))
+
+
 def supervisor_pages(placement, checkin) -> list[str]:
     pk = placement.pk
     return [
@@ -323,7 +355,10 @@ class TestFlags:
     def test_a_check_in_is_overdue_from_the_day_after_it_was_due(self, placement):
         assert "checkin" not in flag_kinds(placement.pk, datetime.date(2023, 1, 23))
         reason = flag_kinds(placement.pk, datetime.date(2023, 1, 24))["checkin"]
-        assert reason == "Avstemmingen med frist 23.01.2023 er ikke besvart av begge."
+        assert reason == (
+            "Statussjekken med frist 23.01.2023 er ikke besvart: "
+            "den venter på svar fra både studenten og organisasjonen."
+        )
 
     def test_no_follow_up_for_the_configured_days(self, cast, placement, settings):
         settings.FOLLOW_UP_DAYS = 21
@@ -561,10 +596,10 @@ class TestQueryCounts:
 
 
 # The check-in form: session, user, the check-in with its placement, the student's note. Its answer: session,
-# user, the check-in (locked), the update, its history; the placement's check-ins and follow-ups read, its
-# status written and its cohort's cached dashboard figures cleared.
+# user, the check-in (locked), the update, its history, earlier check-ins closed as missed; the placement's
+# check-ins and follow-ups read, its status written and its cohort's cached dashboard figures cleared.
 EXPECTED_CHECKIN_FORM_QUERIES = 4
-EXPECTED_CHECKIN_ANSWER_QUERIES = 9
+EXPECTED_CHECKIN_ANSWER_QUERIES = 10
 # Opening and closing the answer's transaction (a savepoint within each test's own) is not counted.
 TRANSACTION = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
 

@@ -199,15 +199,16 @@ class TestChecklist:
         assert clarify.note == "Snakket om mål første dag."
 
     def test_two_ticks_and_a_note_are_saved_in_one_press(self, cast, placement):
-        clarify, question_time = item(placement, Practice.CLARIFY), item(placement, Practice.QUESTION_TIME)
+        clarify, adapted = item(placement, Practice.CLARIFY), item(placement, Practice.ADAPTED)
         client_for(cast.supervisor_a).post(
             checklist_url(placement),
-            checklist(placement, cast.supervisor_a, {clarify: (True, "Mål avklart."), question_time: (True, "")}),
+            checklist(placement, cast.supervisor_a, {clarify: (True, "Mål avklart."), adapted: (True, "")}),
         )
         clarify.refresh_from_db()
-        question_time.refresh_from_db()
-        assert (clarify.is_done, clarify.note, question_time.is_done) == (True, "Mål avklart.", True)
-        assert placement.status.__class__.objects.get(placement=placement).onboarding_done == 2
+        adapted.refresh_from_db()
+        assert (clarify.is_done, clarify.note, adapted.is_done) == (True, "Mål avklart.", True)
+        # With the question time, done by the agreement.
+        assert placement.status.__class__.objects.get(placement=placement).onboarding_done == 3
 
     def test_saving_the_checklist_leaves_what_somebody_else_ticked_meanwhile(self, cast, placement):
         shared, clarify = item(placement, Practice.SAFE_TO_ASK), item(placement, Practice.CLARIFY)
@@ -218,18 +219,18 @@ class TestChecklist:
         assert shared.is_done and shared.note == "Spurte om rutinene." and shared.done_by == cast.student_a
 
     def test_a_note_that_is_too_long_is_sent_back_with_everything_typed(self, cast, placement):
-        clarify, question_time = item(placement, Practice.CLARIFY), item(placement, Practice.QUESTION_TIME)
+        clarify, adapted = item(placement, Practice.CLARIFY), item(placement, Practice.ADAPTED)
         data = checklist(
-            placement, cast.supervisor_a, {clarify: (True, "x" * 2001), question_time: (True, "Torsdager kl. 14.")}
+            placement, cast.supervisor_a, {clarify: (True, "x" * 2001), adapted: (True, "Torsdager kl. 14.")}
         )
         response = client_for(cast.supervisor_a).post(checklist_url(placement), data)
         html = response.content.decode()
         assert response.status_code == 200
         assert 'id="form-errors"' in html and f'href="#id_item{clarify.pk}-note"' in html
         assert "Torsdager kl. 14." in html and "x" * 2001 in html
-        assert f'name="item{question_time.pk}-done" id="id_item{question_time.pk}-done" checked' in html
-        question_time.refresh_from_db()
-        assert not question_time.is_done  # nothing is saved until the whole checklist is
+        assert f'name="item{adapted.pk}-done" id="id_item{adapted.pk}-done" checked' in html
+        adapted.refresh_from_db()
+        assert not adapted.is_done  # nothing is saved until the whole checklist is
 
     def test_undoing_an_item_clears_who_and_when(self, cast, placement):
         clarify = item(placement, Practice.CLARIFY)
@@ -286,9 +287,19 @@ class TestProgress:
         day_eight = START + datetime.timedelta(days=8)  # clarify, question time (day 0) and adapted (day 7) are due
         annotated = Placement.objects.for_page(day_eight).get(pk=placement.pk)
         status = annotated.status
-        assert (status.onboarding_done, status.onboarding_total, status.open_item_due) == (1, 6, START)
+        # Clarify ticked, the question time done by the agreement: adapted is the earliest open item.
+        facts = (status.onboarding_done, status.onboarding_total, status.open_item_due)
+        assert facts == (2, 6, START + datetime.timedelta(days=7))
         assert annotated.onboarding_overdue
         assert not Placement.objects.for_page(START).get(pk=placement.pk).onboarding_overdue
+
+    def test_the_question_time_item_is_done_by_the_agreement_and_never_overdue(self, cast, placement):
+        question_time = item(placement, Practice.QUESTION_TIME)
+        assert question_time.is_done and question_time.done_by is None
+        html = client_for(cast.supervisor_a).get(checklist_url(placement)).content.decode()
+        assert "spørretiden er satt i avtalen" in html
+        day_eight = START + datetime.timedelta(days=8)
+        assert not OnboardingItem.objects.with_overdue(day_eight).get(pk=question_time.pk).is_overdue
 
     def test_progress_shows_on_the_placement_and_both_home_pages(self, cast, placement):
         onboarding.onboarding_item_update(
@@ -300,7 +311,7 @@ class TestProgress:
             (cast.coordinator, reverse("placement_detail", kwargs={"pk": placement.pk})),
         ]:
             html = client_for(user).get(url).content.decode()
-            assert "1 av 6 gjort" in html, url
+            assert "2 av 6 gjort" in html, url
             assert "Hver tirsdag 14:00–14:30, Møterom 2" in html, url
 
 

@@ -247,7 +247,8 @@ class DailyRecomputeTests(TestCase):
         CheckIn.objects.bulk_create([CheckIn(placement=placement, due_on=SPRING[0] + datetime.timedelta(days=14))])
         with self.assertLogs("feedback.status", logging.WARNING) as logged:
             assert status_recompute() == 1
-        assert f"Placement {placement.pk}: status corrected (open_checkins, open_checkin_due)" in logged.output[0]
+        corrected = "open_checkins, open_checkin_due, open_checkin_waits_for"
+        assert f"Placement {placement.pk}: status corrected ({corrected})" in logged.output[0]
         assert PlacementStatus.objects.get(placement=placement).open_checkins == 1
         with self.assertNoLogs("feedback.status", logging.WARNING):
             assert status_recompute() == 0

@@ -102,6 +102,7 @@ def home_student(request):
         "todos": sorted(
             (todo for placement in placements for todo in placement.todos), key=lambda todo: (todo.due_on, todo.key)
         ),
+        "flagged": any(placement.flags for placement in placements),
         "today": view.today,
     }
     return render(request, "innopraksis/home_student.html", context)

@@ -18,7 +18,7 @@ def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_pr
 
     sign_in(page, cast.supervisor_a.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mine studenter")
-    page.get_by_role("link", name="0 av 6 gjort").click()
+    page.get_by_role("link", name="1 av 6 gjort").click()  # the question time, set in the agreement
     expect(page.get_by_role("heading", level=1)).to_have_text("Onboarding: Siri Student")
 
     clarify = page.get_by_role("listitem").filter(
@@ -26,20 +26,20 @@ def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_pr
     )
     clarify.get_by_label("Gjort").check()
     clarify.get_by_label("Notat").fill("Gikk gjennom målene hennes første dag.")
-    question_time = page.get_by_role("listitem").filter(
-        has=page.get_by_role("heading", name="Sett av en fast spørretid")
+    adapted = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Tilpass oppgavene til hvem studenten er")
     )
-    question_time.get_by_label("Gjort").check()
+    adapted.get_by_label("Gjort").check()
     # Two ticks and a note, one press: all of it is saved.
     page.get_by_role("button", name="Lagre sjekklisten").click()
     expect(page.get_by_text("Sjekklisten er lagret.")).to_be_visible()
-    expect(page.get_by_text("2 av 6 gjort")).to_be_visible()
+    expect(page.get_by_text("3 av 6 gjort")).to_be_visible()
     expect(page.get_by_label("Notat").first).to_have_value("Gikk gjennom målene hennes første dag.")
     page.get_by_role("button", name="Logg ut").click()
 
     sign_in(page, cast.student_a.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
-    expect(page.get_by_text("2 av 6 gjort")).to_be_visible()
+    expect(page.get_by_text("3 av 6 gjort")).to_be_visible()
     expect(page.get_by_text("Hver tirsdag 14:00–14:30, Møterom 2")).to_be_visible()
     page.get_by_role("link", name="Åpne sjekklisten").click()
     expect(page.get_by_text("Gikk gjennom målene hennes første dag.")).to_be_visible()
