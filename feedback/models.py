@@ -361,6 +361,29 @@ class Reminder(models.Model):
         return self.key
 
 
+class ReminderNow(models.Model):
+    """A reminder a coordinator sent by hand, of one late thing, to the party that must do it."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="reminders_now", verbose_name=_("placement")
+    )
+    key = models.CharField(_("what it was about"), max_length=120)
+    side = models.CharField(_("sent to"), max_length=20, choices=Side.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sent by")
+    )
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder sent by hand")
+        verbose_name_plural = _("reminders sent by hand")
+        indexes = [models.Index(fields=["placement", "key"], name="feedback_remindernow_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class GatheringKind(models.TextChoices):
     CAREER_DAY = "career_day", _("Career day")
     COMPANY_GATHERING = "company_gathering", _("Company gathering")

@@ -12,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback import todos
-from feedback.models import Reminder
+from feedback.models import Reminder, ReminderNow
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
 from students.agreements import people_acting_for
@@ -87,25 +89,51 @@ def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[D
         if _claim(due):
             by_person[due.recipient.pk].append(due)
     for items in by_person.values():
-        person = items[0].recipient
-        send_templated_mail(
-            to=person.email,
-            template="reminder",
-            language=person.language,
-            context={
-                "person": person,
-                "today": today,
-                "items": [
-                    {
-                        "what": item.what,
-                        "student": item.student,
-                        "organisation": item.organisation,
-                        "due_on": item.due_on,
-                        "overdue": item.due_on < today,
-                        "link": absolute_url(item.path),
-                    }
-                    for item in sorted(items, key=lambda item: item.due_on)
-                ],
-            },
-        )
+        _mail(items[0].recipient, items, today)
     return [item for items in by_person.values() for item in items]
+
+
+def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User | None = None) -> None:
+    send_templated_mail(
+        to=person.email,
+        template="reminder",
+        language=person.language,
+        context={
+            "person": person,
+            "today": today,
+            "sent_by": sent_by.get_full_name() if sent_by else "",
+            "items": [
+                {
+                    "what": item.what,
+                    "student": item.student,
+                    "organisation": item.organisation,
+                    "due_on": item.due_on,
+                    "overdue": item.due_on < today,
+                    "link": absolute_url(item.path),
+                }
+                for item in sorted(items, key=lambda item: item.due_on)
+            ],
+        },
+    )
+
+
+def late_todos(placement: Placement, today: datetime.date) -> list[tuple[str, todos.Todo]]:
+    """What each party of the placement is late with, as (side, to-do); read as ``todos.todos_for`` reads."""
+    return [(side, todo) for side in Side for todo in todos.todos_for(placement, side) if todo.is_overdue(today)]
+
+
+@transaction.atomic
+def reminder_send_now(*, placement: Placement, key: str, side: str, user: User, today: datetime.date) -> ReminderNow:
+    """A coordinator reminds a party, by hand, of one thing it is late with: each person acting for that party
+    gets an e-mail, and the reminder is recorded with who sent it and when."""
+    todos.load([placement], today)
+    todo = next(
+        (todo for late_side, todo in late_todos(placement, today) if (late_side, todo.key) == (side, key)), None
+    )
+    if todo is None:
+        raise ValidationError(_("That is no longer late, so no reminder was sent."), code="not_late")
+    names = placement.student.user.get_full_name(), placement.organisation.name
+    for person in people_acting_for(placement, side):
+        if person.is_active:
+            _mail(person, [Due(key, person, todo.what, *names, todo.due_on, todo.path)], today, sent_by=user)
+    return ReminderNow.objects.create(placement=placement, key=key, side=side, sent_by=user)

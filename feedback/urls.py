@@ -22,5 +22,6 @@ urlpatterns = [
     path("placements/<ref:pk>/checkins/<ref:checkin_pk>/", views.checkin_detail, name="checkin_detail"),
     path("placements/<ref:pk>/messages/", views.conversation_page, name="conversation"),
     path("placements/<ref:pk>/followups/new/", views.followup_create, name="followup_create"),
+    path("placements/<ref:pk>/remind/", views.reminder_send, name="reminder_send"),
     path("placements/<ref:pk>/evaluations/<slug:kind>/", views.evaluation_detail, name="evaluation_detail"),
 ]

@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
-from feedback import charts, checkins, conversation, dashboard, flags, todos
+from feedback import charts, checkins, conversation, dashboard, flags, reminders, todos
 from feedback.dashboard import DashboardFilterForm
 from feedback.forms import EvaluationForm, FollowUpForm, MessageForm, StudentCheckInForm, SupervisorCheckInForm
 from feedback.models import CheckIn, EvaluationKind, Message
@@ -117,6 +118,34 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
 def _next_todo(placement, side: str, today) -> todos.Todo | None:
     todos.load([placement], today)
     return next(iter(todos.todos_for(placement, side)), None)
+
+
+@require_POST
+def reminder_send(request, pk: int):
+    """A coordinator reminds a party of one thing it is late with, from the home page."""
+    placement = access.get_placement_to_change(request.user, pk)
+    side = request.POST.get("side", "")
+    if side not in Side.values:
+        raise Http404
+    try:
+        reminders.reminder_send_now(
+            placement=placement,
+            key=request.POST.get("key", ""),
+            side=side,
+            user=request.user,
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The reminder is sent to %(party)s.")
+            % {
+                "party": placement.student.user.get_full_name() if side == Side.STUDENT else placement.organisation.name
+            },
+        )
+    return redirect("home_coordinator")
 
 
 def conversation_page(request, pk: int):

@@ -255,6 +255,7 @@ def supervisor_pages(placement, checkin) -> list[str]:
 NOT_FOR_SUPERVISORS = {
     "placement_edit",
     "placement_transition",
+    "reminder_send",
     "placement_cancel",
     "agreement_review",
     "agreement_version",

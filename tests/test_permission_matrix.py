@@ -16,7 +16,15 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from feedback.models import CheckIn, Evaluation, ExperienceReport, Gathering, GatheringOrganisation, Message
+from feedback.models import (
+    CheckIn,
+    Evaluation,
+    ExperienceReport,
+    Gathering,
+    GatheringOrganisation,
+    Message,
+    ReminderNow,
+)
 from innopraksis import access, accounts, invitations
 from innopraksis.models import Invitation, InvitationRole
 from students import agreement_steps
@@ -29,6 +37,7 @@ from students.models import (
     OfficeHour,
     OnboardingItem,
     Placement,
+    PlacementState,
 )
 from tests.conftest import ROLES, client_for, invitation_token
 
@@ -343,6 +352,13 @@ MATRIX = {
         placement_a_page(coordinator="redirect:placement_detail", insiders=FORBIDDEN),
     ),
     "placement_cancel": ("get", None, placement_of_student_a, placement_a_page(insiders=FORBIDDEN)),
+    # Nothing is late on this placement: the coordinator is told so on their home.
+    "reminder_send": (
+        "post",
+        {"key": "agreement-part:1:student", "side": "student"},
+        placement_of_student_a,
+        placement_a_page(coordinator="redirect:home_coordinator", insiders=FORBIDDEN),
+    ),
     "agreement_detail": ("get", None, agreement_of_student_a, placement_a_page()),
     "onboarding_checklist": ("get", None, checklist_of_student_a, placement_a_page()),
     # Supervisors add their own items and move the question time; the student and coordinators read (403).
@@ -507,6 +523,22 @@ def agreement_to_sign_of_student_a(cast) -> dict:
     return {"pk": pk}
 
 
+def late_checkin_of_student_a(cast) -> dict:
+    """Student A's placement under way, with a check-in neither side answered, due in January 2023."""
+    pk = checkin_of_student_a(cast)["pk"]
+    Placement.objects.filter(pk=pk).update(state=PlacementState.ACTIVE)
+    return {"pk": pk}
+
+
+def reminder_of_the_late_checkin(cast, kwargs) -> dict:
+    checkin = CheckIn.objects.get(placement_id=kwargs["pk"])
+    return {"key": f"checkin:{checkin.pk}:organisation", "side": "organisation"}
+
+
+def reminders_sent(cast, kwargs):
+    return list(ReminderNow.objects.filter(placement_id=kwargs["pk"]).values_list("key", flat=True))
+
+
 def agreement_standing(cast, kwargs):
     return list(
         ExpectationAgreement.objects.filter(placement_id=kwargs["pk"]).values_list(
@@ -554,6 +586,12 @@ WRITES = {
             coordinator=redirect_to("conversation"), supervisor_a=NOT_FOUND, student_a=redirect_to("conversation")
         ),
         conversation_messages,
+    ),
+    "reminder_send": (
+        late_checkin_of_student_a,
+        reminder_of_the_late_checkin,
+        placement_a_page(coordinator=redirect_to("home_coordinator"), insiders=FORBIDDEN),
+        reminders_sent,
     ),
     "onboarding_checklist": (
         checklist_of_student_a,

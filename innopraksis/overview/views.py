@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback import flags, todos
-from feedback.models import unread_messages
+from feedback import flags, reminders, todos
+from feedback.models import ReminderNow, unread_messages
 from innopraksis import access, accounts, security
 from innopraksis.access import public, role_required
 from innopraksis.models import Role, User
@@ -48,8 +48,33 @@ def home_coordinator(request):
         .filter(agreement__state=AgreementState.SIGNED)
         .with_agreement_overdue(today)
         .order_by("starts_on", "student__user__full_name")[:HOME_LIST_LENGTH],
+        "attention": _needing_attention(user, today),
     }
     return render(request, "innopraksis/home_coordinator.html", context)
+
+
+def _needing_attention(user: User, today) -> list[Placement]:
+    """The flagged placements, the most flags first, each with its ``flags`` and what each party is ``late``
+    with, with the reminder a coordinator last sent of it by hand: a fixed number of queries."""
+    view = flags.Viewpoint(today)
+    placements = list(
+        flags.with_flags(access.placements_visible_to(user), view)
+        .annotate(flag_total=flags.count(view))
+        .filter(flag_total__gt=0)
+        .prefetch_related("supervisors")
+        .order_by("-flag_total", "agreement_due", "student__user__full_name")[:HOME_LIST_LENGTH]
+    )
+    todos.load(placements, today)
+    sent = {}
+    for reminder in ReminderNow.objects.filter(placement__in=placements).select_related("sent_by"):
+        sent.setdefault((reminder.placement_id, reminder.key, reminder.side), reminder)  # the latest first
+    for placement in placements:
+        placement.flags = flags.flags_of(placement, view)
+        placement.late = [
+            {"side": side, "todo": todo, "reminded": sent.get((placement.pk, todo.key, side))}
+            for side, todo in reminders.late_todos(placement, today)
+        ]
+    return placements
 
 
 def _with_flags_and_todos(placements, view: flags.Viewpoint, side: Side) -> list[Placement]:

@@ -25,7 +25,7 @@ def test_the_coordinator_filters_to_workload_and_opens_a_flagged_placement(page,
     )
 
     sign_in(page, cast.coordinator.email)
-    page.get_by_role("link", name="Oversiktstavle").click()
+    page.get_by_role("link", name="Oversiktstavle", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Oversiktstavle: Internship nå")
     expect(page.get_by_role("link", name=calm.student.user.full_name)).to_be_visible()
 

@@ -17,7 +17,7 @@ def sign_in(page, email, password=PASSWORD):
 
 def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, cast):
     sign_in(page, cast.coordinator.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Koordinatoroversikt")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trenger oppmerksomhet nå")
 
     page.get_by_role("link", name="Inviter en person").first.click()
     page.get_by_label("E-postadresse").fill("ny.student@example.org")

@@ -1,0 +1,100 @@
+"""The coordinator's home: what needs attention now, the worst first, with a reminder to send by hand."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from feedback import checkins
+from feedback.models import ReminderNow
+from students.models import Student
+from tests.conftest import client_for, make_user
+from tests.test_feedback import cohort, started  # noqa: F401  (the fixture)
+
+LATE = datetime.datetime(2023, 1, 25, 12, 0)  # the first check-in was due on 23 January
+
+
+def home(client):
+    return client.get(reverse("home_coordinator")).content.decode()
+
+
+def remind(client, placement, key, side):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("reminder_send", kwargs={"pk": placement.pk}), {"key": key, "side": side})
+
+
+def test_flagged_placements_come_worst_first_with_what_each_party_is_late_with(cast, cohort):  # noqa: F811
+    only_late = started(cast, cohort)
+    worse = started(cast, cohort, cast.student_b, cast.org_b, cast.supervisor_b)
+    first = only_late.checkins.order_by("due_on").first()
+    checkins.checkin_answer_student(checkin=first, user=cast.student_a, answers={"workload": 3, "resource": 4})
+    worse_first = worse.checkins.order_by("due_on").first()
+    checkins.checkin_answer_student(checkin=worse_first, user=cast.student_b, answers={"workload": 5, "resource": 1})
+    with time_machine.travel(LATE, tick=False):
+        html = home(client_for(cast.coordinator))
+    assert "<h1>Trenger oppmerksomhet nå</h1>" in html
+    # Sander (overdue, workload and resource) before Siri (overdue only).
+    assert html.index("Sander Student – ") < html.index("Siri Student – ")
+    assert "den venter på svar fra organisasjonen" in html
+    assert "Solberg &amp; Dahl Revisjon AS: Svar på" in html  # what the organisation of Siri is late with
+    assert html.count("Send en påminnelse nå") == 2
+
+
+def test_a_reminder_sent_now_reaches_the_party_and_is_recorded(cast, cohort):  # noqa: F811
+    placement = started(cast, cohort)
+    key = f"checkin:{placement.checkins.order_by('due_on').first().pk}:organisation"
+    coordinator = client_for(cast.coordinator)
+    with time_machine.travel(LATE, tick=False):
+        response = remind(coordinator, placement, key, "organisation")
+        assert response.url == reverse("home_coordinator")
+        html = home(coordinator)
+    assert [message.to for message in mail.outbox] == [[cast.supervisor_a.email]]
+    assert "Kari Koordinator, koordinatoren din i InnoPraksis, minner deg om dette:" in mail.outbox[0].body
+    assert ReminderNow.objects.get().sent_by == cast.coordinator
+    assert "Påminnet av Kari Koordinator 25.01.2023" in html
+
+
+def test_no_reminder_is_sent_of_what_is_not_late(cast, cohort):  # noqa: F811
+    placement = started(cast, cohort)
+    key = f"checkin:{placement.checkins.order_by('due_on').first().pk}:organisation"
+    with time_machine.travel(datetime.datetime(2023, 1, 20, 12, 0), tick=False):  # not due yet
+        response = remind(client_for(cast.coordinator), placement, key, "organisation")
+        assert response.status_code == 302
+    assert mail.outbox == [] and not ReminderNow.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["supervisor_a", "student_a"])
+def test_only_a_coordinator_sends_a_reminder_by_hand(cast, cohort, role):  # noqa: F811
+    placement = started(cast, cohort)
+    key = f"checkin:{placement.checkins.order_by('due_on').first().pk}:organisation"
+    with time_machine.travel(LATE, tick=False):
+        assert remind(client_for(cast.by_role(role)), placement, key, "organisation").status_code == 403
+    assert mail.outbox == []
+
+
+def test_the_home_does_not_grow_with_the_flagged_placements(cast, cohort):  # noqa: F811
+    coordinator = client_for(cast.coordinator)
+    counts = []
+    for size in (1, 6):
+        while cohort.placements.count() < size:
+            number = cohort.placements.count()
+            student = make_user(f"late{number}@example.org", f"Sen Student {number}")
+            Student.objects.create(user=student)
+            started(cast, cohort, student, cast.org_a, cast.supervisor_a)
+        with time_machine.travel(LATE, tick=False), CaptureQueriesContext(connection) as queries:
+            assert coordinator.get(reverse("home_coordinator")).status_code == 200
+        counts.append(len(queries))
+    assert counts == [EXPECTED_HOME_QUERIES] * 2
+
+
+# Session, user with roles; the organisation, student and pending-invitation counts, the latest invitations,
+# new messages, agreements waiting for approval; the flagged placements, their supervisors, their open
+# onboarding items, check-ins and evaluations, and the reminders sent of them by hand.
+EXPECTED_HOME_QUERIES = 14
