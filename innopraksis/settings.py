@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "js_lib_bootstrap_icons",
     "csp",
     "simple_history",
 ]

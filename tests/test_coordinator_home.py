@@ -95,6 +95,6 @@ def test_the_home_does_not_grow_with_the_flagged_placements(cast, cohort):  # no
 
 
 # Session, user with roles; the organisation, student and pending-invitation counts, the latest invitations,
-# new messages, agreements waiting for approval; the flagged placements, their supervisors, their open
-# onboarding items, check-ins and evaluations, and the reminders sent of them by hand.
-EXPECTED_HOME_QUERIES = 14
+# new messages, agreements waiting for approval; the flagged placements, their open onboarding items,
+# check-ins and evaluations, and the reminders sent of them by hand.
+EXPECTED_HOME_QUERIES = 13

@@ -18,9 +18,11 @@ from innopraksis import access, accounts, security
 from innopraksis.access import public, role_required
 from innopraksis.models import Role, User
 from innopraksis.overview import calendar, personal_data
-from students.models import AgreementState, Placement, Side
+from students.models import AgreementState, Placement, PlacementState, Side
 
 HOME_LIST_LENGTH = 10
+# The placements a supervisor works with now; the others (completed or cancelled) are their earlier students.
+CURRENT_STATES = (PlacementState.PLANNED, PlacementState.AGREEMENT, PlacementState.ACTIVE)
 
 
 def home(request):
@@ -61,7 +63,6 @@ def _needing_attention(user: User, today) -> list[Placement]:
         flags.with_flags(access.placements_visible_to(user), view)
         .annotate(flag_total=flags.count(view))
         .filter(flag_total__gt=0)
-        .prefetch_related("supervisors")
         .order_by("-flag_total", "agreement_due", "student__user__full_name")[:HOME_LIST_LENGTH]
     )
     todos.load(placements, today)
@@ -104,8 +105,8 @@ def home_supervisor(request):
     placements = _with_flags_and_todos(placements, view, Side.ORGANISATION)
     context = {
         "memberships": memberships,
-        "placements": placements,
-        "flagged": [placement for placement in placements if placement.flags],
+        "current": [placement for placement in placements if placement.state in CURRENT_STATES],
+        "earlier": [placement for placement in placements if placement.state not in CURRENT_STATES],
         "today": view.today,
     }
     return render(request, "innopraksis/home_supervisor.html", context)

@@ -167,3 +167,60 @@ def test_every_page_passes_axe_for_every_role_that_may_see_it(page):
                     violations.append(f"{role} {name}: {violation['id']} – {violation['help']} {targets}")
     assert visited > 60
     assert violations == [], "\n".join(violations)
+
+
+# Forms sent empty, as each role that fills them in: the page comes back with its error summary and every
+# field's error, and must pass axe like any other page.
+FORMS_WITH_ERRORS = {
+    "coordinator": [
+        ("cohort_create", None),
+        ("student_create", None),
+        ("placement_create", None),
+        ("organisation_create", None),
+        ("invitation_create", None),
+        ("gathering_create", None),
+        ("conversation", "placement"),
+        ("password_change", None),
+    ],
+    "supervisor_a": [
+        ("followup_create", "placement"),
+        ("onboarding_item_add", "placement"),
+        ("office_hour_edit", "placement"),
+        ("experience_create", "gathering"),
+    ],
+    "student_a": [("conversation", "placement"), ("profile", None)],
+}
+
+SEND_EMPTY = """() => {
+  const forms = [...document.querySelectorAll("main form[method=post]")];
+  const form = forms.sort((a, b) => b.elements.length - a.elements.length)[0];
+  form.noValidate = true;
+  for (const field of form.elements) {
+    if (["hidden", "submit", "button"].includes(field.type)) continue;
+    if (field.type === "checkbox" || field.type === "radio") field.checked = false;
+    else field.value = "";
+  }
+  form.requestSubmit(form.querySelector("button[type=submit], button:not([type])"));
+}"""
+
+
+def test_pages_with_form_errors_pass_axe(page):
+    call_command("seed_demo", "--quiet", stdout=StringIO())
+    demo = demo_kwargs()
+    axe = Axe()
+    violations, visited = [], 0
+    for role, forms in FORMS_WITH_ERRORS.items():
+        sign_in_as(page, DEMO_PEOPLE[role])
+        for name, key in forms:
+            page.goto(reverse(name, kwargs=demo[key] if key else {}))
+            with page.expect_navigation():
+                page.evaluate(SEND_EMPTY)
+            assert page.locator("#form-errors").is_visible(), f"{role} {name}: no error summary"
+            visited += 1
+            result = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+            for violation in result.response["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    targets = [node["target"] for node in violation["nodes"]][:3]
+                    violations.append(f"{role} {name}: {violation['id']} – {violation['help']} {targets}")
+    assert visited == sum(len(forms) for forms in FORMS_WITH_ERRORS.values())
+    assert violations == [], "\n".join(violations)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from students import placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, sign_out
 
 START = datetime.date(2023, 1, 9)
 
@@ -26,10 +26,6 @@ def open_agreement(cast) -> Placement:
 
 def next_step(page):
     page.get_by_role("button", name="Neste", exact=True).click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Logg ut").click()
 
 
 def test_both_parties_fill_in_and_sign_and_the_coordinator_approves(page, cast):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from feedback import lifecycle
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, sign_out
 
 
 def started_today_two_weeks_ago(cast) -> Placement:
@@ -50,7 +50,7 @@ def test_a_high_workload_is_answered_adjusted_and_flagged_to_the_coordinator(pag
     page.get_by_label("En melding bare til koordinatoren (valgfritt)").fill("Jeg tør ikke si fra.")
     page.get_by_role("button", name="Send svarene mine").click()
     expect(page.get_by_text("Takk, svarene dine er lagret.")).to_be_visible()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.supervisor_a.email)
     page.goto(reverse("checkin_list", kwargs={"pk": placement.pk}))
@@ -67,7 +67,7 @@ def test_a_high_workload_is_answered_adjusted_and_flagged_to_the_coordinator(pag
     page.get_by_label("Notat").fill("Tar bort rapporteringen resten av måneden.")
     page.get_by_role("button", name="Lagre").click()
     expect(page.get_by_text("Oppfølgingen er logget.")).to_be_visible()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.coordinator.email)
     page.goto(reverse("placement_detail", kwargs={"pk": placement.pk}))

@@ -5,7 +5,7 @@ import datetime
 from playwright.sync_api import expect
 
 from students.models import Cohort
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, sign_out
 
 
 def test_gathering_experience_and_write_up(page, cast):
@@ -26,7 +26,7 @@ def test_gathering_experience_and_write_up(page, cast):
     page.get_by_role("button", name="Lagre og inviter").click()
     expect(page.get_by_text("Samlingen er lagret, og de inviterte veilederne har fått e-post.")).to_be_visible()
     gathering_url = page.url
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.supervisor_a.email)
     page.get_by_role("link", name="Samlinger").click()
@@ -36,7 +36,7 @@ def test_gathering_experience_and_write_up(page, cast):
     page.get_by_label("Erfaringen eller tipset ditt").fill("Fast spørretid hver tirsdag gjorde studenten trygg.")
     page.get_by_role("button", name="Del", exact=True).click()
     expect(page.get_by_text("Takk for at du delte.")).to_be_visible()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.coordinator.email)
     page.goto(gathering_url)
@@ -50,7 +50,7 @@ def test_gathering_experience_and_write_up(page, cast):
     )
     page.get_by_role("button", name="Publiser for organisasjonene").click()
     expect(page.get_by_text("Erfaringsskrivet er publisert for organisasjonenes veiledere.")).to_be_visible()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.supervisor_a.email)
     page.get_by_role("link", name="Erfaringsskriv").click()

@@ -15,6 +15,12 @@ def sign_in(page, email, password=PASSWORD):
     page.get_by_role("button", name="Logg inn").click()
 
 
+def sign_out(page):
+    """Sign out from the user menu."""
+    page.locator("#user-menu > button").click()
+    page.get_by_role("button", name="Logg ut").click()
+
+
 def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, cast):
     sign_in(page, cast.coordinator.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Trenger oppmerksomhet nå")
@@ -26,7 +32,7 @@ def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, 
     page.get_by_role("button", name="Send invitasjon").click()
     expect(page.get_by_text("Invitasjon sendt til ny.student@example.org.")).to_be_visible()
     expect(page.get_by_role("cell", name="ny.student@example.org Nora Ny")).to_be_visible()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     (message,) = mail.outbox
     assert message.to == ["ny.student@example.org"]
@@ -40,7 +46,7 @@ def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
     expect(page.get_by_text("Passordet ditt er satt, og du er logget inn.")).to_be_visible()
 
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
     sign_in(page, "ny.student@example.org", "my-own-long-password")
     expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from students.models import AgreementState, ExpectationAgreement, Side
 from tests.browser.test_agreement_journey import open_agreement
 from tests.browser.test_checkin_journey import started_today_two_weeks_ago
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, sign_out
 from tests.test_agreement import fill
 
 
@@ -37,7 +37,7 @@ def test_a_students_message_reaches_the_coordinators_home_and_the_answer_reaches
     page.get_by_label("Din melding").fill(secret)
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Meldingen din er sendt.")).to_be_focused()
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.coordinator.email)
     new = page.get_by_role("region", name="Nye meldinger fra studenter")
@@ -47,13 +47,13 @@ def test_a_students_message_reaches_the_coordinators_home_and_the_answer_reaches
     page.get_by_role("button", name="Send").click()
     page.get_by_role("link", name="Oversikt", exact=True).click()
     expect(page.get_by_role("region", name="Nye meldinger fra studenter")).to_contain_text("Ingen uleste meldinger")
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.supervisor_a.email)
     expect(page.get_by_role("main")).not_to_contain_text(secret)
     page.goto(reverse("placement_detail", kwargs={"pk": placement.pk}))
     expect(page.get_by_role("main")).not_to_contain_text("Samtale")
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.student_a.email)
     expect(page.get_by_text("Nytt svar")).to_be_visible()
@@ -96,7 +96,7 @@ def test_before_signing_the_student_asks_the_organisation_for_a_change(page, cas
     expect(page.locator("#messages .alert").first).to_be_focused()
     expect(page.get_by_text("Venter på at Ane Veileder gjør ferdig organisasjonens del.")).to_be_visible()
     expect(page.get_by_role("link", name="Les og signer, eller be om en endring")).to_have_count(0)
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.supervisor_a.email)
     page.goto(reverse("agreement_detail", kwargs={"pk": placement.pk}))

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from feedback import lifecycle
 from students import onboarding
 from tests.browser.test_agreement_journey import START, open_agreement
-from tests.browser.test_journeys import sign_in
+from tests.browser.test_journeys import sign_in, sign_out
 from tests.test_agreement import signed
 
 
@@ -35,7 +35,7 @@ def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_pr
     expect(page.get_by_text("Sjekklisten er lagret.")).to_be_visible()
     expect(page.get_by_text("3 av 6 gjort")).to_be_visible()
     expect(page.get_by_label("Notat").first).to_have_value("Gikk gjennom målene hennes første dag.")
-    page.get_by_role("button", name="Logg ut").click()
+    sign_out(page)
 
     sign_in(page, cast.student_a.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")

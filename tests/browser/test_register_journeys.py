@@ -16,6 +16,7 @@ def choose_file(page, name: str, content: str) -> None:
 
 def test_coordinator_imports_students_fixes_a_bad_row_and_confirms(page, cast):
     sign_in(page, cast.coordinator.email)
+    page.get_by_role("button", name="Mer").click()
     page.get_by_role("link", name="Import").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer fra CSV")
 
