@@ -362,13 +362,13 @@ class Reminder(models.Model):
 
 
 class ReminderNow(models.Model):
-    """A reminder a coordinator sent by hand, of one late thing, to the party that must do it."""
+    """A reminder a coordinator sent by hand to one party of a placement, of everything it was late with."""
 
     placement = models.ForeignKey(
         Placement, on_delete=models.CASCADE, related_name="reminders_now", verbose_name=_("placement")
     )
-    key = models.CharField(_("what it was about"), max_length=120)
     side = models.CharField(_("sent to"), max_length=20, choices=Side.choices)
+    keys = models.JSONField(_("what it was about"), default=list)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sent by")
     )
@@ -378,10 +378,10 @@ class ReminderNow(models.Model):
         ordering = ["-sent_at"]
         verbose_name = _("reminder sent by hand")
         verbose_name_plural = _("reminders sent by hand")
-        indexes = [models.Index(fields=["placement", "key"], name="feedback_remindernow_key")]
+        indexes = [models.Index(fields=["placement", "side"], name="feedback_remindernow_party")]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.placement_id} {self.side}"
 
 
 class GatheringKind(models.TextChoices):

@@ -117,23 +117,23 @@ def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User
     )
 
 
-def late_todos(placement: Placement, today: datetime.date) -> list[tuple[str, todos.Todo]]:
-    """What each party of the placement is late with, as (side, to-do); read as ``todos.todos_for`` reads."""
-    return [(side, todo) for side in Side for todo in todos.todos_for(placement, side) if todo.is_overdue(today)]
+def late_todos(placement: Placement, today: datetime.date) -> dict[str, list[todos.Todo]]:
+    """What each party of the placement is late with, earliest first; read as ``todos.todos_for`` reads."""
+    late = {side: [todo for todo in todos.todos_for(placement, side) if todo.is_overdue(today)] for side in Side}
+    return {side: items for side, items in late.items() if items}
 
 
 @transaction.atomic
-def reminder_send_now(*, placement: Placement, key: str, side: str, user: User, today: datetime.date) -> ReminderNow:
-    """A coordinator reminds a party, by hand, of one thing it is late with: each person acting for that party
-    gets an e-mail, and the reminder is recorded with who sent it and when."""
+def reminder_send_now(*, placement: Placement, side: str, user: User, today: datetime.date) -> ReminderNow:
+    """A coordinator reminds a party, by hand, of everything it is late with: each person acting for that party
+    gets one e-mail, and the reminder is recorded with what it was about, who sent it and when."""
     todos.load([placement], today)
-    todo = next(
-        (todo for late_side, todo in late_todos(placement, today) if (late_side, todo.key) == (side, key)), None
-    )
-    if todo is None:
-        raise ValidationError(_("That is no longer late, so no reminder was sent."), code="not_late")
+    late = late_todos(placement, today).get(side)
+    if not late:
+        raise ValidationError(_("Nothing is late for them any more, so no reminder was sent."), code="not_late")
     names = placement.student.user.get_full_name(), placement.organisation.name
     for person in people_acting_for(placement, side):
         if person.is_active:
-            _mail(person, [Due(key, person, todo.what, *names, todo.due_on, todo.path)], today, sent_by=user)
-    return ReminderNow.objects.create(placement=placement, key=key, side=side, sent_by=user)
+            dues = [Due(todo.key, person, todo.what, *names, todo.due_on, todo.path) for todo in late]
+            _mail(person, dues, today, sent_by=user)
+    return ReminderNow.objects.create(placement=placement, side=side, keys=[todo.key for todo in late], sent_by=user)

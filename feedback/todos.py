@@ -122,17 +122,25 @@ def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
 
 
 def _checkin_todos(placement: Placement, side: str) -> list[Todo]:
+    """The latest open check-in the side has not answered: answering it closes the older ones as missed, so
+    they are not asked for. It is due when the oldest of them was, so that being late shows."""
+    waiting = sorted((checkin for checkin in placement.open_checkins if not checkin.done_by_side(side)), key=_due)
+    if not waiting:
+        return []
+    latest = waiting[-1]
     return [
         Todo(
-            f"checkin:{checkin.pk}:{side}",
+            f"checkin:{latest.pk}:{side}",
             _("Answer the check-in"),
-            checkin.due_on,
-            reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk}),
+            waiting[0].due_on,
+            reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": latest.pk}),
             placement,
         )
-        for checkin in placement.open_checkins
-        if not checkin.done_by_side(side)
     ]
+
+
+def _due(checkin: CheckIn) -> datetime.date:
+    return checkin.due_on
 
 
 def _evaluation_todos(placement: Placement, side: str) -> list[Todo]:

@@ -122,19 +122,13 @@ def _next_todo(placement, side: str, today) -> todos.Todo | None:
 
 @require_POST
 def reminder_send(request, pk: int):
-    """A coordinator reminds a party of one thing it is late with, from the home page."""
+    """A coordinator reminds a party of what it is late with, from the home page."""
     placement = access.get_placement_to_change(request.user, pk)
     side = request.POST.get("side", "")
     if side not in Side.values:
         raise Http404
     try:
-        reminders.reminder_send_now(
-            placement=placement,
-            key=request.POST.get("key", ""),
-            side=side,
-            user=request.user,
-            today=timezone.localdate(),
-        )
+        reminders.reminder_send_now(placement=placement, side=side, user=request.user, today=timezone.localdate())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -355,7 +355,7 @@ MATRIX = {
     # Nothing is late on this placement: the coordinator is told so on their home.
     "reminder_send": (
         "post",
-        {"key": "agreement-part:1:student", "side": "student"},
+        {"side": "student"},
         placement_of_student_a,
         placement_a_page(coordinator="redirect:home_coordinator", insiders=FORBIDDEN),
     ),
@@ -530,13 +530,8 @@ def late_checkin_of_student_a(cast) -> dict:
     return {"pk": pk}
 
 
-def reminder_of_the_late_checkin(cast, kwargs) -> dict:
-    checkin = CheckIn.objects.get(placement_id=kwargs["pk"])
-    return {"key": f"checkin:{checkin.pk}:organisation", "side": "organisation"}
-
-
 def reminders_sent(cast, kwargs):
-    return list(ReminderNow.objects.filter(placement_id=kwargs["pk"]).values_list("key", flat=True))
+    return list(ReminderNow.objects.filter(placement_id=kwargs["pk"]).values_list("side", "keys"))
 
 
 def agreement_standing(cast, kwargs):
@@ -589,7 +584,7 @@ WRITES = {
     ),
     "reminder_send": (
         late_checkin_of_student_a,
-        reminder_of_the_late_checkin,
+        lambda cast, kwargs: {"side": "organisation"},
         placement_a_page(coordinator=redirect_to("home_coordinator"), insiders=FORBIDDEN),
         reminders_sent,
     ),

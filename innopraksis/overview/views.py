@@ -57,7 +57,7 @@ def home_coordinator(request):
 
 def _needing_attention(user: User, today) -> list[Placement]:
     """The flagged placements, the most flags first, each with its ``flags`` and what each party is ``late``
-    with, with the reminder a coordinator last sent of it by hand: a fixed number of queries."""
+    with, with the reminder a coordinator last sent that party by hand: a fixed number of queries."""
     view = flags.Viewpoint(today)
     placements = list(
         flags.with_flags(access.placements_visible_to(user), view)
@@ -68,12 +68,12 @@ def _needing_attention(user: User, today) -> list[Placement]:
     todos.load(placements, today)
     sent = {}
     for reminder in ReminderNow.objects.filter(placement__in=placements).select_related("sent_by"):
-        sent.setdefault((reminder.placement_id, reminder.key, reminder.side), reminder)  # the latest first
+        sent.setdefault((reminder.placement_id, reminder.side), reminder)  # the latest first
     for placement in placements:
         placement.flags = flags.flags_of(placement, view)
         placement.late = [
-            {"side": side, "todo": todo, "reminded": sent.get((placement.pk, todo.key, side))}
-            for side, todo in reminders.late_todos(placement, today)
+            {"side": side, "todos": late, "reminded": sent.get((placement.pk, side))}
+            for side, late in reminders.late_todos(placement, today).items()
         ]
     return placements
 
