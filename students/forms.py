@@ -277,25 +277,30 @@ class AgreementReturnForm(forms.Form):
 
 
 class TemplateItemForm(forms.ModelForm):
-    """One row of a cohort's onboarding template; a default practice may keep its own words."""
+    """One row of a cohort's onboarding template. A default practice shows its own words as text to edit;
+    left as they are, they keep following each reader's language."""
 
     class Meta:
         model = OnboardingTemplateItem
         fields = ["position", "title", "explanation", "owner", "due_days"]
-        widgets = {
-            "explanation": forms.Textarea(attrs={"rows": 2}),
-            "position": forms.NumberInput(attrs={"min": 0, "class": "position-input"}),
-        }
-        labels = {"position": _("Order")}
+        widgets = {"explanation": forms.Textarea(attrs={"rows": 3}), "position": forms.HiddenInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.practice:
-            self.fields["title"].widget.attrs["placeholder"] = self.instance.display_title
-            self.fields["explanation"].widget.attrs["placeholder"] = self.instance.display_explanation
+            self.initial["title"] = self.instance.display_title
+            self.initial["explanation"] = self.instance.display_explanation
             self.fields["title"].help_text = _(
-                "Leave empty to keep the practice's own words, in each reader's language."
+                "Unchanged, the practice's words follow each reader's language; changed, they show as you write them."
             )
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        return "" if title == self.instance.default_title else title
+
+    def clean_explanation(self) -> str:
+        explanation = self.cleaned_data["explanation"].replace("\r\n", "\n").strip()
+        return "" if explanation == self.instance.default_explanation.strip() else explanation
 
 
 TemplateItemFormSet = forms.modelformset_factory(

@@ -582,17 +582,22 @@ class ChecklistText(models.Model):
         return self.display_title
 
     @property
-    def display_title(self) -> str:
-        """The title in the reader's language for a default practice that nobody has renamed."""
-        if self.title:
-            return self.title
+    def default_title(self) -> str:
+        """A default practice's own title, in the reader's language; empty for an item of one's own."""
         return str(Practice(self.practice).label) if self.practice else ""
 
     @property
-    def display_explanation(self) -> str:
-        if self.explanation:
-            return self.explanation
+    def default_explanation(self) -> str:
         return str(PRACTICE_EXPLANATIONS[self.practice]) if self.practice else ""
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language for a default practice that nobody has renamed."""
+        return self.title or self.default_title
+
+    @property
+    def display_explanation(self) -> str:
+        return self.explanation or self.default_explanation
 
     def clean(self) -> None:
         super().clean()

@@ -84,6 +84,33 @@ def cohort_add_default_template(*, cohort: Cohort) -> None:
 
 
 @transaction.atomic
+def cohort_template_save(
+    *, cohort: Cohort, formset, move: tuple[int, int] | None = None
+) -> OnboardingTemplateItem | None:
+    """Save a cohort's edited checklist template from a valid formset: changed and new items, removed ones, and
+    positions numbered 1, 2, 3… in their order. ``move`` (an item's id, and -1 up or 1 down) then swaps that
+    item with its neighbour; returns the moved item."""
+    for item in formset.save(commit=False):
+        item.cohort = cohort
+        item.save()
+    for item in formset.deleted_objects:
+        item.delete()
+    ordered = sorted(cohort.onboarding_template.all(), key=lambda item: (item.position, item.pk))
+    moved = None
+    if move is not None:
+        pk, step = move
+        index = next((index for index, item in enumerate(ordered) if item.pk == pk), -1)
+        if index >= 0 and 0 <= index + step < len(ordered):
+            ordered[index], ordered[index + step] = ordered[index + step], ordered[index]
+            moved = ordered[index + step]
+    for position, item in enumerate(ordered, start=1):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+    return moved
+
+
+@transaction.atomic
 def placement_onboarding_start(*, placement: Placement, agreement: ExpectationAgreement) -> None:
     """Give an approved placement its checklist from the cohort's template and its weekly question time.
 

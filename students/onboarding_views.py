@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,22 +90,20 @@ def office_hour_edit(request, pk: int):
 
 @role_required(Role.COORDINATOR)
 def cohort_onboarding(request, pk: int):
-    """The cohort's checklist template: edit, reorder (by number), add and remove items."""
+    """The cohort's checklist template: edit, add (at the end) and remove items, and move one up or down; every
+    button saves the whole form, so nothing typed is lost."""
     cohort = access.get_cohort_for(request.user, pk)
-    formset = TemplateItemFormSet(request.POST or None, queryset=cohort.onboarding_template.all())
+    items = cohort.onboarding_template.all()
+    after_last = max((item.position for item in items), default=0) + 1
+    formset = TemplateItemFormSet(request.POST or None, queryset=items, initial=[{"position": after_last}])
     if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            items = formset.save(commit=False)
-            for item in items:
-                item.cohort = cohort
-                item.save()
-            for item in formset.deleted_objects:
-                item.delete()
-            ordered = sorted(cohort.onboarding_template.all(), key=lambda item: (item.position, item.pk))
-            for position, item in enumerate(ordered, start=1):
-                if item.position != position:
-                    item.position = position
-                    item.save(update_fields=["position"])
+        item_pk, _sep, direction = request.POST.get("move", "").partition(":")
+        moving = item_pk.isdigit() and direction in ("up", "down")
+        move = (int(item_pk), -1 if direction == "up" else 1) if moving else None
+        moved = onboarding.cohort_template_save(cohort=cohort, formset=formset, move=move)
+        if moved is not None:
+            messages.success(request, _("“%(item)s” is moved. The checklist is saved.") % {"item": moved.display_title})
+            return redirect(reverse("cohort_onboarding", kwargs={"pk": pk}) + f"#template-item-{moved.pk}")
         messages.success(request, _("The checklist template is saved. Placements approved from now on get it."))
         return redirect("cohort_onboarding", pk=pk)
     return render(request, "students/cohort_onboarding.html", {"cohort": cohort, "formset": formset})

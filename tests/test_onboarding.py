@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar
 
 from feedback import lifecycle
@@ -108,9 +109,8 @@ class TestTemplate:
         assert "Avklar hva studenten ønsker å få ut av internshipet" in html
         assert "Sett av en fast spørretid" in html
 
-    def test_the_coordinator_renames_reorders_removes_and_adds_items(self, cast, cohort):
-        client = client_for(cast.coordinator)
-        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+    def as_shown(self, client, url) -> dict:
+        """The template form as the page shows it, every field as it stands."""
         forms = client.get(url).context["formset"].forms
         data = {
             "form-TOTAL_FORMS": len(forms),
@@ -118,34 +118,50 @@ class TestTemplate:
             "form-MIN_NUM_FORMS": 0,
             "form-MAX_NUM_FORMS": 1000,
         }
-        for index, form in enumerate(forms[:-1]):
-            entry = form.instance
-            data |= {
-                f"form-{index}-id": entry.pk,
-                f"form-{index}-position": entry.position,
-                f"form-{index}-title": entry.title,
-                f"form-{index}-explanation": entry.explanation,
-                f"form-{index}-owner": entry.owner,
-                f"form-{index}-due_days": entry.due_days,
-            }
-        data["form-0-title"] = "Første samtale om mål"
-        data["form-0-position"] = 10  # last
-        data["form-1-DELETE"] = "on"
-        last = len(forms) - 1
-        data |= {
-            f"form-{last}-position": 0,
-            f"form-{last}-title": "Vis fram kantina",
-            f"form-{last}-owner": "student",
-            f"form-{last}-due_days": 1,
-            f"form-{last}-explanation": "",
-        }
-        response = client.post(url, data)
-        assert response.status_code == 302
+        for index, form in enumerate(forms):
+            for name in form.fields:
+                value = form[name].value()
+                if name != "DELETE" and value is not None:
+                    data[f"form-{index}-{name}"] = value
+        return data
+
+    def test_the_default_words_are_text_to_edit_and_unchanged_they_follow_the_readers_language(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+        html = client.get(url).content.decode()
+        assert 'value="Avklar hva studenten ønsker å få ut av internshipet"' in html
+        data = self.as_shown(client, url)
+        data["form-1-title"] = "Fast spørretid hver uke"
+        assert client.post(url, data).status_code == 302
+        clarify, question_time = list(cohort.onboarding_template.all())[:2]
+        assert (clarify.title, clarify.explanation) == ("", "")  # unchanged: the practice's own words
+        assert question_time.title == "Fast spørretid hver uke"
+        with translation.override("en"):
+            assert clarify.display_title == "Clarify what the student wants to get out of the internship"
+
+    def test_a_new_item_is_added_at_the_end_and_one_is_removed(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+        data = self.as_shown(client, url)
+        data |= {"form-1-DELETE": "on", "form-6-title": "Vis fram kantina", "form-6-owner": "student"}
+        assert client.post(url, data).status_code == 302
         titles = [entry.display_title for entry in cohort.onboarding_template.all()]
-        assert titles[0] == "Vis fram kantina"
-        assert titles[-1] == "Første samtale om mål"
-        assert len(titles) == 6
+        assert len(titles) == 6 and titles[-1] == "Vis fram kantina"
+        assert "Sett av en fast spørretid" not in titles
         assert [entry.position for entry in cohort.onboarding_template.all()] == [1, 2, 3, 4, 5, 6]
+
+    def test_up_and_down_move_an_item_and_keep_what_was_typed(self, cast, cohort):
+        client = client_for(cast.coordinator)
+        url = reverse("cohort_onboarding", kwargs={"pk": cohort.pk})
+        first, second = list(cohort.onboarding_template.all())[:2]
+        data = self.as_shown(client, url) | {"form-0-explanation": "Første dag, sammen.", "move": f"{second.pk}:up"}
+        response = client.post(url, data)
+        assert response.url == f"{url}#template-item-{second.pk}"
+        ordered = list(cohort.onboarding_template.all())
+        assert ordered[:2] == [second, first]
+        assert ordered[1].explanation == "Første dag, sammen."
+        client.post(url, self.as_shown(client, url) | {"move": f"{second.pk}:down"})
+        assert list(cohort.onboarding_template.all())[:2] == [first, second]
 
     def test_a_new_item_needs_a_title(self, cast, cohort):
         client = client_for(cast.coordinator)
