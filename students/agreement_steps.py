@@ -27,6 +27,11 @@ class Step:
     intro: Promise
     optional: tuple[str, ...] = ()
     help_texts: dict[str, Promise] = field(default_factory=dict)
+    heading: Promise | None = None  # the step as a reader of the whole agreement sees it, in the third person
+
+    @property
+    def reading_heading(self) -> Promise:
+        return self.heading or self.label
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -43,6 +48,7 @@ STUDENT_STEPS: tuple[Step, ...] = (
         ("student_wants",),
         _("Clarify with the students what they want to get out of the internship position."),
         _("Start with what you hope to take away: experience, a network, a field you want to try, a job later on."),
+        heading=_("What the student wants"),
     ),
     Step(
         "goals",
@@ -50,6 +56,7 @@ STUDENT_STEPS: tuple[Step, ...] = (
         ("student_learning_goals",),
         _("An internship should be a win-win situation and give value to both student and organisation."),
         _("Write two to four things you want to be able to do, or understand better, when the internship ends."),
+        heading=_("The student's learning goals"),
     ),
     Step(
         "strengths",
@@ -57,6 +64,7 @@ STUDENT_STEPS: tuple[Step, ...] = (
         ("student_strengths", "student_interests"),
         _("The tasks must be adapted to who the students are."),
         _("What you are good at and what interests you helps the organisation choose tasks that suit you."),
+        heading=_("The student's strengths and interests"),
     ),
     Step(
         "unsure",
@@ -64,6 +72,7 @@ STUDENT_STEPS: tuple[Step, ...] = (
         ("student_unsure",),
         _("Make the students feel safe enough to dare to ask why the organisation does things the way it does."),
         _("Anything you are unsure or nervous about. Saying it now makes it easier to talk about along the way."),
+        heading=_("What the student is unsure about"),
     ),
     Step(
         "practical",
@@ -92,6 +101,7 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
             "The organisation must be clear about what it expects of the students."
         ),
         _("Be concrete: what the student should deliver, to what standard, and how much on their own."),
+        heading=_("What the organisation expects"),
     ),
     Step(
         "role",
@@ -102,6 +112,7 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
             "get to feel that they are a resource."
         ),
         _("Describe the student's place in the organisation: who they work with and what they are responsible for."),
+        heading=_("The student's role and responsibilities"),
     ),
     Step(
         "tasks",

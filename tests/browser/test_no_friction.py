@@ -1,13 +1,17 @@
 """Each journey's friction, fixed: what a person does next is obvious and nothing they typed is lost."""
 
+import io
+
 from django.urls import reverse
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
+from feedback import lifecycle
 from students.models import AgreementState, ExpectationAgreement, Side
-from tests.browser.test_agreement_journey import open_agreement
+from tests.browser.test_agreement_journey import START, open_agreement
 from tests.browser.test_checkin_journey import started_today_two_weeks_ago
 from tests.browser.test_journeys import sign_in, sign_out
-from tests.test_agreement import fill
+from tests.test_agreement import fill, signed
 
 
 def test_after_a_failed_send_back_the_focus_is_on_the_error_summary_and_after_a_good_one_on_the_message(page, cast):
@@ -104,3 +108,20 @@ def test_before_signing_the_student_asks_the_organisation_for_a_change(page, cas
     expect(page.get_by_text("Legg inn at jeg har eksamen i uke 21.")).to_be_visible()
     page.get_by_role("link", name="Fyll ut din del").click()
     expect(page.get_by_text("Legg inn at jeg har eksamen i uke 21.")).to_be_visible()
+
+
+def test_the_printed_agreement_names_the_signers_and_the_approver_and_numbers_its_pages(page, cast):
+    placement = both_parts_filled(cast)
+    agreement = signed(cast, placement.agreement)
+    lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator, today=START)
+    sign_in(page, cast.student_a.email)
+    page.goto(reverse("agreement_print", kwargs={"pk": placement.pk}))
+    pages = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
+    text = " ".join(" ".join(pdf_page.extract_text() for pdf_page in pages).split())
+    assert "Studentens forventninger" in text and "Organisasjonens forventninger" in text
+    assert "Hva studenten ønsker" in text and "Hva du ønsker" not in text  # third person, not the form's "you"
+    assert "For Solberg & Dahl Revisjon AS: Ane Veileder" in text
+    assert "av Kari Koordinator, koordinator i programmet" in text
+    assert len(pages) > 1
+    for number, pdf_page in enumerate(pages, start=1):
+        assert f"{number} / {len(pages)}" in pdf_page.extract_text()
