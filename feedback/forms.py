@@ -43,10 +43,9 @@ class StudentCheckInForm(RadioModelForm):
         widgets = {"goes_well": forms.Textarea(attrs={"rows": 3}), "to_adjust": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "workload": _("3 is about right. Your supervisor sees your answers once they have answered too."),
-            "resource": _(
-                "The key to a successful internship is that the students coming into the organisation "
-                "get to feel that they are a resource."
-            ),
+            "resource": _("5: you are trusted with real work and your work is used. 1: not at all."),
+            "goes_well": _("A few words on what works: tasks, people, what you learn."),
+            "to_adjust": _("Anything that should change, for example the amount of work or the kind of tasks."),
         }
 
 
@@ -61,11 +60,9 @@ class SupervisorCheckInForm(RadioModelForm):
             "workload_adjustment": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
-            "delivery": _(
-                "Tell the students clearly when they do not deliver to expectation. Students are used to "
-                "constructive feedback from their studies and can take being challenged."
-            ),
-            "workload_adjustment": _("Align with the students along the way, to adjust the workload."),
+            "delivery": _("Compared with what you expect in the agreement. If it is below, tell the student so."),
+            "feedback_given": _("What you have told the student since the last check-in, in a few words."),
+            "workload_adjustment": _("What you and the student agreed to change in the workload, if anything."),
         }
 
 
@@ -85,7 +82,7 @@ class FollowUpForm(OnceMixin, forms.ModelForm):
         model = FollowUp
         fields = ["kind", "happened_on", "note", "shared_with_student"]
         widgets = {"happened_on": DateInput(), "note": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"note": _("Close follow-up of the student by the organisation is important.")}
+        help_texts = {"note": _("What you talked about or agreed, in a few words.")}
 
 
 class EvaluationForm(RadioModelForm):
@@ -96,7 +93,9 @@ class EvaluationForm(RadioModelForm):
         fields = ["value", "win_win", "worked", "change", "host_again"]
         widgets = {"worked": forms.Textarea(attrs={"rows": 3}), "change": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "win_win": _("An internship should be a win-win situation and give value to both student and organisation.")
+            "win_win": _("Whether both the student and the organisation got something of value out of it."),
+            "worked": _("For example the agreement, the onboarding, the tasks or the follow-up."),
+            "change": _("What the programme or the organisation should do differently next time."),
         }
 
     def __init__(self, *args, side: str, **kwargs):
@@ -135,7 +134,7 @@ class GatheringForm(forms.ModelForm):
 
 class AttendanceForm(forms.Form):
     attended = forms.ModelMultipleChoiceField(
-        label=_("Organisations that came"),
+        label=_("Organisations that attended"),
         queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

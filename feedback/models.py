@@ -44,6 +44,14 @@ class YesPartlyNo(models.TextChoices):
     NO = "no", _("No")
 
 
+class YesMaybeNo(models.TextChoices):
+    """For a question about what one will do: would you host a student again?"""
+
+    YES = "yes", _("Yes")
+    MAYBE = "maybe", _("Maybe")
+    NO = "no", _("No")
+
+
 # A check-in can be answered from this long before it is due, an evaluation from this long before.
 CHECKIN_OPENS_BEFORE_DUE = datetime.timedelta(days=7)
 EVALUATION_OPENS_BEFORE_DUE = datetime.timedelta(days=14)
@@ -89,7 +97,7 @@ class CheckInQuerySet(AuditedQuerySet):
 
 
 class CheckIn(models.Model):
-    """Avstemming underveis: one due date of a placement, with a student side and a supervisor side.
+    """A check-in (statussjekk): one due date of a placement, with a student side and a supervisor side.
 
     The student's note to the coordinator is not here but a Message of their private conversation,
     so that nothing that renders a check-in can show it by accident.
@@ -322,7 +330,7 @@ class Evaluation(models.Model):
     worked = models.TextField(_("What worked"), blank=True)
     change = models.TextField(_("What should change"), blank=True)
     host_again = models.CharField(
-        _("Would you host a student again?"), max_length=10, choices=YesPartlyNo.choices, blank=True
+        _("Would you host a student again?"), max_length=10, choices=YesMaybeNo.choices, blank=True
     )
 
     objects = AuditedQuerySet.as_manager()

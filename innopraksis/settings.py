@@ -161,6 +161,8 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("en", _("English"))]
 LANGUAGE_COOKIE_NAME = "innopraksis_language"
+# English with day-month-year dates and a 24-hour clock (innopraksis/formats/en).
+FORMAT_MODULE_PATH = ["innopraksis.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"

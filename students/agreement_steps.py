@@ -49,6 +49,11 @@ STUDENT_STEPS: tuple[Step, ...] = (
         _("Clarify with the students what they want to get out of the internship position."),
         _("Start with what you hope to take away: experience, a network, a field you want to try, a job later on."),
         heading=_("What the student wants"),
+        help_texts={
+            "student_wants": _(
+                "A few sentences in your own words, for example what you want to learn, try or take with you."
+            ),
+        },
     ),
     Step(
         "goals",
@@ -57,6 +62,9 @@ STUDENT_STEPS: tuple[Step, ...] = (
         _("An internship should be a win-win situation and give value to both student and organisation."),
         _("Write two to four things you want to be able to do, or understand better, when the internship ends."),
         heading=_("The student's learning goals"),
+        help_texts={
+            "student_learning_goals": _("One goal per line, each something you can check at the end."),
+        },
     ),
     Step(
         "strengths",
@@ -65,6 +73,10 @@ STUDENT_STEPS: tuple[Step, ...] = (
         _("The tasks must be adapted to who the students are."),
         _("What you are good at and what interests you helps the organisation choose tasks that suit you."),
         heading=_("The student's strengths and interests"),
+        help_texts={
+            "student_strengths": _("For example subjects, tools or ways of working you are good at."),
+            "student_interests": _("Fields, tasks or industries you would like to work with."),
+        },
     ),
     Step(
         "unsure",
@@ -73,6 +85,9 @@ STUDENT_STEPS: tuple[Step, ...] = (
         _("Make the students feel safe enough to dare to ask why the organisation does things the way it does."),
         _("Anything you are unsure or nervous about. Saying it now makes it easier to talk about along the way."),
         heading=_("What the student is unsure about"),
+        help_texts={
+            "student_unsure": _("Whatever you are unsure about: tasks, expectations, the workplace. It can be short."),
+        },
     ),
     Step(
         "practical",
@@ -102,6 +117,13 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
         ),
         _("Be concrete: what the student should deliver, to what standard, and how much on their own."),
         heading=_("What the organisation expects"),
+        help_texts={
+            "org_deliverables": _(
+                "What the student should hand in or achieve, for example a report, an analysis or a campaign."
+            ),
+            "org_quality": _("How good it must be to meet your expectations."),
+            "org_independence": _("How much the student should work on their own, and how that changes over time."),
+        },
     ),
     Step(
         "role",
@@ -113,6 +135,9 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
         ),
         _("Describe the student's place in the organisation: who they work with and what they are responsible for."),
         heading=_("The student's role and responsibilities"),
+        help_texts={
+            "org_role": _("Where the student belongs, who they work with, and what they are responsible for."),
+        },
     ),
     Step(
         "tasks",
@@ -120,10 +145,12 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
         ("org_tasks",),
         _("The students must take part in the whole range of the organisation's tasks."),
         _(
-            "List the tasks across the organisation that the student will take part in, adapted to this student: "
-            "the student's own part is shown below for reference. It is important to show the students "
-            "the whole of what working life is."
+            "List the tasks across the organisation that the student will take part in, adapted to this student. "
+            "The student's own part is shown beside the form."
         ),
+        help_texts={
+            "org_tasks": _("One task per line, from different parts of the organisation."),
+        },
     ),
     Step(
         "feedback",
@@ -134,6 +161,10 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
             "feedback from their studies and can take being challenged."
         ),
         _("How you give the student feedback, and how often."),
+        help_texts={
+            "org_feedback_how": _("For example a short talk after each delivery, or written comments."),
+            "org_feedback_frequency": _("How often the student gets feedback from you."),
+        },
     ),
     Step(
         "contact",
@@ -142,6 +173,11 @@ ORGANISATION_STEPS: tuple[Step, ...] = (
         _("Close follow-up of the student by the organisation is important."),
         _("The person the student turns to first."),
         optional=("contact_phone",),
+        help_texts={
+            "contact_name": _("Full name of the person the student contacts first."),
+            "contact_email": _("The contact person's work e-mail address."),
+            "contact_phone": _("A number the student can call, with country code if outside Norway."),
+        },
     ),
     Step(
         "question_time",

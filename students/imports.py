@@ -7,7 +7,8 @@ Rows are matched on their natural key (organisation number, e-mail address,
 cohort and student), so importing the same file twice changes nothing.
 
 Files as Excel saves them in Norway work: UTF-8 with or without a byte order
-mark, separated by semicolons or commas.
+mark, separated by semicolons or commas. The header may name the columns in
+Norwegian or in English; the templates to download use the reader's language.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class RowError:
     column: str
     message: str
 
+    @property
+    def column_name(self) -> str:
+        return column_name(self.column) if self.column else ""
+
 
 @dataclass
 class Change:
@@ -78,6 +83,48 @@ class Spec:
     required: frozenset[str]
     example: tuple[str, ...]
     description: str
+    example_nb: tuple[str, ...] = ()  # the example row in Norwegian, where its words differ
+
+    def column_names(self) -> tuple[str, ...]:
+        """The columns as the reader names them: in Norwegian or in English."""
+        return tuple(column_name(column) for column in self.columns)
+
+    def example_row(self) -> tuple[str, ...]:
+        return self.example_nb if self.example_nb and translation.get_language() == "nb" else self.example
+
+
+# Each column's Norwegian name; a header may use either.
+NORWEGIAN_COLUMNS = {
+    "name": "navn",
+    "org_number": "organisasjonsnummer",
+    "address": "adresse",
+    "website": "nettside",
+    "sector": "sektor",
+    "email": "epost",
+    "full_name": "fullt_navn",
+    "role": "rolle",
+    "study_programme": "studieprogram",
+    "internship_course": "emnekode",
+    "phone": "telefon",
+    "cohort": "kull",
+    "student_email": "student_epost",
+    "starts_on": "starter",
+    "ends_on": "slutter",
+    "work_days": "arbeidsdager",
+    "supervisor_emails": "veileder_epost",
+}
+_FROM_NORWEGIAN = {norwegian: column for column, norwegian in NORWEGIAN_COLUMNS.items()}
+
+
+def column_name(column: str) -> str:
+    """A column's name in the reader's language."""
+    return NORWEGIAN_COLUMNS.get(column, column) if translation.get_language() == "nb" else column
+
+
+def _column(header_name: str) -> str:
+    """The column a header names, in Norwegian or English, with any case, spaces or hyphens ("E-post")."""
+    name = header_name.strip().lower().replace("-", "").replace(" ", "_")
+    return _FROM_NORWEGIAN.get(name, name)
 
 
 SPECS: dict[str, Spec] = {
@@ -86,12 +133,14 @@ SPECS: dict[str, Spec] = {
         frozenset({"name", "org_number"}),
         ("Havlys Sjømat AS", "956789044", "Kaiveien 8, 6002 Ålesund", "https://havlys.example", "private"),
         gettext_lazy("sector: private, public or nonprofit (or privat, offentlig, ideell)."),
+        ("Havlys Sjømat AS", "956789044", "Kaiveien 8, 6002 Ålesund", "https://havlys.example", "privat"),
     ),
     ImportKind.SUPERVISORS: Spec(
         ("email", "full_name", "org_number", "role"),
         frozenset({"email", "full_name", "org_number"}),
         ("eirik.moen@havlys.example", "Eirik Moen", "956789044", "main_contact"),
         gettext_lazy("role: supervisor or main_contact; the organisation must already be registered."),
+        ("eirik.moen@havlys.example", "Eirik Moen", "956789044", "hovedkontakt"),
     ),
     ImportKind.STUDENTS: Spec(
         ("email", "full_name", "study_programme", "internship_course", "phone"),
@@ -127,12 +176,13 @@ SPECS: dict[str, Spec] = {
 
 
 def template_csv(kind: str) -> str:
-    """A file to start from: the header and one example row, as Excel in Norway saves it."""
+    """A file to start from, in the reader's language: the header and one example row, as Excel in Norway
+    saves it."""
     spec = SPECS[kind]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(spec.columns)
-    writer.writerow(spec.example)
+    writer.writerow(spec.column_names())
+    writer.writerow(spec.example_row())
     return "\ufeff" + out.getvalue()
 
 
@@ -161,12 +211,12 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        header = [name.strip().lower() for name in next(reader)]
+        header = [_column(name) for name in next(reader)]
     except (StopIteration, csv.Error):
         raise ImportFileError(
             _("The file is empty. Choose a CSV file with a header line and at least one row.")
         ) from None
-    missing = [name for name in spec.columns if name in spec.required and name not in header]
+    missing = [column_name(name) for name in spec.columns if name in spec.required and name not in header]
     unknown = [name for name in header if name not in spec.columns]
     if missing or unknown:
         problems = []
@@ -178,7 +228,7 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
             )
         raise ImportFileError(
             _("The header line does not fit: %(problems)s. The first line must be: %(expected)s")
-            % {"problems": "; ".join(problems), "expected": delimiter.join(spec.columns)}
+            % {"problems": "; ".join(problems), "expected": delimiter.join(spec.column_names())}
         )
     rows = []
     try:

@@ -93,7 +93,18 @@ def test_the_home_does_not_grow_with_the_flagged_placements(cast, cohort):  # no
     assert counts == [EXPECTED_HOME_QUERIES] * 2
 
 
-# Session, user with roles; the organisation, student and pending-invitation counts, the latest invitations,
+# Session, user with roles; the organisation, student, alumni and pending-invitation counts, the latest invitations,
 # new messages, agreements waiting for approval; the flagged placements, their open onboarding items,
 # check-ins and evaluations, and the reminders sent of them by hand.
-EXPECTED_HOME_QUERIES = 13
+EXPECTED_HOME_QUERIES = 14
+
+
+def test_the_home_counts_current_students_apart_from_alumni(cast, cohort):  # noqa: F811
+    started(cast, cohort)  # Siri, in the spring 2023 cohort; Sander is not placed yet
+    with time_machine.travel(LATE, tick=False):
+        html = home(client_for(cast.coordinator))
+    assert '<p class="figure mb-0">2</p><p class="mb-0"><a href="/students/">Studenter nå</a>' in html
+    assert "og 0 tidligere studenter" in html
+    with time_machine.travel(datetime.datetime(2023, 6, 1, 12, 0), tick=False):  # the cohort has ended
+        html = home(client_for(cast.coordinator))
+    assert '<p class="figure mb-0">1</p>' in html and "og 1 tidligere student<" in html

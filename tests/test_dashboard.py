@@ -205,9 +205,9 @@ class TestTable:
 
     def test_the_flags_say_why(self, cast, cohort, small):
         html = dashboard(client_for(cast.coordinator), flag="resource").content.decode()
-        assert "Studenten føler seg lite som en ressurs: 2 av 5 i siste avstemming (23.01.2023)." in html
+        assert "Studenten føler seg lite som en ressurs: 2 av 5 i siste statussjekk (23.01.2023)." in html
         html = dashboard(client_for(cast.coordinator), flag="workload").content.decode()
-        assert "Studenten svarte «5 – altfor mye» om arbeidsmengden i siste avstemming (06.02.2023)." in html
+        assert "Studenten svarte «5 – altfor mye» om arbeidsmengden i siste statussjekk (06.02.2023)." in html
 
     def test_filtering_by_a_flag_shows_exactly_the_rows_that_show_it(self, cast, cohort, small):
         client = client_for(cast.coordinator)
@@ -353,7 +353,7 @@ class TestHomes:
         # Every check-in so far is open: the latest is the one to answer (it closes the others as missed),
         # late since the first was due.
         latest = placement.checkins.filter(due_on__lte=datetime.date.today() + datetime.timedelta(days=7)).last()
-        assert html.count("Svar på avstemmingen") == 1
+        assert html.count("Svar på statussjekken") == 1
         assert reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": latest.pk}) in html
         assert "forsinket siden 23.01.2023" in html
 
@@ -365,7 +365,7 @@ class TestHomes:
         dates = re.findall(r"(?:frist|forsinket siden) (\d\d\.\d\d\.\d{4})", todo)
         assert dates == sorted(dates, key=lambda d: datetime.datetime.strptime(d, "%d.%m.%Y"))
         assert dates[0] == "23.01.2023"
-        assert todo.count("Svar på avstemmingen") == 1  # the latest check-in, for all those left open
+        assert todo.count("Svar på statussjekken") == 1  # the latest check-in, for all those left open
 
 
 class TestEveryChangeShowsAtOnce:

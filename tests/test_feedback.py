@@ -161,7 +161,7 @@ class TestAnswers:
     def test_a_check_in_opens_a_week_before_it_is_due(self, cast, placement):
         with time_machine.travel(datetime.datetime(2023, 1, 10, 12), tick=False):
             response = client_for(cast.student_a).get(checkin_url(first(placement)))
-            assert "Du kan svare på denne avstemmingen fra" in response.content.decode()
+            assert "Du kan svare på denne statussjekken fra" in response.content.decode()
             assert answer(client_for(cast.student_a), first(placement), STUDENT_ANSWER).status_code == 403
 
     def test_a_check_in_is_found_only_under_its_own_placement(self, cast, cohort, placement):
@@ -215,7 +215,7 @@ class TestMissedCheckins:
             listing = student.get(reverse("checkin_list", kwargs={"pk": placement.pk})).content.decode()
             assert listing.count("Uteblitt") == 2
             home = student.get(reverse("home_student")).content.decode()
-            assert "Svar på statussjekken" not in home and "Svar på avstemmingen" not in home
+            assert "Svar på statussjekken" not in home and "Svar på statussjekken" not in home
         for checkin in first_three[:2]:
             checkin.refresh_from_db()
             assert checkin.student_missed_at is not None and checkin.student_answered_at is None
@@ -468,7 +468,7 @@ class TestReminders:
             sent = reminders.send(today=today)
         assert {due.key for due in sent} >= {f"checkin:{first(placement).pk}:student"}
         by_address = {message.to[0]: message for message in mail.outbox}
-        assert "Svar på avstemmingen" in by_address[cast.student_a.email].body
+        assert "Svar på statussjekken" in by_address[cast.student_a.email].body
         assert "Answer the check-in" in by_address[cast.supervisor_a.email].body
         assert checkin_url(first(placement)) in by_address[cast.student_a.email].body
         mail.outbox.clear()

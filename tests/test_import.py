@@ -90,10 +90,10 @@ def test_each_bad_row_is_named_by_line_and_column_and_nothing_is_imported(coordi
     assert response.status_code == 200
     html = response.content.decode()
     assert "4 feil i filen; ingenting er importert." in html
-    assert "<td>3</td><td>email</td><td>«not-an-address» er ikke en e-postadresse.</td>" in html
-    assert "<td>4</td><td>full_name</td>" in html
-    assert "<td>5</td><td>phone</td>" in html
-    assert "<td>6</td><td>email</td><td>Den samme radnøkkelen står også på linje 2" in html
+    assert "<td>3</td><td>epost</td><td>«not-an-address» er ikke en e-postadresse.</td>" in html
+    assert "<td>4</td><td>fullt_navn</td>" in html
+    assert "<td>5</td><td>telefon</td>" in html
+    assert "<td>6</td><td>epost</td><td>Den samme radnøkkelen står også på linje 2" in html
     assert not User.objects.filter(email__in=["emma@example.org", "kari@example.org", "ola@example.org"]).exists()
     assert not ImportBatch.objects.exists()
 
@@ -103,7 +103,7 @@ def test_each_bad_row_is_named_by_line_and_column_and_nothing_is_imported(coordi
     [
         (b"", "Filen er tom"),
         (b"email;full_name\n", "ingen rader å importere"),
-        (b"navn;epost\nx;y\n", "mangler kolonnene email, full_name"),
+        (b"navn;epost\nx;y\n", "mangler kolonnene fullt_navn"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "Dette er ikke en CSV-fil"),
         ("email;full_name\nø@example.org;Øystein\n".encode("latin-1"), "Filen er ikke i UTF-8"),
         (b"email;full_name\n" + b"a@example.org;A\n" * 200_000, "større enn 2 MB"),
@@ -210,12 +210,12 @@ def test_placement_rows_name_what_is_missing(coordinator, cast, db):
         f"Vår 2023;{cast.coordinator.email};912345602;2022-12-01;;;\n"
     )
     html = upload(coordinator, "placements", content).content.decode()
-    assert "<td>2</td><td>student_email</td>" in html
-    assert "<td>3</td><td>org_number</td>" in html
-    assert "<td>4</td><td>starts_on</td>" in html
-    assert "<td>4</td><td>work_days</td>" in html
-    assert "<td>4</td><td>supervisor_emails</td>" in html
-    assert "<td>5</td><td>student_email</td>" in html
+    assert "<td>2</td><td>student_epost</td>" in html
+    assert "<td>3</td><td>organisasjonsnummer</td>" in html
+    assert "<td>4</td><td>starter</td>" in html
+    assert "<td>4</td><td>arbeidsdager</td>" in html
+    assert "<td>4</td><td>veileder_epost</td>" in html
+    assert "<td>5</td><td>student_epost</td>" in html
     assert not Placement.objects.exists()
 
 
@@ -228,7 +228,7 @@ def test_supervisor_rows_need_a_registered_organisation(coordinator, db):
 
 def test_a_wrong_organisation_number_in_a_file_says_so(coordinator, db):
     html = upload(coordinator, "organisations", "name;org_number\nFeil AS;974760674\n").content.decode()
-    assert "<td>2</td><td>org_number</td>" in html
+    assert "<td>2</td><td>organisasjonsnummer</td>" in html
     assert "kontrollsifferet stemmer ikke" in html
 
 
@@ -239,7 +239,24 @@ def test_each_template_downloads_as_excel_reads_it(coordinator, kind):
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
     header = text.lstrip("\ufeff").splitlines()[0]
-    assert header == ";".join(imports.SPECS[kind].columns)
+    assert header == ";".join(imports.NORWEGIAN_COLUMNS[column] for column in imports.SPECS[kind].columns)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_template_in_either_language_imports_as_it_is(coordinator, db, language):
+    coordinator.post(reverse("set_language"), {"language": language})
+    template = coordinator.get(reverse("import_template", kwargs={"kind": "organisations"})).content
+    header = template.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("navn;organisasjonsnummer" if language == "nb" else "name;org_number")
+    response = upload(coordinator, "organisations", template)
+    assert response.status_code == 302  # to the preview: the file has no problems
+    assert "Havlys Sjømat AS" in coordinator.get(response.url).content.decode()
+
+
+def test_a_norwegian_header_with_capitals_and_hyphens_is_read(coordinator, db):
+    response = upload(coordinator, "students", "E-post;Fullt navn;Telefon\nemma@example.org;Emma Johansen;\n")
+    assert response.status_code == 302
+    assert "Emma Johansen" in coordinator.get(response.url).content.decode()
 
 
 def test_the_template_for_an_unknown_kind_is_not_found(coordinator):

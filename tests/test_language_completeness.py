@@ -12,7 +12,7 @@ from tests.test_permission_matrix import MATRIX
 
 # Words of the Norwegian interface that never occur in the test data.
 NORWEGIAN = re.compile(
-    r"\b(Avstemming\w*|Forventningsavklaring\w*|Praksisplass\w*|Oppfølging\w*|Lagre|Tilbake|"
+    r"\b(Statussjekk\w*|Forventningsavklaring\w*|Praksisplass\w*|Oppfølging\w*|Lagre|Tilbake|"
     r"Frist|Samling\w*|Erfaringsskriv|Logg ut|Hopp til|Studentens|Organisasjonens|Personvern)\b"
 )
 

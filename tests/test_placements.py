@@ -331,7 +331,7 @@ class TestEveryChangeShows:
         assert "1 av 1 gjort" in self.home(cast)
         Placement.objects.filter(pk=placement.pk).update(state=PlacementState.ACTIVE)
         CheckIn.objects.create(placement=placement, due_on=timezone.localdate())
-        assert "Svar på avstemmingen" in self.home(cast)
+        assert "Svar på statussjekken" in self.home(cast)
         yesterday = timezone.localdate() - datetime.timedelta(days=1)  # the earliest to-do shows in the row
         Evaluation.objects.create(
             placement=placement, kind=EvaluationKind.MIDTERM, side=Side.ORGANISATION, due_on=yesterday
@@ -356,4 +356,4 @@ class TestStudentHomeShowsEveryChange:
         cast.supervisor_a.save()
         assert "Ane Omdøpt" in home()
         CheckIn.objects.create(placement=placement, due_on=timezone.localdate())
-        assert "Svar på avstemmingen" in home()
+        assert "Svar på statussjekken" in home()

@@ -4,7 +4,8 @@ from io import StringIO
 import time_machine
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from feedback import flags
 from feedback.models import CheckIn, ExperienceReport, Gathering, Message
@@ -136,9 +137,13 @@ def test_seed_has_the_company_gathering_and_its_published_write_up(db):
     seed()
     seed()
     company = Gathering.objects.get(kind="company_gathering")
-    assert (company.held_on.day, company.held_on.month) == (11, 11)
-    assert company.invitees.filter(attended=True).count() == 7
+    # On a Friday, as in the write-up, before the round starts and in its year; the write-up gives that date.
+    assert company.held_on.weekday() == 4
+    assert company.held_on.year == company.cohort.starts_on.year
     report = ExperienceReport.objects.get(gathering=company)
+    with translation.override("nb"):
+        assert report.background.startswith(f"Fredag {date_format(company.held_on, 'j. F')} arrangerte vi")
+    assert company.invitees.filter(attended=True).count() == 7
     assert report.is_published
     assert "Nøkkelen til et vellykket internship" in report.main_points
     assert report.figures["organisations"] == {"basis": "attended", "total": 7, "returning": 3}

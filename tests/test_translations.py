@@ -45,3 +45,25 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
         capture_output=True,
     )
     assert untranslated(copy / CATALOGUE) == [], "run makemessages and translate the new strings"
+
+
+# Words the glossary (docs/glossary.md) replaced or spells one way: what a Norwegian reader must not see.
+NOT_IN_NORWEGIAN = {
+    "avstemming": "the check-in is «statussjekk»",
+    "forventings": "«forventnings-» has an n",
+    "vinn-vinn situasjon": "«vinn-vinn-situasjon» is one word",
+    "Endring<": "an edit link says «Endre»",
+}
+
+
+def test_the_norwegian_catalogue_keeps_to_the_glossary():
+    with (ROOT / CATALOGUE).open("rb") as handle:
+        catalogue = read_po(handle)
+    found = []
+    for message in catalogue:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            for word, rule in NOT_IN_NORWEGIAN.items():
+                if word.rstrip("<").lower() in text.lower() and (not word.endswith("<") or text == word[:-1]):
+                    found.append(f"{text!r}: {rule}")
+    assert found == []

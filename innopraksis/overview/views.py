@@ -39,7 +39,7 @@ def home_coordinator(request):
     today = timezone.localdate()
     context = {
         "organisation_count": access.organisations_visible_to(user).count(),
-        "student_count": access.students_visible_to(user).count(),
+        **_student_counts(user, today),
         "pending_invitation_count": invitations.pending(timezone.now()).count(),
         "recent_invitations": invitations[:5],
         "new_messages": access.placements_visible_to(user)
@@ -53,6 +53,15 @@ def home_coordinator(request):
         "attention": _needing_attention(user, today),
     }
     return render(request, "innopraksis/home_coordinator.html", context)
+
+
+def _student_counts(user: User, today) -> dict[str, int]:
+    """The current students (in a cohort not yet over, or not placed yet) and the alumni, whose every cohort
+    has ended."""
+    students = access.students_visible_to(user)
+    alumni = students.filter(placements__isnull=False).exclude(placements__cohort__ends_on__gte=today)
+    alumni_count = alumni.distinct().count()
+    return {"student_count": students.count() - alumni_count, "alumni_count": alumni_count}
 
 
 def _needing_attention(user: User, today) -> list[Placement]:

@@ -38,5 +38,5 @@ def test_the_coordinator_filters_to_workload_and_opens_a_flagged_placement(page,
     page.get_by_role("link", name="Siri Student").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Praksisplass: Siri Student")
     expect(page.get_by_role("region", name="Trenger oppmerksomhet")).to_contain_text(
-        "Studenten svarte «5 – altfor mye» om arbeidsmengden i siste avstemming"
+        "Studenten svarte «5 – altfor mye» om arbeidsmengden i siste statussjekk"
     )

@@ -1,6 +1,7 @@
 """Each journey's friction, fixed: what a person does next is obvious and nothing they typed is lost."""
 
 import io
+import re
 
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -125,3 +126,20 @@ def test_the_printed_agreement_names_the_signers_and_the_approver_and_numbers_it
     assert len(pages) > 1
     for number, pdf_page in enumerate(pages, start=1):
         assert f"{number} / {len(pages)}" in pdf_page.extract_text()
+
+
+def test_english_dates_are_day_month_year_on_a_24_hour_clock(page, cast):
+    placement = both_parts_filled(cast)
+    signed(cast, placement.agreement)
+    sign_in(page, cast.supervisor_a.email)
+    page.get_by_role("button", name="English").click()
+    for url in (
+        reverse("placement_detail", kwargs={"pk": placement.pk}),
+        reverse("agreement_detail", kwargs={"pk": placement.pk}),
+    ):
+        page.goto(url)
+        text = page.locator("main").inner_text()
+        assert "9 Jan 2023" in text
+        assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", text)
+        assert not re.search(r"\b(a\.m\.|p\.m\.|AM|PM)\b", text)
+    expect(page.get_by_text(re.compile(r"Signed by Ane Veileder \d{1,2} \w{3} \d{4} \d\d:\d\d\."))).to_be_visible()

@@ -29,7 +29,7 @@ def test_coordinator_imports_students_fixes_a_bad_row_and_confirms(page, cast):
     page.get_by_role("button", name="Sjekk filen").click()
 
     expect(page.get_by_role("alert")).to_contain_text("1 feil i filen; ingenting er importert.")
-    error_row = page.get_by_role("row", name="3 email")
+    error_row = page.get_by_role("row", name="3 epost")
     expect(error_row).to_contain_text("«nils(at)example.org» er ikke en e-postadresse.")
     assert not Student.objects.filter(user__email="emma@example.org").exists()
 

@@ -15,7 +15,8 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from feedback import checkins, conversation, gatherings, lifecycle
 from feedback.models import (
@@ -29,6 +30,7 @@ from feedback.models import (
     Gathering,
     GatheringKind,
     GatheringOrganisation,
+    YesMaybeNo,
     YesPartlyNo,
 )
 from innopraksis.models import User
@@ -243,9 +245,10 @@ def organisation_answers(organisation: Organisation, supervisor: User, number: i
     }
 
 
-# From the programme's own write-up (shared/domain), as the demo's published write-up.
+# From the programme's own write-up (shared/domain), as the demo's published write-up; the date is the demo
+# gathering's, a Friday as in the write-up.
 WRITE_UP_BACKGROUND = (
-    "Fredag 11. november arrangerte vi fellessamling for organisasjonene som skal ha studenter i internship. "
+    "Fredag {date} arrangerte vi fellessamling for organisasjonene som skal ha studenter i internship. "
     "Av de deltakende organisasjonene var det tre som var med i forrige gjennomføring av internship, og fire "
     "som er med for første gang. Hensikten med samlingen var erfaringsutveksling, både praksisorganisasjonene "
     "seg imellom og mellom prosjektet og organisasjonene. I dette skrivet trekkes hovedpunktene fra "
@@ -290,6 +293,15 @@ def _noon(day: datetime.date) -> datetime.datetime:
 
 def monday_on_or_before(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
+
+
+def company_gathering_day(starts_on: datetime.date) -> datetime.date:
+    """The Friday two weeks before a round starts; when that is still last year (or New Year's Day), the first
+    Friday of the round instead, so that the gathering falls in the round's year."""
+    friday = starts_on - datetime.timedelta(days=(starts_on.weekday() - 4) % 7 + 14)
+    if friday > datetime.date(starts_on.year, 1, 1):
+        return friday
+    return starts_on + datetime.timedelta(days=(4 - starts_on.weekday()) % 7)
 
 
 def round_name(starts_on: datetime.date) -> str:
@@ -526,7 +538,7 @@ class Command(BaseCommand):
                 "win_win": YesPartlyNo.YES,
                 "worked": "Tydelige forventninger fra start.",
                 "change": "",
-                "host_again": YesPartlyNo.YES if evaluation.side == Side.ORGANISATION else "",
+                "host_again": YesMaybeNo.YES if evaluation.side == Side.ORGANISATION else "",
             }
             checkins.evaluation_answer(
                 evaluation=evaluation,
@@ -596,16 +608,18 @@ class Command(BaseCommand):
             )
 
     def _gatherings(self, current: Cohort) -> None:
-        """The company gathering of 11 November before the round, with its published write-up, and the
-        final presentations still ahead."""
+        """The company gathering on a Friday before the round starts, in the round's year, with its published
+        write-up; the final presentations still ahead."""
         coordinator = User.objects.get(email=COORDINATORS[0][0])
-        november = datetime.date(current.starts_on.year - 1, 11, 11)
+        held_on = company_gathering_day(current.starts_on)
+        with translation.override("nb"):
+            day = date_format(held_on, "j. F")
         organisations = Organisation.objects.filter(org_number__in=[row[0] for row in ORGANISATIONS])
         company, created = Gathering.objects.get_or_create(
             cohort=current,
             kind=GatheringKind.COMPANY_GATHERING,
             defaults={
-                "held_on": november,
+                "held_on": held_on,
                 "starts_at": datetime.time(10, 0),
                 "ends_at": datetime.time(14, 0),
                 "place": "Handelshøgskolen, møterom Fjorden",
@@ -628,8 +642,8 @@ class Command(BaseCommand):
                 )
             report = ExperienceReport.objects.create(
                 gathering=company,
-                title="Erfaringsskriv – bedriftssamling 11. november",
-                background=WRITE_UP_BACKGROUND,
+                title=f"Erfaringsskriv – bedriftssamling {day}",
+                background=WRITE_UP_BACKGROUND.format(date=day),
                 main_points="\n".join(WRITE_UP_MAIN_POINTS),
                 onboarding_advice="\n".join(WRITE_UP_ONBOARDING),
             )
