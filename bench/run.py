@@ -129,8 +129,8 @@ undone = OnboardingItem.objects.filter(done_at__isnull=True).select_related("pla
 for item in undone[:posts // 4]:
     writes.append({
         "session": supervisor_session(item.placement),
-        "path": reverse("onboarding_item_update", kwargs={"pk": item.placement_id, "item_pk": item.pk}),
-        "fields": {f"item{item.pk}-done": "on", f"item{item.pk}-note": "Gjort"},
+        "path": reverse("onboarding_checklist", kwargs={"pk": item.placement_id}),
+        "fields": {"item": f"item{item.pk}"},
     })
 print(json.dumps({
     "coordinator": session_for(coordinator),
@@ -247,9 +247,13 @@ class Writer(threading.Thread):
         if self.sent % 2 == 0 and self.answers:
             return self.answers.pop()  # each check-in is answered once
         tick = self.ticks[(self.sent // 2) % len(self.ticks)]
-        done = not self.done.get(tick["path"], False)
-        self.done[tick["path"]] = done
-        fields = {name: value for name, value in tick["fields"].items() if done or not name.endswith("-done")}
+        item = tick["fields"]["item"]
+        done = not self.done.get(item, False)
+        self.done[item] = done
+        # The checklist's one form, carrying this item as it was seen and as it is now.
+        fields = {f"{item}-note": "Gjort", f"{item}-seen": "0:Gjort" if done else "1:Gjort"}
+        if done:
+            fields[f"{item}-done"] = "on"
         return {**tick, "fields": fields}
 
     def run(self) -> None:

@@ -330,9 +330,10 @@ class OnboardingTickForm(forms.Form):
 
     @property
     def changed_state(self) -> tuple[bool, str] | None:
-        """(done, note) when this person changed the item, else None; call after ``is_valid``."""
+        """(done, note) when this person changed the item, else None; call after ``is_valid``. An item the
+        request does not carry (no ``seen``) is left as it is."""
         data = self.cleaned_data
-        if self.state(data["done"], data["note"]) == data["seen"]:
+        if self.add_prefix("seen") not in self.data or self.state(data["done"], data["note"]) == data["seen"]:
             return None
         return data["done"], data["note"]
 

@@ -525,7 +525,7 @@ def test_two_concurrent_runs_send_each_reminder_exactly_once(cast, cohort):
         thread.join()
     assert errors == []
     sent = [(due.key, due.recipient.pk) for result in results for due in result]
-    assert len(sent) == len(set(sent)) == len(expected) > 4
+    assert len(sent) == len(set(sent)) == len(expected) >= 4  # each side of both placements
     assert set(sent) == expected
     mailed = [line for message in mail.outbox for line in message.body.splitlines() if line.startswith("- ")]
     assert len(mailed) == len(expected)

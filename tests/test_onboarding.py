@@ -248,6 +248,15 @@ class TestChecklist:
         adapted.refresh_from_db()
         assert not adapted.is_done  # nothing is saved until the whole checklist is
 
+    def test_a_form_that_carries_one_item_leaves_the_others_alone(self, cast, placement):
+        clarify, adapted = item(placement, Practice.CLARIFY), item(placement, Practice.ADAPTED)
+        onboarding.onboarding_item_update(item=adapted, user=cast.supervisor_a, done=True, note="Tilpasset.")
+        data = {f"item{clarify.pk}-done": "on", f"item{clarify.pk}-note": "", f"item{clarify.pk}-seen": "0:"}
+        assert client_for(cast.supervisor_a).post(checklist_url(placement), data).status_code == 302
+        clarify.refresh_from_db()
+        adapted.refresh_from_db()
+        assert clarify.is_done and adapted.is_done and adapted.note == "Tilpasset."
+
     def test_undoing_an_item_clears_who_and_when(self, cast, placement):
         clarify = item(placement, Practice.CLARIFY)
         onboarding.onboarding_item_update(item=clarify, user=cast.supervisor_a, done=True, note="")
