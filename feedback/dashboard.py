@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from feedback import flags
 from feedback.models import Message
 from innopraksis.lists import ListFilterForm
+from innopraksis.spreadsheet import SafeWriter
 from students.models import AgreementState, CachedFigures, Cohort, Placement, PlacementState
 
 # Sort keys in the URL (``?sort=workload`` or ``?sort=-workload``) and what they order by.
@@ -390,7 +391,7 @@ def csv_lines(placements: QuerySet[Placement], view: flags.Viewpoint, *, with_no
     """These placements (the dashboard's ``ordered``, every page) as semicolon-separated CSV lines, BOM first,
     as Excel in Norway reads them; read from one query and written CHUNK rows at a time, so that memory stays
     flat. The students' messages to the coordinators only ``with_notes``."""
-    writer = csv.writer(_Line(), delimiter=";")
+    writer = SafeWriter(csv.writer(_Line(), delimiter=";"))
     yield "\ufeff" + writer.writerow(
         [str(title) for title in CSV_HEADER] + ([_("Messages to the coordinator")] if with_notes else [])
     )

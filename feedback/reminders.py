@@ -1,13 +1,17 @@
 """Reminders: each person is e-mailed what is due soon or overdue for them, each thing once.
 
 Safe to run from cron on several servers at once: a reminder is claimed by
-inserting a row under a unique constraint before it is sent, so when two runs
-meet, the database lets one of them have it.
+inserting a row under a unique constraint, so when two runs meet, the database
+lets one of them have it. The claim and the sending are one transaction per
+person: a mail the server did not take leaves no claim, so the next run sends
+it, and one person's failure does not stop the others.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,6 +27,8 @@ from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
 from students.agreements import people_acting_for
 from students.models import Placement, PlacementState, Side
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,15 +92,30 @@ def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[D
         return [due for due in dues if (due.key, due.recipient.pk) not in already]
     by_person: dict[int, list[Due]] = defaultdict(list)
     for due in dues:
-        if _claim(due):
-            by_person[due.recipient.pk].append(due)
+        by_person[due.recipient.pk].append(due)
+    sent = []
     for items in by_person.values():
-        _mail(items[0].recipient, items, today)
-    return [item for items in by_person.values() for item in items]
+        person = items[0].recipient
+        try:
+            with transaction.atomic():
+                claimed = [due for due in items if _claim(due)]
+                if claimed:
+                    _mail(person, claimed, today)
+        except MAIL_FAILURES:
+            logger.warning("Reminder to user %s not sent; it is tried again on the next run.", person.pk, exc_info=True)
+            continue
+        sent += claimed
+    return sent
+
+
+# What a mail server that is down or refuses a message raises.
+MAIL_FAILURES = (smtplib.SMTPException, OSError)
 
 
 def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User | None = None) -> None:
+    """One e-mail with these items, handed to the mail server at once (a failure raises)."""
     send_templated_mail(
+        now=True,
         to=person.email,
         template="reminder",
         language=person.language,

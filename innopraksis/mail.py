@@ -7,11 +7,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def send_templated_mail(*, to: str, template: str, context: dict, language: str) -> None:
+def send_templated_mail(*, to: str, template: str, context: dict, language: str, now: bool = False) -> None:
     """Send ``emails/<template>_subject.txt`` and ``_body.txt`` in the recipient's language.
 
-    Sent when the surrounding transaction commits, so a rolled-back change
-    never mails anybody.
+    Sent when the surrounding transaction commits, so a rolled-back change never mails anybody. With
+    ``now``, sent at once and a failure raises, for a caller that records the sending in the same
+    transaction and must not record a mail that was not handed over.
     """
 
     def send() -> None:
@@ -20,7 +21,10 @@ def send_templated_mail(*, to: str, template: str, context: dict, language: str)
             body = render_to_string(f"emails/{template}_body.txt", context)
         send_mail(subject, body, None, [to])
 
-    transaction.on_commit(send)
+    if now:
+        send()
+    else:
+        transaction.on_commit(send)
 
 
 def absolute_url(path: str) -> str:

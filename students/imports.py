@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from innopraksis.accounts import user_get_or_create
 from innopraksis.invitations import invitation_for_person
 from innopraksis.models import InvitationRole, User, normalize_email
+from innopraksis.spreadsheet import SafeWriter
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from students.models import CachedFigures, Cohort, ImportBatch, ImportKind, Placement, PlacementState, Student, Weekday
 
@@ -180,7 +181,7 @@ def template_csv(kind: str) -> str:
     saves it."""
     spec = SPECS[kind]
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(csv.writer(out, delimiter=";", lineterminator="\r\n"))
     writer.writerow(spec.column_names())
     writer.writerow(spec.example_row())
     return "\ufeff" + out.getvalue()

@@ -108,3 +108,14 @@ def test_the_home_counts_current_students_apart_from_alumni(cast, cohort):  # no
     with time_machine.travel(datetime.datetime(2023, 6, 1, 12, 0), tick=False):  # the cohort has ended
         html = home(client_for(cast.coordinator))
     assert '<p class="figure mb-0">1</p>' in html and "og 1 tidligere student<" in html
+
+
+def test_a_reminder_that_could_not_be_mailed_is_not_recorded(cast, cohort, settings):  # noqa: F811
+    placement = started(cast, cohort)
+    settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
+    coordinator = client_for(cast.coordinator)
+    with time_machine.travel(LATE, tick=False):
+        response = remind(coordinator, placement, "organisation")
+        html = coordinator.get(response.url).content.decode()
+    assert "E-posten kunne ikke sendes nå" in html
+    assert not ReminderNow.objects.exists()

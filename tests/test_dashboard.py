@@ -273,6 +273,18 @@ class TestExport:
         rows = parse(client.get(reverse("dashboard_export"), {"notes": "1", "sort": "student"}))
         assert rows[1][-1] == "06.02.2023: Trenger en prat."
 
+    def test_text_that_looks_like_a_formula_is_exported_as_text(self, cast, cohort, small):
+        student = small[0].student.user
+        student.full_name = '=HYPERLINK("https://evil.example","Klikk")'
+        student.save()
+        cast.org_a.name = "+47 Revisjon AS"
+        cast.org_a.save()
+        rows = parse(client_for(cast.coordinator).get(reverse("dashboard_export"), {"sort": "student"}))
+        exported = next(row for row in rows if "HYPERLINK" in row[0])
+        assert exported[0] == '\'=HYPERLINK("https://evil.example","Klikk")'
+        assert exported[2] == "'+47 Revisjon AS"
+        assert exported[9].isdigit() and exported[10].isdigit()  # the portal's own numbers stay numbers
+
     def test_every_page_is_exported(self, cast, cohort):
         for number in range(30):
             place(cohort, person(number), cast.org_a, state=PlacementState.PLANNED)

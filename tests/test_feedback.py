@@ -31,6 +31,7 @@ from innopraksis import accounts
 from students import placements
 from students.forms import CohortForm, PlacementForm
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
+from tests import mail_backends
 from tests.conftest import client_for
 from tests.test_dashboard import bulk_placements
 
@@ -474,6 +475,26 @@ class TestReminders:
         mail.outbox.clear()
         assert reminders.send(today=today) == []
         assert mail.outbox == []
+
+    def test_a_reminder_the_mail_server_did_not_take_is_sent_on_the_next_run(self, cast, placement, settings):
+        today = datetime.date(2023, 1, 22)
+        settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
+        assert reminders.send(today=today) == []
+        assert not Reminder.objects.exists()  # nothing recorded as sent
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        sent = reminders.send(today=today)
+        assert {due.recipient for due in sent} == {cast.student_a, cast.supervisor_a}
+        assert sorted(message.to[0] for message in mail.outbox) == sorted(
+            [cast.student_a.email, cast.supervisor_a.email]
+        )
+
+    def test_one_persons_refused_mail_does_not_stop_the_others(self, cast, placement, settings, monkeypatch):
+        monkeypatch.setattr(mail_backends, "REFUSED", {cast.student_a.email})
+        settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+        sent = reminders.send(today=datetime.date(2023, 1, 22))
+        assert {due.recipient for due in sent} == {cast.supervisor_a}
+        assert [message.to for message in mail.outbox] == [[cast.supervisor_a.email]]
+        assert set(Reminder.objects.values_list("recipient", flat=True)) == {cast.supervisor_a.pk}
 
     def test_dry_run_prints_and_sends_nothing(self, cast, placement):
         out = StringIO()
