@@ -24,8 +24,10 @@ from students import people
 
 
 def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    """Where to go next: a path on this site, or ``fallback`` for anything else (another site, a bare word
+    that ``redirect`` would take for a view's name, an address without a leading slash)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -98,7 +98,7 @@ def cohort_onboarding(request, pk: int):
     formset = TemplateItemFormSet(request.POST or None, queryset=items, initial=[{"position": after_last}])
     if request.method == "POST" and formset.is_valid():
         item_pk, _sep, direction = request.POST.get("move", "").partition(":")
-        moving = item_pk.isdigit() and direction in ("up", "down")
+        moving = item_pk.isascii() and item_pk.isdigit() and direction in ("up", "down")
         move = (int(item_pk), -1 if direction == "up" else 1) if moving else None
         moved = onboarding.cohort_template_save(cohort=cohort, formset=formset, move=move)
         if moved is not None:

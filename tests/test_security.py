@@ -61,6 +61,13 @@ def test_every_html_page_carries_a_strict_content_security_policy(cast):
     assert "script-src 'self'" in anonymous["Content-Security-Policy"]
 
 
+def test_every_response_turns_off_the_browser_features_the_portal_never_uses(cast):
+    for response in (client_for(cast.student_a).get(reverse("home_student")), Client().get(reverse("login"))):
+        policy = response["Permissions-Policy"]
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert f"{feature}=()" in policy
+
+
 def test_no_page_has_inline_script_or_style(cast):
     """Every GET page of the permission matrix, as the first role that may see it."""
     for name, (method, _data, factory, expected) in MATRIX.items():
