@@ -182,6 +182,13 @@ class CheckIn(models.Model):
     def missed_by_side(self, side: str) -> bool:
         return (self.student_missed_at if side == Side.STUDENT else self.supervisor_missed_at) is not None
 
+    def sides_shown_to(self, side: str | None, *, coordinator: bool) -> tuple[bool, bool]:
+        """Whether a reader sees (the student's answers, the organisation's answers): their own side always,
+        the other once revealed (``checkin_revealed``), a coordinator both. Needs ``is_revealed`` from
+        ``with_state``; every page and export that shows answers asks this."""
+        revealed = coordinator or self.is_revealed
+        return revealed or side == Side.STUDENT, revealed or side == Side.ORGANISATION
+
     def done_by_side(self, side: str) -> bool:
         """Answered, or closed as missed when that side answered a later check-in (``STUDENT_DONE``)."""
         return self.answered_by_side(side) or self.missed_by_side(side)

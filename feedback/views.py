@@ -40,7 +40,7 @@ def checkin_list(request, pk: int):
         "rows": [
             {
                 "checkin": checkin,
-                "revealed": is_coordinator or checkin.is_revealed,
+                "shown": checkin.sides_shown_to(side, coordinator=is_coordinator),
                 "overdue": checkin.is_overdue,
                 "due": checkin.due_on <= today,
             }
@@ -97,14 +97,14 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
     notes = []
     if access.can_read_conversation(request.user, placement):
         notes = list(Message.objects.filter(checkin=checkin, from_student=True))
+    show_student, show_supervisor = checkin.sides_shown_to(side, coordinator=is_coordinator)
     context = {
         "placement": placement,
         "checkin": checkin,
         "side": side,
         "form": form,
-        "revealed": is_coordinator or checkin.is_revealed,
-        "show_student": is_coordinator or side == Side.STUDENT or checkin.is_revealed,
-        "show_supervisor": is_coordinator or side == Side.ORGANISATION or checkin.is_revealed,
+        "show_student": show_student,
+        "show_supervisor": show_supervisor,
         "notes": notes,
         "opens_on": None if checkin.is_opened else checkin.opens_on,
         "missed": side is not None and checkin.missed_by_side(side),

@@ -83,6 +83,28 @@ class TestPersonalData:
         ]
         assert all(section["source"] and section["visible_to"] for section in data["sections"])
 
+    def test_the_export_hides_the_supervisors_answers_as_the_check_in_page_does(self, cast, placement):
+        checkin = CheckIn.objects.create(
+            placement=placement,
+            due_on=datetime.date(2022, 1, 24),
+            supervisor_answered_at=timezone.now(),
+            delivery="below",
+            feedback_given="Må levere tydeligere.",
+        )
+        client = client_for(cast.student_a)
+
+        def exported():
+            data = json.loads(client.get(reverse("personal_data_export")).content)
+            return next(section for section in data["sections"] if section["name"] == "check_ins")["data"][0]
+
+        page = reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk})
+        with time_machine.travel(datetime.datetime(2022, 1, 20, 12), tick=False):  # before the due date
+            assert "Må levere tydeligere." not in client.get(page).content.decode()
+            assert "feedback_given" not in exported() and "delivery" not in exported()
+        with time_machine.travel(datetime.datetime(2022, 1, 25, 12), tick=False):  # the due date has passed
+            assert "Må levere tydeligere." in client.get(page).content.decode()
+            assert exported()["feedback_given"] == "Må levere tydeligere."
+
     def test_a_coordinator_exports_any_person_and_nobody_else_can(self, cast, placement):
         url = reverse("person_data_export", kwargs={"pk": cast.student_a.pk})
         assert json.loads(client_for(cast.coordinator).get(url).content)["person"] == cast.student_a.email

@@ -18,7 +18,7 @@ from feedback.models import CheckIn, Evaluation, Experience, FollowUp, Message
 from innopraksis.models import Invitation, User
 from orgs.models import Membership
 from students import agreement_steps
-from students.models import OnboardingItem, Placement
+from students.models import OnboardingItem, Placement, Side
 
 
 def _plain(value):
@@ -35,9 +35,23 @@ def _section(name: str, source: str, visible_to: str, data) -> dict:
     return {"name": name, "source": source, "visible_to": visible_to, "data": data}
 
 
+STUDENT_ANSWERS = ["workload", "resource", "learning", "safe_to_ask", "goes_well", "to_adjust"]
+SUPERVISOR_ANSWERS = ["delivery", "feedback_given", "workload_adjustment"]
+
+
+def _checkin(checkin: CheckIn) -> dict:
+    """A check-in of the student's as the student's own page shows it: the supervisor's answers only once
+    revealed (``CheckIn.sides_shown_to``)."""
+    _own, theirs = checkin.sides_shown_to(Side.STUDENT, coordinator=False)
+    row = {"due_on": _plain(checkin.due_on), **_row(checkin, STUDENT_ANSWERS)}
+    if theirs:
+        row.update(_row(checkin, SUPERVISOR_ANSWERS))
+    return row
+
+
 def export_for(person: User) -> dict:
     placements = Placement.objects.filter(student__user=person).select_related("cohort", "organisation", "agreement")
-    checkins = CheckIn.objects.filter(placement__student__user=person).select_related("placement")
+    checkins = CheckIn.objects.filter(placement__student__user=person).with_state(timezone.localdate())
     sections = [
         _section(
             "account",
@@ -86,15 +100,9 @@ def export_for(person: User) -> dict:
         ),
         _section(
             "check_ins",
-            _("Your answers and your supervisor's."),
+            _("Your answers, and your supervisor's once you may see them (as on the check-in's page)."),
             _("You, the coordinators, and the supervisors once revealed."),
-            [
-                {
-                    **_row(checkin, ["due_on", "workload", "resource", "learning", "safe_to_ask", "goes_well"]),
-                    **_row(checkin, ["to_adjust", "delivery", "feedback_given", "workload_adjustment"]),
-                }
-                for checkin in checkins
-            ],
+            [_checkin(checkin) for checkin in checkins],
         ),
         _section(
             "messages",
