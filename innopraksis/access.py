@@ -8,6 +8,12 @@ people's data directly. Rules:
   the page is not theirs to use);
 - an object outside the user's scope answers 404 (its existence is not
   revealed).
+
+A host organisation acts as one: every member (supervisor or main contact) sees
+and works on all its placements, not only those that name them as supervisor,
+so that a colleague can step in during holidays or illness. The supervisors
+named on a placement are the ones e-mailed and reminded. A student's messages
+to the coordinators are never the organisation's to read.
 """
 
 from __future__ import annotations

@@ -265,7 +265,9 @@ def agreement_review(request, pk: int):
         "return_form": return_form,
         "can_return": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
         "can_record_paper": agreement.state == AgreementState.SIGNING,
-        "can_approve": agreement.state == AgreementState.SIGNED,
+        "can_approve": agreement.state == AgreementState.SIGNED
+        and not agreements.signed_as_party(agreement, request.user),
+        "signed_by_me": agreements.signed_as_party(agreement, request.user),
     }
     return render(request, "students/agreement_review.html", context)
 

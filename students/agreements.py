@@ -82,6 +82,14 @@ def people_acting_for(placement: Placement, side: str) -> list[User]:
     return list(User.objects.filter(memberships__organisation=placement.organisation_id, is_active=True).distinct())
 
 
+def signed_as_party(agreement: ExpectationAgreement, user: User) -> bool:
+    """Whether ``user`` signed the agreement for a party (the organisation, or as the student): such a person
+    cannot also approve it as a coordinator."""
+    if agreement.org_signed_by_id == user.pk and agreement.org_signed_at:
+        return True
+    return bool(agreement.student_signed_at) and agreement.placement.student.user_id == user.pk
+
+
 def party_name(placement: Placement, side: str) -> str:
     """How a party is named to the other: the student by name, the organisation by its name."""
     return placement.student.user.get_full_name() if side == Side.STUDENT else placement.organisation.name
@@ -413,6 +421,10 @@ def agreement_approve(*, agreement: ExpectationAgreement, user: User) -> Expecta
     locked = _locked(agreement)
     if locked.state != AgreementState.SIGNED:
         raise ValidationError(_("Only an agreement signed by both parties can be approved."), code="not_signed")
+    if signed_as_party(locked, user):
+        raise ValidationError(
+            _("You signed this agreement as a party, so another coordinator must approve it."), code="own_signature"
+        )
     locked.approved_at, locked.approved_by = timezone.now(), user
     locked.returned_to = ""
     _save(locked, agreement)

@@ -482,6 +482,37 @@ class TestPlacementState:
             save_step(agreement, Side.ORGANISATION, agreement_steps.ORGANISATION_STEPS[0], cast.supervisor_a)
 
 
+class TestWhoActs:
+    def test_a_coordinator_who_signed_for_the_organisation_cannot_approve_it(self, cast, agreement):
+        both = make_user("koordinator.og.veileder@example.org", "Kari Begge", is_coordinator=True)
+        Membership.objects.create(user=both, organisation=cast.org_a)
+        fill(agreement, Side.STUDENT, cast.student_a)
+        fill(agreement, Side.ORGANISATION, both)
+        sign(agreement, Side.STUDENT, cast.student_a)
+        sign(agreement, Side.ORGANISATION, both)
+        review = reverse("agreement_review", kwargs={"pk": agreement.placement_id})
+        client = client_for(both)
+        assert "så en annen koordinator må godkjenne den" in client.get(review).content.decode()
+        client.post(review, {"action": "approve"})
+        agreement.refresh_from_db()
+        assert agreement.state == AgreementState.SIGNED
+        client_for(cast.coordinator).post(review, {"action": "approve"})
+        agreement.refresh_from_db()
+        assert agreement.state == AgreementState.APPROVED and agreement.approved_by == cast.coordinator
+
+    def test_any_member_of_the_organisation_acts_on_its_placements(self, cast, agreement):
+        """The organisation acts as one: a colleague not named on the placement can step in."""
+        colleague = make_user("kollega@example.org", "Kari Kollega")
+        Membership.objects.create(user=colleague, organisation=cast.org_a)
+        client = client_for(colleague)
+        assert client.get(reverse("placement_detail", kwargs={"pk": agreement.placement_id})).status_code == 200
+        fill(agreement, Side.ORGANISATION, colleague)
+        agreement.refresh_from_db()
+        assert agreement.org_completed_at is not None and agreement.org_updated_by == colleague
+        conversation = reverse("conversation", kwargs={"pk": agreement.placement_id})
+        assert client.get(conversation).status_code == 404  # never the student's messages
+
+
 class TestAskingForAChange:
     def ready(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)
