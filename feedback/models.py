@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innopraksis.audit import AuditedQuerySet, audit_trail
+from innopraksis.fields import BoundedTextField
 from students.models import Placement, Side
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -128,8 +129,8 @@ class CheckIn(models.Model):
         choices=YesPartlyNo.choices,
         blank=True,
     )
-    goes_well = models.TextField(_("What goes well"), blank=True)
-    to_adjust = models.TextField(_("What should be adjusted"), blank=True)
+    goes_well = BoundedTextField(_("What goes well"), max_length=2000, blank=True)
+    to_adjust = BoundedTextField(_("What should be adjusted"), max_length=2000, blank=True)
 
     supervisor_answered_at = models.DateTimeField(_("supervisor answered"), null=True, blank=True)
     supervisor_answered_by = models.ForeignKey(
@@ -146,8 +147,8 @@ class CheckIn(models.Model):
         choices=Delivery.choices,
         blank=True,
     )
-    feedback_given = models.TextField(_("The feedback we have given the student"), blank=True)
-    workload_adjustment = models.TextField(_("Workload adjustment agreed"), blank=True)
+    feedback_given = BoundedTextField(_("The feedback we have given the student"), max_length=2000, blank=True)
+    workload_adjustment = BoundedTextField(_("Workload adjustment agreed"), max_length=2000, blank=True)
 
     student_missed_at = models.DateTimeField(
         _("missed by the student"),
@@ -221,7 +222,7 @@ class Message(models.Model):
         related_name="messages",
         verbose_name=_("written with the check-in"),
     )
-    text = models.TextField(_("message"), max_length=4000)
+    text = BoundedTextField(_("message"))
     written_at = models.DateTimeField(_("written"), default=timezone.now)
     # The form's one-time key: a second submit of the same form finds this row instead of adding another.
     submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
@@ -285,7 +286,7 @@ class FollowUp(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices)
     happened_on = models.DateField(_("date"))
-    note = models.TextField(_("note"))
+    note = BoundedTextField(_("note"))
     shared_with_student = models.BooleanField(
         _("Share with the student"), default=False, help_text=_("The student sees this entry on their placement.")
     )
@@ -334,8 +335,8 @@ class Evaluation(models.Model):
     win_win = models.CharField(
         _("Has it been a win-win for student and organisation?"), max_length=10, choices=YesPartlyNo.choices, blank=True
     )
-    worked = models.TextField(_("What worked"), blank=True)
-    change = models.TextField(_("What should change"), blank=True)
+    worked = BoundedTextField(_("What worked"), blank=True)
+    change = BoundedTextField(_("What should change"), blank=True)
     host_again = models.CharField(
         _("Would you host a student again?"), max_length=10, choices=YesMaybeNo.choices, blank=True
     )
@@ -417,7 +418,7 @@ class Gathering(models.Model):
     starts_at = models.TimeField(_("starts"))
     ends_at = models.TimeField(_("ends"))
     place = models.CharField(_("place"), max_length=300)
-    agenda = models.TextField(_("agenda"), blank=True)
+    agenda = BoundedTextField(_("agenda"), blank=True)
     organisations = models.ManyToManyField(
         "orgs.Organisation",
         through="GatheringOrganisation",
@@ -487,7 +488,7 @@ class Experience(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("shared by")
     )
     theme = models.CharField(_("theme"), max_length=20, choices=ExperienceTheme.choices)
-    text = models.TextField(_("your experience or tip"))
+    text = BoundedTextField(_("your experience or tip"))
     # The form's one-time key: a second submit of the same form finds this row instead of adding another.
     submission_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("shared"), auto_now_add=True)
@@ -508,13 +509,16 @@ class ExperienceReport(models.Model):
         Gathering, on_delete=models.CASCADE, related_name="report", verbose_name=_("gathering")
     )
     title = models.CharField(_("title"), max_length=200)
-    background = models.TextField(_("background"), blank=True)
-    main_points = models.TextField(
+    background = BoundedTextField(_("background"), max_length=10000, blank=True)
+    main_points = BoundedTextField(
         _("main points from the organisations that hosted before"),
+        max_length=10000,
         blank=True,
         help_text=_("One point per line."),
     )
-    onboarding_advice = models.TextField(_("onboarding advice"), blank=True, help_text=_("One point per line."))
+    onboarding_advice = BoundedTextField(
+        _("onboarding advice"), max_length=10000, blank=True, help_text=_("One point per line.")
+    )
     # The figures as they were when the write-up was published; a draft shows them computed anew.
     figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)

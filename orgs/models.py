@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from innopraksis.fields import BoundedTextField
 from orgs.validators import validate_org_number
 
 
@@ -21,7 +22,7 @@ class Organisation(models.Model):
         validators=[validate_org_number],
         help_text=_("Nine digits, as in the Brønnøysund Register Centre."),
     )
-    address = models.TextField(_("address"), blank=True)
+    address = BoundedTextField(_("address"), max_length=500, blank=True)
     website = models.URLField(_("website"), blank=True)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, default=Sector.PRIVATE)
     members = models.ManyToManyField(

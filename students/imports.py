@@ -347,6 +347,17 @@ class _RowChecker:
             return None
         return normalize_email(value)
 
+    def name(self, column: str, value: str) -> None:
+        """A person's name: required, and within what the database keeps."""
+        if not value:
+            self.add(column, _("The name is required."))
+            return
+        try:
+            User._meta.get_field("full_name").run_validators(value)
+        except ValidationError as error:
+            for message in error.messages:
+                self.add(column, message)
+
 
 def _duplicates(rows, key: Callable[[dict], object], column: str) -> list[RowError]:
     seen: dict[object, int] = {}
@@ -433,8 +444,7 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
     for line, values in rows:
         check = _RowChecker(line)
         email = check.email("email", values["email"])
-        if not values["full_name"]:
-            check.add("full_name", _("The name is required."))
+        check.name("full_name", values["full_name"])
         organisation = organisations.get(values["org_number"].replace(" ", ""))
         if organisation is None:
             check.add(
@@ -494,8 +504,7 @@ def _check_students(rows) -> tuple[list[Change], list[RowError]]:
     for line, values in rows:
         check = _RowChecker(line)
         email = check.email("email", values["email"])
-        if not values["full_name"]:
-            check.add("full_name", _("The name is required."))
+        check.name("full_name", values["full_name"])
         user = users.get(email) if email else None
         student = getattr(user, "student", None) if user else None
         before = (user.full_name, *_student_fields(student)) if student else None

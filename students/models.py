@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innopraksis.audit import AuditedQuerySet, audit_trail
+from innopraksis.fields import BoundedTextField
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ]{6,18}[0-9]$",
@@ -329,24 +330,26 @@ class ExpectationAgreement(models.Model):
     )
 
     # The student's part.
-    student_wants = models.TextField(_("What I want to get out of the internship"), blank=True)
-    student_learning_goals = models.TextField(_("My learning goals"), blank=True)
-    student_strengths = models.TextField(_("My strengths"), blank=True)
-    student_interests = models.TextField(_("My interests"), blank=True)
-    student_unsure = models.TextField(_("What I am unsure about"), blank=True)
+    student_wants = BoundedTextField(_("What I want to get out of the internship"), blank=True)
+    student_learning_goals = BoundedTextField(_("My learning goals"), blank=True)
+    student_strengths = BoundedTextField(_("My strengths"), blank=True)
+    student_interests = BoundedTextField(_("My interests"), blank=True)
+    student_unsure = BoundedTextField(_("What I am unsure about"), blank=True)
     student_weekdays = models.JSONField(
         _("The weekdays I can be at the organisation"), default=list, blank=True, validators=[validate_weekdays]
     )
-    student_days_hours = models.TextField(_("Hours that suit me, and anything more about the days"), blank=True)
-    student_other = models.TextField(_("Anything else the organisation should know"), blank=True)
+    student_days_hours = BoundedTextField(
+        _("Hours that suit me, and anything more about the days"), max_length=2000, blank=True
+    )
+    student_other = BoundedTextField(_("Anything else the organisation should know"), blank=True)
 
     # The organisation's part.
-    org_deliverables = models.TextField(_("What we expect the student to deliver"), blank=True)
-    org_quality = models.TextField(_("The quality we expect"), blank=True)
-    org_independence = models.TextField(_("How independently we expect the student to work"), blank=True)
-    org_role = models.TextField(_("The student's role and responsibilities"), blank=True)
-    org_tasks = models.TextField(_("The tasks the student takes part in"), blank=True)
-    org_feedback_how = models.TextField(_("How we give feedback"), blank=True)
+    org_deliverables = BoundedTextField(_("What we expect the student to deliver"), blank=True)
+    org_quality = BoundedTextField(_("The quality we expect"), blank=True)
+    org_independence = BoundedTextField(_("How independently we expect the student to work"), blank=True)
+    org_role = BoundedTextField(_("The student's role and responsibilities"), blank=True)
+    org_tasks = BoundedTextField(_("The tasks the student takes part in"), blank=True)
+    org_feedback_how = BoundedTextField(_("How we give feedback"), blank=True)
     org_feedback_frequency = models.CharField(
         _("How often we give feedback"), max_length=20, choices=FeedbackFrequency.choices, blank=True
     )
@@ -397,7 +400,7 @@ class ExpectationAgreement(models.Model):
     )
 
     returned_to = models.CharField(_("sent back to"), max_length=20, choices=Side.choices, blank=True)
-    return_comment = models.TextField(_("comment"), blank=True)
+    return_comment = BoundedTextField(_("comment"), blank=True)
     returned_at = models.DateTimeField(_("sent back"), null=True, blank=True)
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -572,7 +575,7 @@ class ChecklistText(models.Model):
 
     practice = models.CharField(_("practice"), max_length=20, choices=Practice.choices, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    explanation = models.TextField(_("explanation"), blank=True)
+    explanation = BoundedTextField(_("explanation"), max_length=2000, blank=True)
     owner = models.CharField(_("who does it"), max_length=20, choices=ItemOwner.choices, default=ItemOwner.SUPERVISOR)
 
     class Meta:
@@ -658,7 +661,7 @@ class OnboardingItem(ChecklistText):
         related_name="+",
         verbose_name=_("done by"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = BoundedTextField(_("note"), max_length=2000, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -261,3 +261,16 @@ def test_a_norwegian_header_with_capitals_and_hyphens_is_read(coordinator, db):
 
 def test_the_template_for_an_unknown_kind_is_not_found(coordinator):
     assert coordinator.get(reverse("import_template", kwargs={"kind": "secrets"})).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "column"),
+    [
+        ("students", "email;full_name\nlang@example.org;" + "N" * 200 + "\n", "fullt_navn"),
+        ("organisations", "name;org_number;address\nLang AS;974760673;" + "Gate " * 200 + "\n", "adresse"),
+    ],
+)
+def test_a_value_over_its_length_is_reported_in_the_preview_by_line_and_column(coordinator, db, kind, content, column):
+    html = upload(coordinator, kind, content).content.decode()
+    assert f"<td>2</td><td>{column}</td>" in html
+    assert not ImportBatch.objects.exists()
