@@ -477,6 +477,8 @@ def _assert_page_structure(response):
     assert 'href="#main"' in html, "every page has a skip link"
     assert '<main id="main"' in html
     assert re.search(r'<html lang="(nb|en)">', html)
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and len(title) < 200, "a title is the page's name, not markup"
 
 
 @pytest.mark.parametrize("role", ROLES)
