@@ -45,11 +45,12 @@ EVALUATION_ANSWERS = ("value", "win_win", "worked", "change", "host_again")
 
 
 def _close_earlier(checkin: CheckIn, *, answered: str, missed: str) -> None:
-    """The side that answered ``checkin`` is done with the earlier check-ins it left unanswered: they are
-    closed as missed (and kept), so that one answer brings the side up to date."""
+    """The side that answered ``checkin`` is done with the earlier, overdue check-ins it left unanswered: they
+    are closed as missed (and kept), so that one answer brings the side up to date. One still within its due
+    date stays open (with a weekly cadence the next opens before the last is due)."""
     CheckIn.objects.filter(
         placement_id=checkin.placement_id,
-        due_on__lt=checkin.due_on,
+        due_on__lt=min(checkin.due_on, timezone.localdate()),
         **{f"{answered}__isnull": True, f"{missed}__isnull": True},
     ).update(**{missed: getattr(checkin, answered)})
 
@@ -64,7 +65,8 @@ def _set_answers(row, answers: dict, names: tuple[str, ...]) -> None:
 def checkin_answer_student(
     *, checkin: CheckIn, user: User, answers: dict, note: str = "", locked: bool = False
 ) -> CheckIn:
-    """The student's side; their note to the coordinator, kept apart from the answers, opens or continues their
+    """The student's side; answering closes the student's older overdue check-ins as missed. Their note to
+    the coordinator, kept apart from the answers, opens or continues their
     private conversation (``feedback.conversation``). ``locked``: the caller
     read ``checkin`` with ``select_for_update`` in the transaction this runs in (``access.get_checkin_for``)."""
     locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
@@ -82,7 +84,8 @@ def checkin_answer_student(
 
 @transaction.atomic(savepoint=False)
 def checkin_answer_supervisor(*, checkin: CheckIn, user: User, answers: dict, locked: bool = False) -> CheckIn:
-    """The organisation's side; ``locked`` as for ``checkin_answer_student``."""
+    """The organisation's side; answering closes its older overdue check-ins as missed. ``locked`` as for
+    ``checkin_answer_student``."""
     locked_checkin = checkin if locked else CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _refuse_second_answer(locked_checkin.supervisor_answered_at, locked_checkin.supervisor_missed_at)
     _set_answers(locked_checkin, answers, SUPERVISOR_ANSWERS)

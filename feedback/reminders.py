@@ -59,7 +59,7 @@ def collect(today: datetime.date) -> list[Due]:
     dues = []
     for placement in placements:
         for side in Side:
-            due_now = [todo for todo in todos.todos_for(placement, side) if todo.due_on <= horizon]
+            due_now = [todo for todo in todos.todos_for(placement, side, today) if todo.due_on <= horizon]
             if not due_now:
                 continue
             names = placement.student.user.get_full_name(), placement.organisation.name
@@ -140,7 +140,7 @@ def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User
 
 def late_todos(placement: Placement, today: datetime.date) -> dict[str, list[todos.Todo]]:
     """What each party of the placement is late with, earliest first; read as ``todos.todos_for`` reads."""
-    late = {side: [todo for todo in todos.todos_for(placement, side) if todo.is_overdue(today)] for side in Side}
+    late = {side: [todo for todo in todos.todos_for(placement, side, today) if todo.is_overdue(today)] for side in Side}
     return {side: items for side, items in late.items() if items}
 
 

@@ -68,13 +68,14 @@ class Todo:
         return self.due_on < today
 
 
-def todos_for(placement: Placement, side: str) -> list[Todo]:
-    """Everything open for ``side`` on this placement that is due or about to be, earliest first."""
+def todos_for(placement: Placement, side: str, today: datetime.date) -> list[Todo]:
+    """Everything open for ``side`` on this placement that is due or about to be on ``today`` (the day it was
+    ``load``ed for), earliest first."""
     todos = _agreement_todos(placement, side)
     if placement.state in (PlacementState.AGREEMENT, PlacementState.ACTIVE):
         todos += _onboarding_todos(placement, side)
     if placement.state == PlacementState.ACTIVE:
-        todos += _checkin_todos(placement, side) + _evaluation_todos(placement, side)
+        todos += _checkin_todos(placement, side, today) + _evaluation_todos(placement, side)
     return sorted(todos, key=lambda todo: (todo.due_on, todo.key))
 
 
@@ -121,13 +122,15 @@ def _onboarding_todos(placement: Placement, side: str) -> list[Todo]:
     ]
 
 
-def _checkin_todos(placement: Placement, side: str) -> list[Todo]:
-    """The latest open check-in the side has not answered: answering it closes the older ones as missed, so
-    they are not asked for. It is due when the oldest of them was, so that being late shows."""
+def _checkin_todos(placement: Placement, side: str, today: datetime.date) -> list[Todo]:
+    """One to-do for the check-ins the side has left open: the latest that is due (answering it closes the
+    older, overdue ones as missed), or the next to come when none is due yet. It is due when the oldest of
+    them was, so that being late shows."""
     waiting = sorted((checkin for checkin in placement.open_checkins if not checkin.done_by_side(side)), key=_due)
     if not waiting:
         return []
-    latest = waiting[-1]
+    latest = [checkin for checkin in waiting if checkin.due_on <= today][-1:] or waiting[:1]
+    latest = latest[0]
     return [
         Todo(
             f"checkin:{latest.pk}:{side}",

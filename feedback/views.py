@@ -117,7 +117,7 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
 
 def _next_todo(placement, side: str, today) -> todos.Todo | None:
     todos.load([placement], today)
-    return next(iter(todos.todos_for(placement, side)), None)
+    return next(iter(todos.todos_for(placement, side, today)), None)
 
 
 @require_POST

@@ -362,9 +362,9 @@ class TestHomes:
         placement = place(cohort, cast.student_a.student, cast.org_a, state=PlacementState.ACTIVE, approved_on=START)
         placement.supervisors.add(cast.supervisor_a)
         html = client_for(cast.supervisor_a).get(reverse("home_supervisor")).content.decode()
-        # Every check-in so far is open: the latest is the one to answer (it closes the others as missed),
-        # late since the first was due.
-        latest = placement.checkins.filter(due_on__lte=datetime.date.today() + datetime.timedelta(days=7)).last()
+        # Both check-ins due so far (23 January, 6 February) are open: the later is the one to answer (it closes
+        # the other as missed), late since the first was due.
+        latest = placement.checkins.get(due_on=datetime.date(2023, 2, 6))
         assert html.count("Svar på statussjekken") == 1
         assert reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": latest.pk}) in html
         assert "forsinket siden 23.01.2023" in html

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from feedback import checkins, flags, lifecycle, reminders
+from feedback import checkins, flags, lifecycle, reminders, todos
 from feedback.models import (
     CheckIn,
     Delivery,
@@ -198,6 +198,9 @@ class TestAnswers:
             assert "Andre runde" in client_for(cast.supervisor_a).get(checkin_url(second)).content.decode()
 
 
+STUDENT_ANSWERS = {"workload": 3, "resource": 4, "learning": 4, "safe_to_ask": "yes"}
+
+
 class TestMissedCheckins:
     """Answering the latest check-in closes the older ones that side left unanswered, as missed."""
 
@@ -208,15 +211,14 @@ class TestMissedCheckins:
             assert "checkin" in flag_kinds(placement.pk, datetime.date(2023, 2, 21))
             assert answer(student, first_three[2], STUDENT_ANSWER).status_code == 302
             page = student.get(checkin_url(first_three[2])).content.decode()
-            assert "Ikke noe mer for deg å gjøre nå." in page or "Neste for deg:" in page
+            assert "Ikke noe mer for deg å gjøre nå." in page  # the next check-in opens on 27 February
             older = student.get(checkin_url(first_three[0])).content.decode()
             assert "Den ble lukket som uteblitt da du svarte på en senere" in older
             assert 'name="workload"' not in older
             assert answer(student, first_three[0], STUDENT_ANSWER).status_code == 403
             listing = student.get(reverse("checkin_list", kwargs={"pk": placement.pk})).content.decode()
             assert listing.count("Uteblitt") == 2
-            home = student.get(reverse("home_student")).content.decode()
-            assert "Svar på statussjekken" not in home and "Svar på statussjekken" not in home
+            assert "Svar på statussjekken" not in student.get(reverse("home_student")).content.decode()
         for checkin in first_three[:2]:
             checkin.refresh_from_db()
             assert checkin.student_missed_at is not None and checkin.student_answered_at is None
@@ -228,6 +230,22 @@ class TestMissedCheckins:
             checkin=first_three[2], user=cast.supervisor_a, answers={"delivery": "meets", "feedback_given": "Bra"}
         )
         assert "checkin" not in flag_kinds(placement.pk, datetime.date(2023, 2, 21))
+
+
+class TestWeeklyCheckins:
+    """With a weekly cadence the next check-in opens before the last is due; nothing on time is missed."""
+
+    def test_the_to_do_is_the_one_due_and_answering_the_next_early_leaves_it_open(self, cast):
+        weekly = Cohort.objects.create(name="Ukentlig", starts_on=START, ends_on=END, checkin_cadence_days=7)
+        placement = started(cast, weekly)
+        due_today, next_week = list(placement.checkins.order_by("due_on")[:2])  # 16 and 23 January
+        today = datetime.date(2023, 1, 16)
+        todos.load([placement], today)
+        assert [todo.path for todo in todos.todos_for(placement, "student", today)] == [checkin_url(due_today)]
+        with time_machine.travel(datetime.datetime(2023, 1, 16, 12), tick=False):
+            checkins.checkin_answer_student(checkin=next_week, user=cast.student_a, answers=STUDENT_ANSWERS)
+        due_today.refresh_from_db()
+        assert due_today.student_missed_at is None  # still within its due date: still the student's to answer
 
 
 def supervisor_pages(placement, checkin) -> list[str]:

@@ -99,7 +99,7 @@ def _with_flags_and_todos(placements, view: flags.Viewpoint, side: Side) -> list
     todos.load(placements, view.today)
     for placement in placements:
         placement.flags = flags.flags_of(placement, view)
-        placement.todos = todos.todos_for(placement, side)
+        placement.todos = todos.todos_for(placement, side, view.today)
         placement.next_todo = placement.todos[0] if placement.todos else None
     return placements
 
