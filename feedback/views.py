@@ -69,7 +69,9 @@ def _checkin_page(request, pk: int, checkin_pk: int, *, lock: bool = False):
     side = access.agreement_side_of(request.user, placement)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     form_class = {Side.STUDENT: StudentCheckInForm, Side.ORGANISATION: SupervisorCheckInForm}.get(side)
-    can_answer = form_class is not None and not checkin.done_by_side(side) and checkin.is_opened
+    can_answer = (
+        form_class is not None and not checkin.done_by_side(side) and checkin.is_opened and not placement.is_cancelled
+    )
     form = form_class(request.POST or None) if can_answer else None
     if request.method == "POST":
         if form is None:
@@ -193,7 +195,7 @@ def evaluation_detail(request, pk: int, kind: str):
     side = access.agreement_side_of(request.user, placement)
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
     mine = by_side.get(side) if side else None
-    can_answer = mine is not None and mine.answered_at is None
+    can_answer = mine is not None and mine.answered_at is None and not placement.is_cancelled
     form = EvaluationForm(request.POST or None, side=side) if can_answer else None
     if request.method == "POST":
         if form is None:

@@ -270,10 +270,18 @@ def get_flagged_placement_for(user: User, pk: int, *, today: datetime.date) -> t
     return placement, view
 
 
+def refuse_if_cancelled(placement: Placement) -> None:
+    """403 for any change to a cancelled placement: it is read as it was, and nothing more is done in it."""
+    if placement.is_cancelled:
+        raise PermissionDenied
+
+
 def get_placement_to_change(user: User, pk: int) -> Placement:
-    """Coordinators change placements; others who can see the placement get 403, outsiders 404."""
+    """Coordinators change placements that are not cancelled; others who can see the placement get 403,
+    outsiders 404."""
     placement = get_placement_for(user, pk)
     require_role(user, Role.COORDINATOR)
+    refuse_if_cancelled(placement)
     return placement
 
 
@@ -343,6 +351,7 @@ def get_agreement_to_edit(user: User, pk: int, side: str) -> ExpectationAgreemen
     agreement = get_agreement_for(user, pk)
     if agreement_side_of(user, agreement.placement) != side:
         raise PermissionDenied
+    refuse_if_cancelled(agreement.placement)
     return agreement
 
 
@@ -351,12 +360,14 @@ def get_agreement_to_sign(user: User, pk: int) -> tuple[ExpectationAgreement, Si
     side = agreement_side_of(user, agreement.placement)
     if side is None:
         raise PermissionDenied  # a coordinator reads it but signs for neither party
+    refuse_if_cancelled(agreement.placement)
     return agreement, side
 
 
 def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
     agreement = get_agreement_for(user, pk)
     require_role(user, Role.COORDINATOR)
+    refuse_if_cancelled(agreement.placement)
     return agreement
 
 
@@ -366,7 +377,7 @@ def get_agreement_to_review(user: User, pk: int) -> ExpectationAgreement:
 
 def can_tick(side: Side | None, item: OnboardingItem) -> bool:
     """The item's owners tick it, as long as the placement is not cancelled."""
-    return side in OWNER_SIDES[item.owner] and item.placement.state != PlacementState.CANCELLED
+    return side in OWNER_SIDES[item.owner] and not item.placement.is_cancelled
 
 
 def get_onboarding_item_to_tick(user: User, pk: int, item_pk: int) -> OnboardingItem:
@@ -382,6 +393,7 @@ def get_placement_for_organisation_member(user: User, pk: int) -> Placement:
     placement = get_placement_for(user, pk)
     if agreement_side_of(user, placement) != Side.ORGANISATION:
         raise PermissionDenied
+    refuse_if_cancelled(placement)
     return placement
 
 

@@ -241,6 +241,11 @@ class Placement(models.Model):
         return reverse("placement_detail", kwargs={"pk": self.pk})
 
     @property
+    def is_cancelled(self) -> bool:
+        """A cancelled placement is kept as it was: nothing more is filled in, ticked, answered or changed."""
+        return self.state == PlacementState.CANCELLED
+
+    @property
     def work_day_labels(self) -> list[str]:
         return weekday_labels(self.work_days)
 

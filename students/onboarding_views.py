@@ -63,7 +63,7 @@ def onboarding_checklist(request, pk: int):
         "forms": forms,
         "errors": [form for form in forms if form.is_bound and form.errors],
         "side": side,
-        "can_add": side == Side.ORGANISATION,
+        "can_add": side == Side.ORGANISATION and not placement.is_cancelled,
     }
     return render(request, "students/onboarding_checklist.html", context)
 

@@ -482,6 +482,35 @@ class TestPlacementState:
             save_step(agreement, Side.ORGANISATION, agreement_steps.ORGANISATION_STEPS[0], cast.supervisor_a)
 
 
+def test_nothing_more_is_done_in_a_cancelled_placement(cast, agreement):
+    """Every page that changes something answers 403 for a cancelled placement, to everyone who could act."""
+    signed(cast, agreement)
+    lifecycle.agreement_approve_and_start(agreement=agreement, user=cast.coordinator, today=START)
+    placement = Placement.objects.get(pk=agreement.placement_id)
+    checkin = placement.checkins.order_by("due_on").first()
+    placements.placement_cancel(placement=placement)
+    on = {"pk": placement.pk}
+    refused = {
+        cast.coordinator: ["placement_edit", "placement_cancel", "agreement_review"],
+        cast.supervisor_a: ["onboarding_item_add", "office_hour_edit", "followup_create", "agreement_sign"],
+        cast.student_a: ["agreement_sign"],
+    }
+    for person, names in refused.items():
+        for name in names:
+            assert client_for(person).get(reverse(name, kwargs=on)).status_code == 403, (person, name)
+    step = reverse("agreement_step", kwargs={**on, "side": "student", "step": "wants"})
+    assert client_for(cast.student_a).post(step, {"student_wants": "Nytt"}).status_code == 403
+    answer = reverse("checkin_detail", kwargs={**on, "checkin_pk": checkin.pk})
+    with time_machine.travel(datetime.datetime.combine(checkin.due_on, datetime.time(12)), tick=False):
+        assert client_for(cast.student_a).post(answer, {"workload": "3"}).status_code == 403
+    remind = reverse("reminder_send", kwargs=on)
+    assert client_for(cast.coordinator).post(remind, {"side": "student"}).status_code == 403
+    checklist = client_for(cast.supervisor_a).get(reverse("onboarding_checklist", kwargs=on)).content.decode()
+    assert "Denne praksisplassen ble avlyst" in checklist and "Legg til et eget punkt" not in checklist
+    agreement.refresh_from_db()
+    assert agreement.student_wants == STUDENT_ANSWERS["student_wants"]
+
+
 class TestWhoActs:
     def test_a_coordinator_who_signed_for_the_organisation_cannot_approve_it(self, cast, agreement):
         both = make_user("koordinator.og.veileder@example.org", "Kari Begge", is_coordinator=True)
