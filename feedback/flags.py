@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.models import Delivery, Workload, checkin_overdue, checkin_revealed, unread_messages
-from students.models import AgreementState, Placement, PlacementState, Side, agreement_overdue
+from students.models import AgreementState, Placement, PlacementState, WaitsFor, agreement_overdue
 
 
 class FlagKind(models.TextChoices):
@@ -51,6 +51,7 @@ class Flag(NamedTuple):
     kind: FlagKind
     reason: str
     url: str
+    yours: bool = False  # the reader's own party (or, for a coordinator, the coordinators) must act on it
 
     @property
     def label(self) -> str:
@@ -68,6 +69,9 @@ class Rule:
     reason: Callable[..., str]  # (viewpoint, *the values of ``reads``) -> words
     acted_on: Callable[[Viewpoint], str]  # the URL name of where to act, for the viewer
     shown_to_students: bool = False
+    # Whether the reader's party must act: (viewpoint, *the values of ``reads``) -> bool. By default the
+    # organisation acts (on answers about workload, resource, delivery and follow-up).
+    yours: Callable[..., bool] = lambda view, *values: view.organisation
 
 
 ACTIVE = Q(state=PlacementState.ACTIVE)
@@ -110,9 +114,33 @@ def _checkins(view: Viewpoint) -> str:
     return "checkin_list"
 
 
+def _agreement_waits_for(state, student_done, org_done, student_signed, org_signed) -> tuple[bool, bool]:
+    """Whether the late agreement waits for (the student, the organisation); neither when it waits for a
+    coordinator (to open it, or to approve it)."""
+    if state is None or state == AgreementState.SIGNED:
+        return False, False
+    if state == AgreementState.SIGNING:
+        return student_signed is None, org_signed is None
+    return student_done is None, org_done is None
+
+
+def _checkin_waits_for(waits_for: str) -> tuple[bool, bool]:
+    return waits_for in (WaitsFor.BOTH, WaitsFor.STUDENT), waits_for in (WaitsFor.BOTH, WaitsFor.ORGANISATION)
+
+
+def _readers_party(view: Viewpoint, student: bool, organisation: bool) -> bool:
+    """Whether the reader is one of those a flag waits for (a coordinator: when it waits for neither party)."""
+    if view.student:
+        return student
+    if view.organisation:
+        return organisation
+    return not (student or organisation)
+
+
 def _waiting_for(view: Viewpoint, student: bool, organisation: bool) -> str:
-    """Who must act, as the reader reads it: "you" for the reader's own party."""
-    if student and organisation:
+    """Who must act, as the reader reads it: "you" for the reader's own party. A row not yet written with
+    whom it waits for (neither) reads as both."""
+    if student == organisation:
         return _("both the student and the organisation")
     if student:
         return _("you") if view.student else _("the student")
@@ -122,23 +150,20 @@ def _waiting_for(view: Viewpoint, student: bool, organisation: bool) -> str:
 def _agreement_reason(view: Viewpoint, due, state, student_done, org_done, student_signed, org_signed) -> str:
     """Why the agreement is late, and who it waits for."""
     late = _("The expectation agreement was due on %(date)s and is not approved.") % {"date": _day(due)}
+    student, organisation = _agreement_waits_for(state, student_done, org_done, student_signed, org_signed)
     if state is None:
         waits = _("The coordinator has not opened it yet.")
     elif state == AgreementState.SIGNED:
         waits = _("It waits for a coordinator to approve it.")
     elif state == AgreementState.SIGNING:
-        waits = _("It waits for a signature from %(who)s.") % {
-            "who": _waiting_for(view, student_signed is None, org_signed is None)
-        }
+        waits = _("It waits for a signature from %(who)s.") % {"who": _waiting_for(view, student, organisation)}
     else:
-        waits = _("It waits for a finished part from %(who)s.") % {
-            "who": _waiting_for(view, student_done is None, org_done is None)
-        }
+        waits = _("It waits for a finished part from %(who)s.") % {"who": _waiting_for(view, student, organisation)}
     return f"{late} {waits}"
 
 
 def _checkin_reason(view: Viewpoint, due, waits_for: str) -> str:
-    student, organisation = waits_for in ("both", Side.STUDENT), waits_for in ("both", Side.ORGANISATION)
+    student, organisation = _checkin_waits_for(waits_for)
     return _("The check-in due %(date)s is not answered: it waits for an answer from %(who)s.") % {
         "date": _day(due),
         "who": _waiting_for(view, student, organisation),
@@ -160,6 +185,7 @@ RULES: tuple[Rule, ...] = (
         _agreement_reason,
         lambda view: "agreement_detail",
         shown_to_students=True,
+        yours=lambda view, _due, *agreement: _readers_party(view, *_agreement_waits_for(*agreement)),
     ),
     Rule(
         FlagKind.CHECKIN_OVERDUE,
@@ -168,6 +194,7 @@ RULES: tuple[Rule, ...] = (
         _checkin_reason,
         _checkins,
         shown_to_students=True,
+        yours=lambda view, _due, waits_for: _readers_party(view, *_checkin_waits_for(waits_for)),
     ),
     Rule(
         FlagKind.WORKLOAD,
@@ -211,6 +238,7 @@ RULES: tuple[Rule, ...] = (
         (),
         lambda view: _("The student has written to the coordinators; nobody has read it here yet."),
         lambda view: "conversation",
+        yours=lambda view: True,
     ),
 )
 
@@ -255,12 +283,17 @@ def _value(row, lookup: str):
 def flags_of(row, view: Viewpoint, *, urls: bool = True) -> list[Flag]:
     """The flags up on a row of ``with_flags`` (a placement, or its values with ``READS``), each with its
     reason and, unless ``urls`` is false (for an export), a link to where it is acted on."""
-    return [
-        Flag(
-            rule.kind,
-            rule.reason(view, *(_value(row, name) for name in rule.reads)),
-            reverse(rule.acted_on(view), kwargs={"pk": _value(row, "pk")}) if urls else "",
+    flags = []
+    for rule in RULES:
+        if not _value(row, f"flag_{rule.kind.value}") or (view.student and not rule.shown_to_students):
+            continue
+        values = [_value(row, name) for name in rule.reads]
+        flags.append(
+            Flag(
+                rule.kind,
+                rule.reason(view, *values),
+                reverse(rule.acted_on(view), kwargs={"pk": _value(row, "pk")}) if urls else "",
+                rule.yours(view, *values),
+            )
         )
-        for rule in RULES
-        if _value(row, f"flag_{rule.kind.value}") and (rule.shown_to_students or not view.student)
-    ]
+    return flags

@@ -17,13 +17,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from feedback.models import CheckIn, FollowUp
-from students.models import Placement, PlacementStatus, Side
+from students.models import Placement, PlacementStatus, WaitsFor
 from students.onboarding import onboarding_facts
 
 logger = logging.getLogger(__name__)
 
 # Who the earliest open check-in waits for, by (the student has not answered, the organisation has not).
-WAITS_FOR = {(True, True): "both", (True, False): Side.STUDENT, (False, True): Side.ORGANISATION}
+WAITS_FOR = {(True, True): WaitsFor.BOTH, (True, False): WaitsFor.STUDENT, (False, True): WaitsFor.ORGANISATION}
 
 
 def _empty() -> dict:

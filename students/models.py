@@ -88,6 +88,14 @@ class PlacementState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class WaitsFor(models.TextChoices):
+    """Whom something open waits for: one party or both."""
+
+    STUDENT = "student", _("The student")
+    ORGANISATION = "organisation", _("The organisation")
+    BOTH = "both", _("Both")
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 1, _("Monday")
     TUESDAY = 2, _("Tuesday")
@@ -774,10 +782,7 @@ class PlacementStatus(models.Model):
     open_checkins = models.PositiveSmallIntegerField(_("open check-ins"), default=0)
     open_checkin_due = models.DateField(_("earliest open check-in"), null=True, blank=True)
     open_checkin_waits_for = models.CharField(
-        _("whom the earliest open check-in waits for"),
-        max_length=20,
-        blank=True,
-        help_text=_("“student”, “organisation” or “both”."),
+        _("whom the earliest open check-in waits for"), max_length=20, choices=WaitsFor.choices, blank=True
     )
     last_followup = models.DateField(_("latest follow-up"), null=True, blank=True)
     last_supervisor_activity = models.DateField(

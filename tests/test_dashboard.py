@@ -369,6 +369,16 @@ class TestHomes:
         assert reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": latest.pk}) in html
         assert "forsinket siden 23.01.2023" in html
 
+    def test_a_flag_the_supervisor_acts_on_is_never_shown_beside_nothing_to_do(self, cast, cohort):
+        placement = place(cohort, cast.student_a.student, cast.org_a, state=PlacementState.ACTIVE, approved_on=START)
+        placement.supervisors.add(cast.supervisor_a)
+        answer(placement, 0, workload=3, resource=4)
+        answer(placement, 1, workload=5, resource=4)  # both check-ins due so far answered; workload flagged
+        html = client_for(cast.supervisor_a).get(reverse("home_supervisor")).content.decode()
+        assert "Studenten svarte «5 – altfor mye» om arbeidsmengden" in html
+        assert "følg opp det som er flagget nedenfor." in html
+        assert "ingenting for deg" not in html
+
     def test_the_student_sees_their_to_dos_in_order_of_due_date(self, cast, cohort):
         place(cohort, cast.student_a.student, cast.org_a, state=PlacementState.ACTIVE, approved_on=START)
         html = client_for(cast.student_a).get(reverse("home_student")).content.decode()

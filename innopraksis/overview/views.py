@@ -99,6 +99,7 @@ def _with_flags_and_todos(placements, view: flags.Viewpoint, side: Side) -> list
     todos.load(placements, view.today)
     for placement in placements:
         placement.flags = flags.flags_of(placement, view)
+        placement.flags_yours = any(flag.yours for flag in placement.flags)
         placement.todos = todos.todos_for(placement, side, view.today)
         placement.next_todo = placement.todos[0] if placement.todos else None
     return placements
@@ -137,7 +138,9 @@ def home_student(request):
         "todos": sorted(
             (todo for placement in placements for todo in placement.todos), key=lambda todo: (todo.due_on, todo.key)
         ),
-        "flagged": any(placement.flags for placement in placements),
+        # Flags up, and none of them the student's to act on: what they wait for is someone else's.
+        "flagged": any(placement.flags for placement in placements)
+        and not any(placement.flags_yours for placement in placements),
         "today": view.today,
     }
     return render(request, "innopraksis/home_student.html", context)
