@@ -31,3 +31,10 @@ def calendar_token_renew(*, user: User) -> str:
     user.calendar_token = secrets.token_urlsafe(32)
     user.save(update_fields=["calendar_token"])
     return user.calendar_token
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """The language the person chose last: pages and e-mails follow it."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

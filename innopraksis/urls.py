@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from innopraksis import views
-from innopraksis.forms import EmailAuthenticationForm, LanguageAwarePasswordResetForm
+from innopraksis.forms import LanguageAwarePasswordResetForm
 from innopraksis.overview import views as overview
 
 handler500 = "innopraksis.middleware.server_error"
@@ -22,11 +22,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("ping/", views.ping, name="ping"),
     path("calendar/<str:token>.ics", overview.calendar_feed, name="calendar_feed"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,13 @@ from django.views.decorators.http import require_POST
 
 from innopraksis import access, accounts, invitations, security
 from innopraksis.access import public, role_required
-from innopraksis.forms import InvitationAcceptForm, InvitationFilterForm, InvitationForm, ProfileForm
+from innopraksis.forms import (
+    EmailAuthenticationForm,
+    InvitationAcceptForm,
+    InvitationFilterForm,
+    InvitationForm,
+    ProfileForm,
+)
 from innopraksis.lists import paginate
 from innopraksis.mail import absolute_url
 from innopraksis.models import InvitationStatus, Role
@@ -42,6 +49,23 @@ def switch_role(request):
     return redirect("home")
 
 
+LANGUAGE_CHOSEN_KEY = "language_chosen"
+
+
+class SignInView(auth_views.LoginView):
+    """Sign in by e-mail address; a language chosen on the sign-in page becomes the person's language."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        chosen = self.request.session.get(LANGUAGE_CHOSEN_KEY)
+        response = super().form_valid(form)
+        if chosen in dict(settings.LANGUAGES):
+            accounts.user_set_language(user=form.get_user(), language=chosen)
+        return response
+
+
 @public
 @require_POST
 def set_language(request):
@@ -49,9 +73,11 @@ def set_language(request):
     response = redirect(_safe_next(request, "/"))
     if language not in dict(settings.LANGUAGES):
         return response
-    if request.user.is_authenticated and request.user.language != language:
-        request.user.language = language
-        request.user.save(update_fields=["language"])
+    if request.user.is_authenticated:
+        accounts.user_set_language(user=request.user, language=language)
+    else:
+        # Chosen before signing in: the sign-in keeps it (SignInView), over the language saved earlier.
+        request.session[LANGUAGE_CHOSEN_KEY] = language
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

@@ -54,3 +54,26 @@ def test_profile_saves_name_and_language(cast):
     assert "Your profile has been saved." in response.content.decode()
     cast.student_a.refresh_from_db()
     assert cast.student_a.full_name == "Siri S. Student"
+
+
+def test_english_chosen_on_the_sign_in_page_stays_after_signing_in(cast):
+    assert cast.student_a.language == "nb"
+    client = client_for(None)
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert "Sign in to InnoPraksis" in client.get(reverse("login")).content.decode()
+
+    client.post(reverse("login"), {"username": cast.student_a.email, "password": PASSWORD})
+
+    assert "My internship" in client.get(reverse("home_student")).content.decode()
+    cast.student_a.refresh_from_db()
+    assert cast.student_a.language == "en"
+
+
+def test_signing_in_without_choosing_keeps_the_language_saved_earlier(cast):
+    cast.student_a.language = "en"
+    cast.student_a.save(update_fields=["language"])
+    client = client_for(None)
+    client.post(reverse("login"), {"username": cast.student_a.email, "password": PASSWORD})
+    assert "My internship" in client.get(reverse("home_student")).content.decode()
+    cast.student_a.refresh_from_db()
+    assert cast.student_a.language == "en"
