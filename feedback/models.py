@@ -211,7 +211,12 @@ class Message(models.Model):
         Placement, on_delete=models.CASCADE, related_name="messages", verbose_name=_("placement")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("written by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
     )
     from_student = models.BooleanField(_("written by the student"), default=True)
     checkin = models.ForeignKey(
@@ -282,7 +287,12 @@ class FollowUp(models.Model):
         Placement, on_delete=models.CASCADE, related_name="followups", verbose_name=_("placement")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("written by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices)
     happened_on = models.DateField(_("date"))
@@ -386,7 +396,12 @@ class ReminderNow(models.Model):
     side = models.CharField(_("sent to"), max_length=20, choices=Side.choices)
     keys = models.JSONField(_("what it was about"), default=list)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("sent by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
     sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
@@ -426,7 +441,12 @@ class Gathering(models.Model):
         verbose_name=_("invited organisations"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -485,7 +505,12 @@ class Experience(models.Model):
         "orgs.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("shared by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("shared by"),
     )
     theme = models.CharField(_("theme"), max_length=20, choices=ExperienceTheme.choices)
     text = BoundedTextField(_("your experience or tip"))

@@ -292,7 +292,12 @@ class ImportBatch(models.Model):
     content = models.TextField(_("content"))
     invite = models.BooleanField(_("invite new people"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
@@ -500,7 +505,12 @@ class AgreementVersion(models.Model):
     signed_on_paper = models.BooleanField(_("signed on paper"), default=False)
     voided_at = models.DateTimeField(_("signatures voided"))
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
     changed_fields = models.JSONField(_("changed fields"), default=list)
     reason = models.CharField(_("reason"), max_length=20)
@@ -525,7 +535,12 @@ class AgreementChange(models.Model):
     )
     side = models.CharField(_("part"), max_length=20, choices=Side.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed"), default=timezone.now)
     before = models.JSONField(_("before"))

@@ -95,7 +95,7 @@ class TestInvitations:
     def test_the_gathering_is_in_the_invited_supervisors_calendar_only(self, cast, cohorts):
         gathering = create(cast, cohorts[1], [cast.org_a])
         for user, expected in [(cast.supervisor_a, 1), (cast.supervisor_b, 0), (cast.coordinator, 1)]:
-            token = accounts.calendar_token_for(user)
+            token = accounts.calendar_token_renew(user=user)
             calendar = Calendar.from_ical(
                 client_for(None).get(reverse("calendar_feed", kwargs={"token": token})).content
             )
@@ -114,6 +114,18 @@ class TestInvitations:
         )
         attended = dict(gathering.invitees.values_list("organisation_id", "attended"))
         assert attended == {cast.org_a.pk: True, cast.org_b.pk: False}
+
+    def test_a_gathering_whose_creator_has_left_can_still_be_changed(self, cast, cohorts):
+        gathering = create(cast, cohorts[1], [cast.org_a])
+        other_coordinator = make_user("koordinator2@example.org", "Kari Koordinator", is_coordinator=True)
+        cast.coordinator.delete()
+        response = client_for(other_coordinator).post(
+            reverse("gathering_edit", kwargs={"pk": gathering.pk}),
+            gathering_form_data(cohorts[1], [cast.org_a], place="Aulaen"),
+        )
+        assert response.status_code == 302
+        gathering.refresh_from_db()
+        assert gathering.place == "Aulaen"
 
     def test_a_gathering_ending_before_it_starts_is_refused(self, cast, cohorts):
         response = client_for(cast.coordinator).post(
