@@ -20,6 +20,8 @@ max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"
 errorlog = "-"
+# Blanks the secrets in calendar, invitation and password-reset addresses before a line is written.
+logger_class = "innopraksis.logredact.GunicornLogger"
 # The load balancer's address, when it sets X-Forwarded-Proto (see TRUSTED_PROXY_COUNT).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
