@@ -41,6 +41,7 @@ from feedback.models import (
     GatheringOrganisation,
     unread_messages,
 )
+from innopraksis import accounts
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
 from students.models import (
@@ -415,8 +416,9 @@ def placements_in_calendar_of(user: User) -> QuerySet[Placement]:
 
 def user_for_calendar_token(token: str) -> User | None:
     """The active user whose calendar feed address holds ``token``."""
-    user = User.objects.filter(calendar_token=token, is_active=True).first()
-    if user is None or not hmac.compare_digest(user.calendar_token, token):
+    digest = accounts.calendar_token_hash(token)
+    user = User.objects.filter(calendar_token_hash=digest, is_active=True).first()
+    if user is None or not hmac.compare_digest(user.calendar_token_hash, digest):
         return None
     return user
 

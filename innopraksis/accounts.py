@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+
+from django.utils import timezone
 
 from innopraksis.models import User, normalize_email
 
@@ -19,18 +22,29 @@ def user_get_or_create(*, email: str, full_name: str) -> tuple[User, bool]:
     return user, True
 
 
-def calendar_token_for(user: User) -> str:
-    """The secret of the user's calendar feed address, made the first time it is asked for."""
-    if not user.calendar_token:
-        return calendar_token_renew(user=user)
-    return user.calendar_token
+# The session key under which a calendar address just made waits to be shown, once.
+CALENDAR_TOKEN_SHOWN_KEY = "calendar_token_shown"  # noqa: S105 (a key, not a secret)
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def calendar_token_renew(*, user: User) -> str:
-    """A new feed address; the old one stops working at once."""
-    user.calendar_token = secrets.token_urlsafe(32)
-    user.save(update_fields=["calendar_token"])
-    return user.calendar_token
+    """A new calendar feed address, returned once: only its hash is kept. The old address stops working."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = calendar_token_hash(token)
+    user.calendar_token_made_at = timezone.now()
+    user.save(update_fields=["calendar_token_hash", "calendar_token_made_at"])
+    return token
+
+
+def calendar_token_withdraw(*, user: User) -> None:
+    """The person's calendar address stops working (their password changed): they make a new one."""
+    if user.calendar_token_hash:
+        user.calendar_token_hash = None
+        user.calendar_token_made_at = None
+        user.save(update_fields=["calendar_token_hash", "calendar_token_made_at"])
 
 
 def user_set_language(*, user: User, language: str) -> None:

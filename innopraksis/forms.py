@@ -5,12 +5,12 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from innopraksis import access, security, throttle
+from innopraksis import access, accounts, security, throttle
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
@@ -33,18 +33,11 @@ class EmailAuthenticationForm(AuthenticationForm):
         if not email or password is None:
             return self.cleaned_data
         ip_address = throttle.client_ip(self.request)
-        until = throttle.locked_until(email, ip_address)
-        if until is not None:
-            minutes = throttle.minutes_until(until)
-            message = ngettext(
-                "Too many failed sign-ins for this account from your address. "
-                "Wait %(minutes)s minute and try again, or reset your password.",
-                "Too many failed sign-ins for this account from your address. "
-                "Wait %(minutes)s minutes and try again, or reset your password.",
-                minutes,
-            )
-            security.log_event("sign_in_throttled", self.request, email=normalize_email(email))
-            raise forms.ValidationError(message, code="throttled", params={"minutes": minutes})
+        lock = throttle.lock_for(email, ip_address)
+        if lock is not None:
+            minutes = throttle.minutes_until(lock.until)
+            security.log_event("sign_in_throttled", self.request, email=normalize_email(email), scope=lock.scope)
+            raise forms.ValidationError(self._throttled_message(lock, minutes), code="throttled")
         self.user_cache = authenticate(self.request, username=email, password=password)
         if self.user_cache is None:
             throttle.record_failure(email, ip_address)
@@ -52,6 +45,32 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.confirm_login_allowed(self.user_cache)
         throttle.clear_failures(email, ip_address)
         return self.cleaned_data
+
+    @staticmethod
+    def _throttled_message(lock: throttle.Lock, minutes: int) -> str:
+        if lock.scope == "address":
+            message = ngettext(
+                "Too many failed sign-ins from your address. Wait %(minutes)s minute and try again.",
+                "Too many failed sign-ins from your address. Wait %(minutes)s minutes and try again.",
+                minutes,
+            )
+        elif lock.scope == "account":
+            message = ngettext(
+                "Too many failed sign-ins for this account. "
+                "Wait %(minutes)s minute and try again, or reset your password.",
+                "Too many failed sign-ins for this account. "
+                "Wait %(minutes)s minutes and try again, or reset your password.",
+                minutes,
+            )
+        else:
+            message = ngettext(
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(minutes)s minute and try again, or reset your password.",
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(minutes)s minutes and try again, or reset your password.",
+                minutes,
+            )
+        return message % {"minutes": minutes}
 
 
 class LanguageAwarePasswordResetForm(PasswordResetForm):
@@ -62,6 +81,16 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
         label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
+    def save(self, *args, request=None, **kwargs):
+        """Send the reset e-mail, unless this address had its share of them lately (throttle): the page
+        says the same either way, so it tells nobody whether the address has an account."""
+        email = self.cleaned_data["email"]
+        if not throttle.reset_mail_allowed(email):
+            security.log_event("password_reset_throttled", request, email=normalize_email(email))
+            return
+        throttle.record_reset_mail(email)
+        super().save(*args, request=request, **kwargs)
+
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
@@ -71,6 +100,20 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
             super().send_mail(
                 subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
             )
+
+
+class NewPasswordForm(SetPasswordForm):
+    """A new password (after a reset link) also stops the calendar address, which may have leaked with the
+    old password; the person makes a new one on their profile."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        accounts.calendar_token_withdraw(user=user)
+        return user
+
+
+class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
+    """Changing the password while signed in: the old one asked first, and the calendar address stopped."""
 
 
 class InvitationForm(forms.ModelForm):

@@ -59,10 +59,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    # The secret in the address of the person's calendar feed; renewing it stops the old address.
-    calendar_token = models.CharField(
-        _("calendar token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    # The SHA-256 of the secret in the address of the person's calendar feed (the secret itself is shown
+    # once, when it is made); making a new one or changing the password stops the old address.
+    calendar_token_hash = models.CharField(
+        _("calendar token hash"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    calendar_token_made_at = models.DateTimeField(_("calendar address made"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -156,6 +158,7 @@ class Invitation(models.Model):
         verbose_name=_("invited by"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="invitations_sent",
     )
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
@@ -207,7 +210,30 @@ class LoginFailure(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
-        indexes = [models.Index(fields=["email", "ip_address", "created_at"], name="innopraksis_loginfail_lookup")]
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="loginfailure_account"),
+            models.Index(fields=["ip_address", "created_at"], name="loginfailure_address"),
+            models.Index(fields=["created_at"], name="loginfailure_age"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip_address}"
+
+
+class PasswordResetRequest(models.Model):
+    """One password-reset e-mail asked for an address (whether or not it has an account), kept for its
+    rate limit."""
+
+    email = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("password-reset request")
+        verbose_name_plural = _("password-reset requests")
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="resetrequest_address"),
+            models.Index(fields=["created_at"], name="resetrequest_age"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,22 +1,36 @@
-"""Throttling of failed sign-ins, per account and address.
+"""Throttling of failed sign-ins and of password-reset e-mails.
 
-Failures are rows in the database, so every app server behind a load balancer
-sees the same count. After LOGIN_FAILURE_LIMIT failures for one account from
-one address within LOGIN_COOLOFF, sign-in is refused for that pair until the
-oldest of those failures is older than the cool-off. While refused, attempts
-are not checked against the password and not counted.
+Failures and reset requests are rows in the database, so every app server behind a
+load balancer sees the same counts. Failed sign-ins are counted three ways within
+LOGIN_COOLOFF:
+- for one account from one address (someone guessing a password): LOGIN_FAILURE_LIMIT;
+- for one account from any address (many machines guessing one password):
+  LOGIN_ACCOUNT_FAILURE_LIMIT;
+- from one address for any account (one password tried against many accounts):
+  LOGIN_ADDRESS_FAILURE_LIMIT, higher, as a campus network shares one address.
+Past any limit, sign-in is refused for that scope until the oldest failure that
+counts is older than the cool-off. While refused, attempts are not checked against
+the password and not counted. Failures for addresses that have no account count
+the same, so the answers never tell whether an account exists.
+
+A hand-written throttle rather than django-axes: it is the few queries above on a
+table of the portal's own, read in the form's `clean()` where the message is made,
+with the limits per scope that axes expresses as one shared limit, and it needs no
+authentication backend or middleware placed before the portal's own.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from innopraksis.models import LoginFailure, normalize_email
+from innopraksis.models import LoginFailure, PasswordResetRequest, normalize_email
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -30,19 +44,39 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
 
 
-def locked_until(email: str, ip_address: str, *, now: datetime | None = None) -> datetime | None:
-    """When sign-in opens again for this account and address, or None if it is open now."""
+@dataclass(frozen=True)
+class Lock:
+    until: datetime
+    # What the failures that lock were counted for: "pair" (this account from this address),
+    # "account" (this account from anywhere) or "address" (any account from this address).
+    scope: str
+
+
+def _scopes(email: str, ip_address: str) -> list[tuple[str, Q, int]]:
+    return [
+        ("pair", Q(email=email, ip_address=ip_address), settings.LOGIN_FAILURE_LIMIT),
+        ("account", Q(email=email), settings.LOGIN_ACCOUNT_FAILURE_LIMIT),
+        ("address", Q(ip_address=ip_address), settings.LOGIN_ADDRESS_FAILURE_LIMIT),
+    ]
+
+
+def lock_for(email: str, ip_address: str, *, now: datetime | None = None) -> Lock | None:
+    """The lock on signing in to this account from this address, or None if it is open now.
+
+    When several scopes are locked, the one that lasts longest is the answer."""
     now = now or timezone.now()
     window_start = now - settings.LOGIN_COOLOFF
-    recent = list(
-        LoginFailure.objects.filter(
-            email=normalize_email(email), ip_address=ip_address, created_at__gt=window_start
-        ).values_list("created_at", flat=True)[: settings.LOGIN_FAILURE_LIMIT]
-    )
-    if len(recent) < settings.LOGIN_FAILURE_LIMIT:
-        return None
-    # Ordered newest first: the oldest failure that still counts decides.
-    return recent[-1] + settings.LOGIN_COOLOFF
+    locks = []
+    for scope, which, limit in _scopes(normalize_email(email), ip_address):
+        recent = list(
+            LoginFailure.objects.filter(which, created_at__gt=window_start)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            # Newest first: the oldest failure that still counts decides.
+            locks.append(Lock(until=recent[-1] + settings.LOGIN_COOLOFF, scope=scope))
+    return max(locks, key=lambda lock: lock.until, default=None)
 
 
 def minutes_until(moment: datetime, *, now: datetime | None = None) -> int:
@@ -51,14 +85,30 @@ def minutes_until(moment: datetime, *, now: datetime | None = None) -> int:
 
 
 def record_failure(email: str, ip_address: str) -> None:
-    email = normalize_email(email)
     now = timezone.now()
-    # Failures older than the cool-off no longer count; drop them as we go.
-    LoginFailure.objects.filter(
-        email=email, ip_address=ip_address, created_at__lte=now - settings.LOGIN_COOLOFF
-    ).delete()
-    LoginFailure.objects.create(email=email, ip_address=ip_address, created_at=now)
+    # Failures older than the cool-off no longer count anywhere; drop them as we go.
+    LoginFailure.objects.filter(created_at__lte=now - settings.LOGIN_COOLOFF).delete()
+    LoginFailure.objects.create(email=normalize_email(email), ip_address=ip_address, created_at=now)
 
 
 def clear_failures(email: str, ip_address: str) -> None:
+    """After a sign-in that succeeded: this account's failures from this address no longer count.
+
+    Its failures from elsewhere, and other accounts' from this address, still do."""
     LoginFailure.objects.filter(email=normalize_email(email), ip_address=ip_address).delete()
+
+
+def reset_mail_allowed(email: str, *, now: datetime | None = None) -> bool:
+    """Whether another password-reset e-mail may go to this address now (PASSWORD_RESET_MAIL_LIMIT per
+    PASSWORD_RESET_MAIL_WINDOW), so that nobody can fill a person's inbox from the reset page."""
+    now = now or timezone.now()
+    sent = PasswordResetRequest.objects.filter(
+        email=normalize_email(email), created_at__gt=now - settings.PASSWORD_RESET_MAIL_WINDOW
+    )
+    return sent.count() < settings.PASSWORD_RESET_MAIL_LIMIT
+
+
+def record_reset_mail(email: str) -> None:
+    now = timezone.now()
+    PasswordResetRequest.objects.filter(created_at__lte=now - settings.PASSWORD_RESET_MAIL_WINDOW).delete()
+    PasswordResetRequest.objects.create(email=normalize_email(email), created_at=now)

@@ -96,11 +96,12 @@ def profile(request):
         translation.activate(user.language)  # confirm in the language just chosen
         messages.success(request, _("Your profile has been saved."))
         return redirect("profile")
-    feed_path = reverse("calendar_feed", kwargs={"token": accounts.calendar_token_for(request.user)})
+    # A new calendar address is shown once, on the page the person is sent to after making it.
+    new_token = request.session.pop(accounts.CALENDAR_TOKEN_SHOWN_KEY, None)
     context = {
         "form": form,
         "roles": access.roles_of(request.user),
-        "calendar_url": absolute_url(feed_path),
+        "calendar_url": absolute_url(reverse("calendar_feed", kwargs={"token": new_token})) if new_token else "",
     }
     return render(request, "innopraksis/profile.html", context)
 

@@ -309,7 +309,7 @@ class TestNoteToTheCoordinator:
             assert response.status_code == 200, url
             assert NOTE not in response.content.decode(), url
         feed = supervisor.get(
-            reverse("calendar_feed", kwargs={"token": accounts.calendar_token_for(cast.supervisor_a)})
+            reverse("calendar_feed", kwargs={"token": accounts.calendar_token_renew(user=cast.supervisor_a)})
         )
         assert NOTE not in feed.content.decode()
         # The coordinator and the student read it.

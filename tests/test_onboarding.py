@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -26,7 +27,7 @@ from students.models import (
     Placement,
     Practice,
 )
-from tests.conftest import client_for, make_user
+from tests.conftest import PASSWORD, client_for, make_user
 from tests.test_agreement import signed
 
 START = datetime.date(2023, 1, 9)  # a Monday
@@ -361,7 +362,7 @@ def parse(response) -> Calendar:
 
 
 def feed(client, user):
-    return client.get(reverse("calendar_feed", kwargs={"token": accounts.calendar_token_for(user)}))
+    return client.get(reverse("calendar_feed", kwargs={"token": accounts.calendar_token_renew(user=user)}))
 
 
 class TestCalendar:
@@ -397,15 +398,44 @@ class TestCalendar:
         assert "Rådhuset" in text
         assert "Siri Student" not in text and "Møterom 2" not in text
 
-    def test_renewing_stops_the_old_address(self, client, cast, placement):
-        old = accounts.calendar_token_for(cast.student_a)
+    def test_the_address_is_made_on_the_profile_and_shown_only_once(self, client, cast, placement):
         user_client = client_for(cast.student_a)
-        assert old in user_client.get(reverse("profile")).content.decode()
-        user_client.post(reverse("calendar_renew"))
+        before = user_client.get(reverse("profile")).content.decode()
+        assert f'<form method="post" action="{reverse("calendar_renew")}">' in before
+        assert ".ics" not in before
+        page = user_client.post(reverse("calendar_renew"), follow=True).content.decode()
+        token = re.search(r"/calendar/([^/\"]+)\.ics", page).group(1)
+        assert client.get(reverse("calendar_feed", kwargs={"token": token})).status_code == 200
         cast.student_a.refresh_from_db()
-        assert cast.student_a.calendar_token != old
+        assert token not in cast.student_a.calendar_token_hash  # only its hash is stored
+        assert token not in user_client.get(reverse("profile")).content.decode()
+
+    def test_renewing_stops_the_old_address(self, client, cast, placement):
+        old = accounts.calendar_token_renew(user=cast.student_a)
+        user_client = client_for(cast.student_a)
+        user_client.post(reverse("calendar_renew"))
         assert client.get(reverse("calendar_feed", kwargs={"token": old})).status_code == 404
         assert feed(client, cast.student_a).status_code == 200
+
+    @pytest.mark.parametrize("how", ["change", "reset"])
+    def test_a_new_password_stops_the_address(self, client, cast, placement, how):
+        token = accounts.calendar_token_renew(user=cast.student_a)
+        new_password = "Et-nytt-og-langt-passord-2026"
+        if how == "change":
+            data = {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password}
+            response = client_for(cast.student_a).post(reverse("password_change"), data, follow=True)
+        else:
+            client.post(reverse("password_reset"), {"email": cast.student_a.email})
+            link = re.search(r"https?://[^/]+(/password/reset/\S+)", mail.outbox[-1].body).group(1)
+            form_url = client.get(link).url
+            response = client.post(
+                form_url, {"new_password1": new_password, "new_password2": new_password}, follow=True
+            )
+        assert "kalenderadresse" in response.content.decode()
+        assert client.get(reverse("calendar_feed", kwargs={"token": token})).status_code == 404
+        cast.student_a.refresh_from_db()
+        assert cast.student_a.check_password(new_password)
+        assert cast.student_a.calendar_token_hash is None
 
     def test_an_unknown_address_is_not_found(self, client, db):
         assert client.get(reverse("calendar_feed", kwargs={"token": "not-a-token"})).status_code == 404
@@ -435,7 +465,7 @@ class TestQueryCounts:
     def test_pages_do_not_grow_with_placements(self, cast, cohort, url_name, user, expected):
         person = getattr(cast, user)
         client = client_for(person)
-        kwargs = {"token": accounts.calendar_token_for(person)} if url_name == "calendar_feed" else {}
+        kwargs = {"token": accounts.calendar_token_renew(user=person)} if url_name == "calendar_feed" else {}
         counts = []
         for size in (1, 6):
             self.fill(cast, cohort, size)

@@ -1,7 +1,10 @@
 import re
+from datetime import timedelta
 
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
@@ -51,3 +54,20 @@ def test_a_used_reset_link_says_it_no_longer_works(client, cast):
     )
     again = client.get(link, follow=True)
     assert "Denne lenken virker ikke lenger" in again.content.decode()
+
+
+def test_reset_mails_to_one_address_are_limited_and_the_page_answers_the_same(client, cast, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        pages = [
+            client.post(reverse("password_reset"), {"email": cast.student_a.email}, follow=True) for _ in range(10)
+        ]
+    assert len(mail.outbox) == settings.PASSWORD_RESET_MAIL_LIMIT == 3
+    assert all(page.redirect_chain == pages[0].redirect_chain for page in pages)
+    # Another address is not held back by it; the same address gets one again after the window.
+    client.post(reverse("password_reset"), {"email": cast.student_b.email})
+    assert mail.outbox[-1].to == [cast.student_b.email]
+    with time_machine.travel(start + settings.PASSWORD_RESET_MAIL_WINDOW + timedelta(seconds=1), tick=False):
+        client.post(reverse("password_reset"), {"email": cast.student_a.email})
+    assert mail.outbox[-1].to == [cast.student_a.email]
+    assert len(mail.outbox) == 5

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import time_machine
@@ -135,6 +136,38 @@ class TestThrottling:
         self.fail(client, "ghost@example.org", settings.LOGIN_FAILURE_LIMIT)
         response = sign_in(client, "ghost@example.org", "anything", **self.address)
         assert "For mange mislykkede innlogginger" in response.content.decode()
+
+    def test_one_address_trying_many_accounts_is_stopped_for_every_account(self, client, cast, settings):
+        settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+        for number in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+            sign_in(client, f"sprayed{number}@example.org", "Sommer2026!", **self.address)
+        response = sign_in(client, cast.student_a.email, PASSWORD, **self.address)
+        assert response.status_code == 200
+        assert "For mange mislykkede innlogginger fra adressen din" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+        # Another address is not affected.
+        assert sign_in(client, cast.student_a.email, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
+
+    def test_many_addresses_trying_one_account_lock_that_account_everywhere(self, client, cast, settings):
+        settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+        for number in range(settings.LOGIN_ACCOUNT_FAILURE_LIMIT):
+            sign_in(client, cast.student_a.email, "wrong", REMOTE_ADDR=f"198.51.100.{number + 1}")
+        response = sign_in(client, cast.student_a.email, PASSWORD, REMOTE_ADDR="192.0.2.200")
+        html = response.content.decode()
+        assert "For mange mislykkede innlogginger for denne kontoen." in html
+        assert "tilbakestill passordet" in html
+        # Other accounts sign in from those addresses as before.
+        assert sign_in(client, cast.student_b.email, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
+
+    def test_an_unknown_account_is_locked_with_the_same_words_as_a_known_one(self, client, cast, settings):
+        settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+        pages = []
+        for email in ("ghost@example.org", cast.student_a.email):
+            for number in range(settings.LOGIN_ACCOUNT_FAILURE_LIMIT):
+                sign_in(client, email, "wrong", REMOTE_ADDR=f"198.51.100.{number + 1}")
+            pages.append(sign_in(client, email, "wrong", REMOTE_ADDR="192.0.2.200").content.decode())
+        messages = [re.search(r"For mange[^<]*", page).group(0) for page in pages]
+        assert messages[0] == messages[1]
 
     def test_behind_a_proxy_the_forwarded_client_address_is_throttled(self, client, cast, settings):
         settings.TRUSTED_PROXY_COUNT = 1

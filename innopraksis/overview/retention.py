@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import CheckIn, Evaluation, FollowUp, Message
-from innopraksis.models import Invitation, LoginFailure, User
+from innopraksis.models import Invitation, LoginFailure, PasswordResetRequest, User
 from students.models import AgreementChange, AgreementVersion, Cohort, ExpectationAgreement, OnboardingItem, Student
 
 AGREEMENT_TEXT = [
@@ -93,13 +93,23 @@ def anonymise(cohort: Cohort) -> Outcome:
         user: User = student.user
         Invitation.objects.filter(email__iexact=user.email).delete()
         LoginFailure.objects.filter(email__iexact=user.email).delete()
+        PasswordResetRequest.objects.filter(email__iexact=user.email).delete()
         student.study_programme, student.phone = "", ""
         student.save(update_fields=["study_programme", "phone"])
         user.full_name = f"Anonymised student {student.pk}"
         user.email = f"anonymised-{user.pk}@invalid.example"
-        user.is_active, user.calendar_token = False, None
+        user.is_active, user.calendar_token_hash, user.calendar_token_made_at = False, None, None
         user.set_unusable_password()
-        user.save(update_fields=["full_name", "email", "is_active", "calendar_token", "password"])
+        user.save(
+            update_fields=[
+                "full_name",
+                "email",
+                "is_active",
+                "calendar_token_hash",
+                "calendar_token_made_at",
+                "password",
+            ]
+        )
     cohort.anonymised_at = timezone.now()
     cohort.save(update_fields=["anonymised_at"])
     return outcome

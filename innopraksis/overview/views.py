@@ -166,9 +166,15 @@ def person_data_export(request, pk: int):
 
 
 def calendar_renew(request):
+    """Make the person's calendar address; replacing one that is in use is confirmed first."""
+    had_one = bool(request.user.calendar_token_hash)
     if request.method == "POST":
-        accounts.calendar_token_renew(user=request.user)
-        messages.success(request, _("Your calendar has a new address. Add it to your calendar app again."))
+        token = accounts.calendar_token_renew(user=request.user)
+        request.session[accounts.CALENDAR_TOKEN_SHOWN_KEY] = token
+        if had_one:
+            messages.success(request, _("Your calendar has a new address. Add it to your calendar app again."))
+        return redirect(reverse("profile") + "#calendar-heading")
+    if not had_one:
         return redirect("profile")
     context = {
         "title": _("Renew the calendar address"),
