@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import subprocess
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import OperationalError, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
@@ -15,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedback.models import FollowUp
+from innopraksis.models import User
 from students.models import Cohort, Placement
 from tests.conftest import client_for
 from tests.test_permission_matrix import MATRIX, OK
@@ -201,3 +205,25 @@ def test_backup_and_restore_lose_nothing(cast, placement, tmp_path):
         connections.close_all()
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_into_a_database_with_data_refuses_and_says_what_to_do(cast, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("backups are made of PostgreSQL, the production database")
+    from innopraksis import backup
+
+    dump = tmp_path / "innopraksis.dump"
+    backup.backup(dump)
+    output = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("restore_database", str(dump), database=connection.settings_dict["NAME"], stdout=output)
+    assert "is not empty" in str(refused.value)
+    assert "createdb NEW_NAME" in str(refused.value)
+    assert "Traceback" not in str(refused.value)
+    assert User.objects.filter(email=cast.student_a.email).count() == 1  # nothing was written over
+
+
+def test_a_restore_from_a_missing_file_says_so(db, tmp_path):
+    with pytest.raises(CommandError, match="There is no backup file at"):
+        call_command("restore_database", str(tmp_path / "nothing.dump"), database="anything")
