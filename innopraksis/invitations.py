@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,8 +36,38 @@ def invitation_for_token(token: str) -> Invitation | None:
     return invitation
 
 
-def _replace_open_invitations(email: str, now) -> None:
-    Invitation.objects.pending(now).filter(email__iexact=email).update(replaced_at=now)
+def _replace_open_invitations(emails: list[str], now) -> None:
+    addresses = [normalize_email(email) for email in emails]
+    Invitation.objects.pending(now).alias(address=Lower("email")).filter(address__in=addresses).update(replaced_at=now)
+
+
+def _invitation(
+    *, email: str, full_name: str, role: str, organisation, invited_by: User, language: str, now
+) -> tuple[Invitation, str]:
+    """An unsaved invitation and the token of its link (only the token's hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=normalize_email(email),
+        full_name=full_name,
+        role=role,
+        organisation=organisation if role == InvitationRole.SUPERVISOR else None,
+        language=language,
+        token_hash=hash_token(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    return invitation, token
+
+
+def _send(invitation: Invitation, token: str) -> None:
+    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
+    send_templated_mail(
+        to=invitation.email,
+        template="invitation",
+        context={"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS},
+        language=invitation.language,
+    )
 
 
 @transaction.atomic
@@ -51,30 +82,46 @@ def invitation_create(
 ) -> Invitation:
     """Invite a person and e-mail them the link. Any earlier open invitation to the address stops working."""
     now = timezone.now()
-    email = normalize_email(email)
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation(
+    invitation, token = _invitation(
         email=email,
         full_name=full_name,
         role=role,
-        organisation=organisation if role == InvitationRole.SUPERVISOR else None,
-        language=language,
-        token_hash=hash_token(token),
+        organisation=organisation,
         invited_by=invited_by,
-        created_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        language=language,
+        now=now,
     )
     invitation.full_clean()
-    _replace_open_invitations(email, now)
+    _replace_open_invitations([email], now)
     invitation.save()
-    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
-    send_templated_mail(
-        to=email,
-        template="invitation",
-        context={"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS},
-        language=language,
-    )
+    _send(invitation, token)
     return invitation
+
+
+@transaction.atomic
+def invitations_for_new_people(*, people: list[tuple[User, str, models.Model | None]], invited_by: User) -> int:
+    """Invite, in their own language, each of these (person, role, organisation) who has not set a password
+    yet, as an import does for the people it adds: the same few queries however many they are. Returns how
+    many were invited."""
+    now = timezone.now()
+    made = [
+        _invitation(
+            email=user.email,
+            full_name=user.full_name,
+            role=role,
+            organisation=organisation,
+            invited_by=invited_by,
+            language=user.language,
+            now=now,
+        )
+        for user, role, organisation in people
+        if not user.has_usable_password()
+    ]
+    _replace_open_invitations([invitation.email for invitation, _token in made], now)
+    Invitation.objects.bulk_create([invitation for invitation, _token in made])
+    for invitation, token in made:
+        _send(invitation, token)
+    return len(made)
 
 
 def invitation_for_person(

@@ -231,6 +231,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 # A finished cohort's personal data is anonymised this many months after its end.
 RETENTION_MONTHS = env_int("RETENTION_MONTHS", 36, minimum=1)
+# An uploaded import file (names, addresses, phone numbers) is deleted when it is imported or cancelled, and
+# one that is neither is deleted this many hours after the upload.
+IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24, minimum=1)
 # Days without a supervisor follow-up or check-in answer before a placement is flagged.
 FOLLOW_UP_DAYS = env_int("FOLLOW_UP_DAYS", 21, minimum=1)
 # The dashboard caches each cohort's figures until a change clears them (students.models.CachedFigures);

@@ -113,7 +113,8 @@ def ping(request):
 
 @public
 def privacy(request):
-    return render(request, "innopraksis/privacy.html", {"retention_months": settings.RETENTION_MONTHS})
+    context = {"retention_months": settings.RETENTION_MONTHS, "import_keep_hours": settings.IMPORT_KEEP_HOURS}
+    return render(request, "innopraksis/privacy.html", context)
 
 
 @role_required(Role.COORDINATOR)

@@ -20,15 +20,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from innopraksis.accounts import user_get_or_create
-from innopraksis.invitations import invitation_for_person
+from innopraksis.invitations import invitations_for_new_people
 from innopraksis.models import InvitationRole, User, normalize_email
 from innopraksis.spreadsheet import SafeWriter
 from orgs.models import Membership, MembershipRole, Organisation, Sector
@@ -60,8 +61,8 @@ class Change:
     line: int
     action: str  # "create", "update" or "unchanged"
     summary: str
-    apply: Callable[[], User | None] = field(repr=False)
-    organisation: Organisation | None = None  # for a supervisor's invitation
+    record: object = field(repr=False)  # what the row saves, as its kind's saver reads it
+    rename: str = ""  # "Kari Nordmann → Kari Nordman", when the row changes a registered person's name
 
 
 @dataclass
@@ -206,19 +207,25 @@ def decode(raw: bytes) -> str:
 
 
 def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """The file's rows as (line number, values by column), after checking the header."""
+    """The file's rows as (row number as Excel shows it, values by column), after checking the header.
+
+    Lines may end as on Windows, Unix or old Macs (a carriage return only); a separator at the end of every
+    line (an empty last column, as Excel writes it) is ignored. A cell that spans several lines is one row,
+    so row numbers count records, as Excel's do, with the header as row 1."""
     spec = SPECS[kind]
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [_column(name) for name in next(reader)]
     except (StopIteration, csv.Error):
         raise ImportFileError(
             _("The file is empty. Choose a CSV file with a header line and at least one row.")
         ) from None
+    while header and not header[-1]:
+        header.pop()
     missing = [column_name(name) for name in spec.columns if name in spec.required and name not in header]
-    unknown = [name for name in header if name not in spec.columns]
+    unknown = [name or "«»" for name in header if name not in spec.columns]
     if missing or unknown:
         problems = []
         if missing:
@@ -233,11 +240,10 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
         )
     rows = []
     try:
-        for values in reader:
+        for line, values in enumerate(reader, start=2):
             if not any(value.strip() for value in values):
                 continue
-            line = reader.line_num
-            if len(values) > len(header):
+            if any(value.strip() for value in values[len(header) :]):
                 raise ImportFileError(
                     _("Line %(line)s has more values than the header has columns. Check for a stray separator.")
                     % {"line": line}
@@ -318,6 +324,15 @@ def _emails(value: str) -> list[str]:
     return [normalize_email(part) for part in re.split(r"[\s,;|]+", value) if part]
 
 
+def _org_number(value: str) -> str:
+    """An organisation number as the register keeps it: nine digits, from "923 609 016" (with ordinary or
+    no-break spaces, as copied from a web page) or "NO 923 609 016 MVA" (as on an invoice)."""
+    number = re.sub(r"[\s.\u00a0\u202f]+", "", value).upper()
+    if number.startswith("NO"):
+        number = number[2:]
+    return number.removesuffix("MVA")
+
+
 def _model_errors(line: int, error: ValidationError, columns: dict[str, str]) -> list[RowError]:
     errors = []
     for field_name, messages in error.message_dict.items():
@@ -379,18 +394,35 @@ def _duplicates(rows, key: Callable[[dict], object], column: str) -> list[RowErr
     return errors
 
 
-# One checker per kind --------------------------------------------------------
+def _one_name_per_address(rows, column: str = "full_name") -> list[RowError]:
+    """A person on several rows (a supervisor at two organisations) has the same name on each."""
+    first: dict[str, tuple[int, str]] = {}
+    errors = []
+    for line, values in rows:
+        email, name = normalize_email(values["email"]), values[column]
+        if email in first and first[email][1] != name:
+            errors.append(
+                RowError(
+                    line,
+                    column,
+                    _("Line %(line)s names the same person “%(name)s”; write the name the same way on both.")
+                    % {"line": first[email][0], "name": first[email][1]},
+                )
+            )
+        first.setdefault(email, (line, name))
+    return errors
+
+
+# One checker per kind: each loads what the file refers to in a few queries, whatever its length, and
+# checks every row in Python against the model's rules. ---------------------------------------------
 
 
 def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
-    changes, errors = [], _duplicates(rows, lambda v: v["org_number"].replace(" ", ""), "org_number")
-    existing = {
-        o.org_number: o
-        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
-    }
+    changes, errors = [], _duplicates(rows, lambda v: _org_number(v["org_number"]), "org_number")
+    existing = Organisation.objects.in_bulk([_org_number(v["org_number"]) for _l, v in rows], field_name="org_number")
     for line, values in rows:
         check = _RowChecker(line)
-        number = values["org_number"].replace(" ", "")
+        number = _org_number(values["org_number"])
         organisation = existing.get(number) or Organisation(org_number=number)
         before = _organisation_fields(organisation) if organisation.pk else None
         organisation.name = values["name"]
@@ -405,7 +437,8 @@ def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
         else:
             organisation.sector = sector
         try:
-            organisation.full_clean(validate_unique=False)
+            # Uniqueness is the organisation number the row is matched on; nothing else needs the database.
+            organisation.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             check.errors.extend(_model_errors(line, error, {}))
         errors.extend(check.errors)
@@ -414,7 +447,7 @@ def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
         action = (
             "create" if before is None else ("unchanged" if before == _organisation_fields(organisation) else "update")
         )
-        changes.append(Change(line, action, organisation.name, _saver(organisation, action)))
+        changes.append(Change(line, action, organisation.name, organisation))
     return changes, errors
 
 
@@ -422,21 +455,57 @@ def _organisation_fields(organisation: Organisation) -> tuple:
     return (organisation.name, organisation.address, organisation.website, organisation.sector)
 
 
-def _saver(instance, action: str) -> Callable[[], None]:
-    def save() -> None:
-        if action != "unchanged":
-            instance.save()
+def _save_organisations(changes: list[Change], invite: bool, invited_by: User) -> None:
+    Organisation.objects.bulk_create([change.record for change in changes if change.action == "create"])
+    Organisation.objects.bulk_update(
+        [change.record for change in changes if change.action == "update"], ["name", "address", "website", "sector"]
+    )
 
-    return save
+
+@dataclass
+class _Person:
+    """A person a row names, by address: saved as a user without a password if new, renamed if the row says."""
+
+    email: str
+    full_name: str
+
+
+def _people_by_email(rows, column: str = "email") -> dict[str, User]:
+    return {
+        user.email: user
+        for user in User.objects.filter(email__in=[normalize_email(v[column]) for _l, v in rows]).select_related(
+            "student"
+        )
+    }
+
+
+def _rename(user: User | None, full_name: str) -> str:
+    return f"{user.full_name} → {full_name}" if user is not None and user.full_name != full_name else ""
+
+
+def _save_people(people: list[_Person]) -> dict[str, User]:
+    """Every person by address, new ones added and renamed ones renamed: three queries for any number."""
+    names = {person.email: person.full_name for person in people}
+    users = User.objects.in_bulk(list(names), field_name="email")
+    new = [User(email=email, full_name=name) for email, name in names.items() if email not in users]
+    for user in new:
+        user.set_unusable_password()
+    User.objects.bulk_create(new)
+    renamed = [user for user in users.values() if user.full_name != names[user.email]]
+    for user in renamed:
+        user.full_name = names[user.email]
+    User.objects.bulk_update(renamed, ["full_name"])
+    return {**users, **{user.email: user for user in new}}
 
 
 def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
-    changes, errors = [], _duplicates(rows, lambda v: (v["email"].lower(), v["org_number"].replace(" ", "")), "email")
-    organisations = {
-        o.org_number: o
-        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
-    }
-    users = {u.email: u for u in User.objects.filter(email__in=[normalize_email(v["email"]) for _l, v in rows])}
+    changes = []
+    errors = _duplicates(rows, lambda v: (v["email"].lower(), _org_number(v["org_number"])), "email")
+    errors += _one_name_per_address(rows)
+    organisations = Organisation.objects.in_bulk(
+        [_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
+    )
+    users = _people_by_email(rows)
     memberships = {
         (m.user_id, m.organisation_id): m
         for m in Membership.objects.filter(user__in=users.values(), organisation__in=organisations.values())
@@ -445,7 +514,7 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
         check = _RowChecker(line)
         email = check.email("email", values["email"])
         check.name("full_name", values["full_name"])
-        organisation = organisations.get(values["org_number"].replace(" ", ""))
+        organisation = organisations.get(_org_number(values["org_number"]))
         if organisation is None:
             check.add(
                 "org_number",
@@ -460,34 +529,45 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
             continue
         user = users.get(email)
         membership = memberships.get((user.pk, organisation.pk)) if user else None
+        rename = _rename(user, values["full_name"])
         if membership is None:
             action = "create"
-        elif membership.role == role and user.full_name == values["full_name"]:
+        elif membership.role == role and not rename:
             action = "unchanged"
         else:
             action = "update"
+        record = (_Person(email, values["full_name"]), organisation, role)
         changes.append(
-            Change(
-                line,
-                action,
-                f"{values['full_name']} – {organisation}",
-                _supervisor_saver(email, values["full_name"], organisation, role),
-                organisation=organisation,
-            )
+            Change(line, action, f"{values['full_name']} – {organisation}", record, rename=rename)
         )
     return changes, errors
 
 
-def _supervisor_saver(email, full_name, organisation, role) -> Callable[[], User]:
-    def save() -> User:
-        user, _created = user_get_or_create(email=email, full_name=full_name)
-        if user.full_name != full_name:
-            user.full_name = full_name
-            user.save(update_fields=["full_name"])
-        Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
-        return user
-
-    return save
+def _save_supervisors(changes: list[Change], invite: bool, invited_by: User) -> None:
+    users = _save_people([change.record[0] for change in changes])
+    existing = {
+        (m.user_id, m.organisation_id): m
+        for m in Membership.objects.filter(user__in=users.values(), organisation__in=[c.record[1] for c in changes])
+    }
+    new, changed = [], []
+    for person, organisation, role in (change.record for change in changes):
+        user = users[person.email]
+        membership = existing.get((user.pk, organisation.pk))
+        if membership is None:
+            new.append(Membership(user=user, organisation=organisation, role=role))
+        elif membership.role != role:
+            membership.role = role
+            changed.append(membership)
+    Membership.objects.bulk_create(new)
+    Membership.objects.bulk_update(changed, ["role"])
+    if invite:
+        invitations_for_new_people(
+            people=[
+                (users[person.email], InvitationRole.SUPERVISOR, organisation)
+                for person, organisation, _role in (change.record for change in changes if change.action == "create")
+            ],
+            invited_by=invited_by,
+        )
 
 
 STUDENT_COLUMNS = {"study_programme": "study_programme", "internship_course": "internship_course", "phone": "phone"}
@@ -495,19 +575,14 @@ STUDENT_COLUMNS = {"study_programme": "study_programme", "internship_course": "i
 
 def _check_students(rows) -> tuple[list[Change], list[RowError]]:
     changes, errors = [], _duplicates(rows, lambda v: v["email"].lower(), "email")
-    users = {
-        u.email: u
-        for u in User.objects.filter(email__in=[normalize_email(v["email"]) for _l, v in rows]).select_related(
-            "student"
-        )
-    }
+    users = _people_by_email(rows)
     for line, values in rows:
         check = _RowChecker(line)
         email = check.email("email", values["email"])
         check.name("full_name", values["full_name"])
         user = users.get(email) if email else None
         student = getattr(user, "student", None) if user else None
-        before = (user.full_name, *_student_fields(student)) if student else None
+        before = _student_fields(student) if student else None
         candidate = student or Student()
         for column in STUDENT_COLUMNS:
             if column in values:
@@ -519,10 +594,19 @@ def _check_students(rows) -> tuple[list[Change], list[RowError]]:
         errors.extend(check.errors)
         if check.errors:
             continue
-        after = (values["full_name"], *_student_fields(candidate))
-        action = "create" if before is None else ("unchanged" if before == after else "update")
+        rename = _rename(user, values["full_name"])
+        if before is None:
+            action = "create"
+        else:
+            action = "unchanged" if before == _student_fields(candidate) and not rename else "update"
         changes.append(
-            Change(line, action, f"{values['full_name']} <{email}>", _student_saver(email, values, candidate))
+            Change(
+                line,
+                action,
+                f"{values['full_name']} <{email}>",
+                (_Person(email, values["full_name"]), candidate),
+                rename=rename,
+            )
         )
     return changes, errors
 
@@ -531,17 +615,21 @@ def _student_fields(student: Student) -> tuple:
     return (student.study_programme, student.internship_course, student.phone)
 
 
-def _student_saver(email, values, candidate: Student) -> Callable[[], User]:
-    def save() -> User:
-        user, _created = user_get_or_create(email=email, full_name=values["full_name"])
-        if user.full_name != values["full_name"]:
-            user.full_name = values["full_name"]
-            user.save(update_fields=["full_name"])
-        candidate.user = user
-        candidate.save()
-        return user
-
-    return save
+def _save_students(changes: list[Change], invite: bool, invited_by: User) -> None:
+    users = _save_people([change.record[0] for change in changes])
+    new, changed = [], []
+    for person, student in (change.record for change in changes):
+        if student.pk is None:
+            student.user = users[person.email]
+            new.append(student)
+        else:
+            changed.append(student)
+    Student.objects.bulk_create(new)
+    Student.objects.bulk_update(changed, list(STUDENT_COLUMNS))
+    if invite:
+        invitations_for_new_people(
+            people=[(student.user, InvitationRole.STUDENT, None) for student in new], invited_by=invited_by
+        )
 
 
 PLACEMENT_COLUMNS = {
@@ -560,10 +648,9 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         _duplicates(rows, lambda v: (v["cohort"].lower(), v["student_email"].lower()), "student_email"),
     )
     cohorts = {c.name.lower(): c for c in Cohort.objects.all()}
-    organisations = {
-        o.org_number: o
-        for o in Organisation.objects.filter(org_number__in=[v["org_number"].replace(" ", "") for _l, v in rows])
-    }
+    organisations = Organisation.objects.in_bulk(
+        [_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
+    )
     students = {
         s.user.email: s
         for s in Student.objects.filter(
@@ -578,6 +665,7 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         (p.cohort_id, p.student_id): p
         for p in Placement.objects.filter(student__in=students.values())
         .exclude(state=PlacementState.CANCELLED)
+        .select_related("cohort")
         .prefetch_related("supervisors")
     }
     for line, values in rows:
@@ -594,7 +682,7 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
                 _("No student has the address %(email)s. Import or add the student first.")
                 % {"email": values["student_email"]},
             )
-        organisation = organisations.get(values["org_number"].replace(" ", ""))
+        organisation = organisations.get(_org_number(values["org_number"]))
         if organisation is None:
             check.add(
                 "org_number",
@@ -635,17 +723,19 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         placement.ends_on = dates["ends_on"] or cohort.ends_on
         placement.work_days = work_days
         try:
-            placement.full_clean()
+            # The cohort, student and organisation were loaded above, and the one live placement per student
+            # and cohort is the row's key (`live`): checking them again would cost queries for every row.
+            placement.full_clean(
+                exclude=["cohort", "student", "organisation"], validate_unique=False, validate_constraints=False
+            )
+            if placement.ends_on <= placement.starts_on:
+                raise ValidationError({"ends_on": _("A placement must end after it starts.")})
         except ValidationError as error:
             errors.extend(_model_errors(line, error, PLACEMENT_COLUMNS))
             continue
         after = _placement_fields(placement, supervisors)
         action = "create" if before is None else ("unchanged" if before == after else "update")
-        changes.append(
-            Change(
-                line, action, f"{student} – {organisation} ({cohort})", _placement_saver(placement, supervisors, action)
-            )
-        )
+        changes.append(Change(line, action, f"{student} – {organisation} ({cohort})", (placement, supervisors)))
     return changes, errors
 
 
@@ -660,15 +750,30 @@ def _placement_fields(placement: Placement, supervisors=None) -> tuple:
     )
 
 
-def _placement_saver(placement, supervisors, action) -> Callable[[], None]:
-    def save() -> None:
-        if action == "unchanged":
-            return
-        placement.save()
-        placement.supervisors.set(supervisors)
-        CachedFigures.objects.clear(cohorts=[placement.cohort_id])
-
-    return save
+def _save_placements(changes: list[Change], invite: bool, invited_by: User) -> None:
+    """New placements and changed ones with their audit history, their supervisors replaced as the file says."""
+    new = [change.record[0] for change in changes if change.action == "create"]
+    changed = [change.record[0] for change in changes if change.action == "update"]
+    bulk_create_with_history(new, Placement, default_user=invited_by)
+    # Each updated row gets its history row here, in bulk: the audited manager's update would save them one
+    # by one, which is what this function avoids.
+    bulk_update_with_history(
+        changed,
+        Placement,
+        ["organisation", "starts_on", "ends_on", "work_days"],
+        default_user=invited_by,
+        manager=Placement._base_manager,
+    )
+    through = Placement.supervisors.through
+    through.objects.filter(placement__in=changed).delete()
+    through.objects.bulk_create(
+        [
+            through(placement=placement, user=user)
+            for placement, supervisors in (c.record for c in changes)
+            for user in supervisors
+        ]
+    )
+    CachedFigures.objects.clear(cohorts={placement.cohort_id for placement in new + changed})
 
 
 CHECKERS = {
@@ -676,6 +781,13 @@ CHECKERS = {
     ImportKind.SUPERVISORS: _check_supervisors,
     ImportKind.STUDENTS: _check_students,
     ImportKind.PLACEMENTS: _check_placements,
+}
+
+SAVERS = {
+    ImportKind.ORGANISATIONS: _save_organisations,
+    ImportKind.SUPERVISORS: _save_supervisors,
+    ImportKind.STUDENTS: _save_students,
+    ImportKind.PLACEMENTS: _save_placements,
 }
 
 
@@ -689,31 +801,48 @@ def preview(kind: str, text: str) -> Preview:
 
 @transaction.atomic
 def apply(*, kind: str, text: str, invite: bool, invited_by: User) -> dict[str, int]:
-    """Import the whole file or nothing; return how many rows were created, updated and unchanged."""
+    """Import the whole file or nothing, in a constant number of queries; return how many rows were created,
+    updated and unchanged. New people are invited when the transaction commits, if asked."""
     result = preview(kind, text)
     if result.errors:
         raise ValidationError(_("The file has problems; nothing was imported. Fix them and upload the file again."))
-    for change in result.changes:
-        user = change.apply()
-        if invite and change.action == "create" and isinstance(user, User):
-            invitation_for_person(
-                user=user,
-                role=InvitationRole.STUDENT if kind == ImportKind.STUDENTS else InvitationRole.SUPERVISOR,
-                organisation=change.organisation,
-                invited_by=invited_by,
-                only_if_new=True,
-            )
+    SAVERS[kind]([change for change in result.changes if change.action != "unchanged"], invite, invited_by)
     return result.counts
 
 
-@transaction.atomic
 def import_confirm(*, batch: ImportBatch, invited_by: User) -> dict[str, int]:
-    """Import a previewed file once; a second confirmation (another tab, a double click) is refused."""
-    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if locked.applied_at is not None:
-        raise ValidationError(_("This file has already been imported."), code="already_imported")
-    counts = apply(kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by)
-    locked.applied_at = timezone.now()
-    locked.save(update_fields=["applied_at"])
-    batch.applied_at = locked.applied_at
+    """Import a previewed file once, and then forget its content (it held names and addresses).
+
+    A second confirmation of the same upload (another tab, a double click) is refused; so is an import that
+    collides with another one saved at the same moment (two coordinators with the same file)."""
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.applied_at is not None:
+                raise ValidationError(_("This file has already been imported."), code="already_imported")
+            counts = apply(kind=locked.kind, text=locked.content, invite=locked.invite, invited_by=invited_by)
+            locked.applied_at = timezone.now()
+            locked.content = ""
+            locked.save(update_fields=["applied_at", "content"])
+    except IntegrityError:
+        raise ValidationError(
+            _(
+                "Someone imported the same rows at the same moment, so nothing from this file was saved. "
+                "Upload it again to see what is left to import."
+            ),
+            code="imported_meanwhile",
+        ) from None
+    batch.applied_at, batch.content = locked.applied_at, locked.content
     return counts
+
+
+def import_forget_stale(*, now: datetime.datetime | None = None) -> int:
+    """Delete uploaded files that were never confirmed within IMPORT_KEEP_HOURS; returns how many."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS)
+    deleted, _by_model = ImportBatch.objects.filter(applied_at__isnull=True, created_at__lt=cutoff).delete()
+    return deleted
+
+
+def import_abandon(*, batch: ImportBatch) -> None:
+    """The coordinator cancels an upload they will not confirm: its file is deleted."""
+    ImportBatch.objects.filter(pk=batch.pk, applied_at__isnull=True).delete()

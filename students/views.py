@@ -278,6 +278,7 @@ IMPORT_DESTINATIONS = {
 def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
+    imports.import_forget_stale()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
@@ -303,6 +304,10 @@ def import_start(request):
 @role_required(Role.COORDINATOR)
 def import_preview(request, pk: int):
     batch = access.get_import_for(request.user, pk)
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        imports.import_abandon(batch=batch)
+        messages.success(request, _("The import was cancelled and the uploaded file deleted."))
+        return redirect("import_start")
     if request.method == "POST":
         try:
             counts = imports.import_confirm(batch=batch, invited_by=request.user)

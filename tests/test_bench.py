@@ -54,6 +54,9 @@ def test_the_benchmark_runs_end_to_end_and_reports_every_page(db, tmp_path):
             assert page["bad"] == 0, name
     # The writer wrote while the pages were measured: the pages were read with fresh data.
     assert sum(page["writes"] for page in pages.values()) > 0
+    imported = document["placement_import"]
+    assert imported["rows"] == imported["created"] > 0
+    assert imported["confirm_queries"] < 100  # whatever the number of rows
     assert document["targets_met"]  # every target is judged (met or not: the quick run is too small to tell)
     assert (tmp_path / "latest-quick.md").read_text().startswith("# Benchmark")
     # Nothing left behind: no benchmark database, no server.

@@ -1,11 +1,19 @@
 """CSV import: good files, each kind of bad row and file, re-import, Excel's formats, atomicity."""
 
 import datetime
+import io
+import threading
 
 import pytest
+import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from innopraksis.models import Invitation, User
 from orgs.models import Membership, MembershipRole, Organisation
@@ -134,19 +142,12 @@ def test_a_file_is_imported_once_even_if_confirmed_twice(coordinator, db):
 
 def test_import_is_all_or_nothing_when_a_row_fails_while_saving(coordinator, db, monkeypatch):
     response = upload(coordinator, "students", STUDENTS)
-    saver = imports._student_saver
 
-    def failing_saver(email, values, candidate):
-        save = saver(email, values, candidate)
+    def disk_full(*args, **kwargs):
+        raise RuntimeError("disk full")
 
-        def save_or_fail():
-            if email == "jakob@example.org":
-                raise RuntimeError("disk full")
-            return save()
-
-        return save_or_fail
-
-    monkeypatch.setattr(imports, "_student_saver", failing_saver)
+    # The people are saved first, then their student records, which fail.
+    monkeypatch.setattr(Student.objects, "bulk_create", disk_full)
     with pytest.raises(RuntimeError):
         coordinator.post(response.url)
     assert not User.objects.filter(email="emma@example.org").exists()
@@ -274,3 +275,214 @@ def test_a_value_over_its_length_is_reported_in_the_preview_by_line_and_column(c
     html = upload(coordinator, kind, content).content.decode()
     assert f"<td>2</td><td>{column}</td>" in html
     assert not ImportBatch.objects.exists()
+
+
+class TestWhatExcelWrites:
+    def test_a_separator_at_the_end_of_every_line_is_an_empty_column_and_ignored(self, coordinator, db):
+        content = "email;full_name;\nemma@example.org;Emma Johansen;\njakob@example.org;Jakob Olsen;\n"
+        upload_and_confirm(coordinator, "students", content)
+        assert Student.objects.filter(user__email__in=["emma@example.org", "jakob@example.org"]).count() == 2
+
+    def test_old_mac_line_endings_are_read(self, coordinator, db):
+        upload_and_confirm(coordinator, "students", STUDENTS.replace("\n", "\r"))
+        assert Student.objects.filter(user__email__in=["emma@example.org", "jakob@example.org"]).count() == 2
+
+    @pytest.mark.parametrize(
+        "written", ["974\u00a0760\u00a0673", "NO 974 760 673 MVA", "no974760673mva", "974.760.673"]
+    )
+    def test_organisation_numbers_as_copied_or_as_on_an_invoice(self, coordinator, db, written):
+        upload_and_confirm(coordinator, "organisations", f"name;org_number\nHavlys Sjømat AS;{written}\n")
+        assert Organisation.objects.get(name="Havlys Sjømat AS").org_number == "974760673"
+
+    def test_a_row_after_a_cell_on_several_lines_is_named_by_its_excel_row(self, coordinator, db):
+        content = (
+            "email;full_name;study_programme\n"
+            'emma@example.org;Emma Johansen;"Økonomi\nog\nadministrasjon"\n'
+            "not-an-address;Jakob Olsen;Økonomi\n"
+        )
+        html = upload(coordinator, "students", content).content.decode()
+        assert "<td>3</td><td>epost</td>" in html  # Excel's row 3, the file's line 5
+
+
+class TestPeopleWhoChangeName:
+    def test_a_known_supervisor_under_another_name_shows_the_change_in_the_preview(self, coordinator, cast, db):
+        content = f"email;full_name;org_number\n{cast.supervisor_a.email};Vera V. Veileder;{cast.org_b.org_number}\n"
+        old_name = cast.supervisor_a.full_name
+        response = upload(coordinator, "supervisors", content)
+        preview = coordinator.get(response.url).content.decode()
+        assert f"Navnet endres:</strong> {old_name} → Vera V. Veileder" in preview
+        cast.supervisor_a.refresh_from_db()
+        assert cast.supervisor_a.full_name == old_name  # nothing until confirmed
+        coordinator.post(response.url)
+        cast.supervisor_a.refresh_from_db()
+        assert cast.supervisor_a.full_name == "Vera V. Veileder"
+
+    def test_a_student_renamed_by_the_file_counts_as_updated(self, coordinator, cast, db):
+        content = f"email;full_name\n{cast.student_a.email};Siri Studentsen\n"
+        preview = coordinator.get(upload(coordinator, "students", content).url).content.decode()
+        assert "0 nye, 1 oppdatert, 0 uendret" in preview
+        assert "→ Siri Studentsen" in preview
+
+    def test_one_address_with_two_names_in_a_file_is_refused(self, coordinator, cast, db):
+        content = (
+            "email;full_name;org_number\n"
+            f"kari@example.org;Kari Nordmann;{cast.org_a.org_number}\n"
+            f"kari@example.org;Kari Nordman;{cast.org_b.org_number}\n"
+        )
+        html = upload(coordinator, "supervisors", content).content.decode()
+        assert "<td>3</td><td>fullt_navn</td>" in html
+        assert "Linje 2 har samme person som «Kari Nordmann»" in html
+
+
+class TestUploadedFiles:
+    def test_the_file_is_forgotten_once_imported(self, coordinator, db):
+        upload_and_confirm(coordinator, "students", STUDENTS)
+        batch = ImportBatch.objects.get()
+        assert batch.applied_at is not None
+        assert batch.content == ""
+
+    def test_cancelling_deletes_the_file(self, coordinator, db):
+        response = upload(coordinator, "students", STUDENTS)
+        cancelled = coordinator.post(response.url, {"action": "cancel"}, follow=True)
+        assert cancelled.redirect_chain[-1][0] == reverse("import_start")
+        assert "Importen ble avbrutt" in cancelled.content.decode()
+        assert not ImportBatch.objects.exists()
+        assert not User.objects.filter(email="emma@example.org").exists()
+
+    def test_a_file_never_confirmed_is_deleted_after_a_day(self, coordinator, db, settings):
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            upload(coordinator, "students", STUDENTS)
+        with time_machine.travel(start + datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS - 1), tick=False):
+            coordinator.get(reverse("import_start"))
+            assert ImportBatch.objects.count() == 1
+        with time_machine.travel(start + datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS + 1), tick=False):
+            call_command("anonymise_cohorts", stdout=io.StringIO())
+            assert not ImportBatch.objects.exists()
+
+
+def _placements_file(cast, cohort, count: int) -> str:
+    """``count`` students placed at organisation A with its supervisor."""
+    for number in range(count):
+        user = User.objects.create_user(f"s{count}-{number}@example.org", full_name=f"Student {count}-{number}")
+        Student.objects.create(user=user)
+    rows = [
+        f"{cohort.name};s{count}-{number}@example.org;{cast.org_a.org_number};;;tirsdag;{cast.supervisor_a.email}"
+        for number in range(count)
+    ]
+    return "cohort;student_email;org_number;starts_on;ends_on;work_days;supervisor_emails\n" + "\n".join(rows) + "\n"
+
+
+def _students_file(count: int) -> str:
+    return "email;full_name\n" + "".join(f"n{count}-{n}@example.org;Ny Student {n}\n" for n in range(count))
+
+
+def _supervisors_file(cast, count: int) -> str:
+    number = cast.org_b.org_number
+    return "email;full_name;org_number\n" + "".join(
+        f"v{count}-{n}@example.org;Veileder {n};{number}\n" for n in range(count)
+    )
+
+
+class TestQueryCounts:
+    """Checking and confirming a file costs the same queries for 3 rows as for 30: 5,000 confirm in seconds."""
+
+    def confirm_queries(self, coordinator, kind, content, invite=False) -> int:
+        response = upload(coordinator, kind, content, invite=invite)
+        assert response.status_code == 302, response.content.decode()[-2000:]
+        with CaptureQueriesContext(connection) as queries:
+            confirmed = coordinator.post(response.url)
+        assert confirmed.status_code == 302
+        return len(queries)
+
+    def test_placements(self, coordinator, cast, db):
+        cohort = Cohort.objects.create(
+            name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
+        )
+        counts = [self.confirm_queries(coordinator, "placements", _placements_file(cast, cohort, n)) for n in (3, 30)]
+        assert counts[0] == counts[1]
+        assert Placement.objects.count() == 33
+        assert Placement.history.count() == 33
+        assert Placement.objects.filter(supervisors=cast.supervisor_a).count() == 33
+
+    def test_placements_changed_by_a_second_file(self, coordinator, cast, db):
+        cohort = Cohort.objects.create(
+            name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
+        )
+        counts = []
+        for count in (3, 30):
+            content = _placements_file(cast, cohort, count)
+            upload_and_confirm(coordinator, "placements", content)
+            counts.append(self.confirm_queries(coordinator, "placements", content.replace("tirsdag", "onsdag")))
+        assert counts[0] == counts[1]
+        assert {tuple(days) for days in Placement.objects.values_list("work_days", flat=True)} == {(3,)}
+
+    def test_students_with_invitations(self, coordinator, db, django_capture_on_commit_callbacks):
+        counts = [self.confirm_queries(coordinator, "students", _students_file(n), invite=True) for n in (3, 30)]
+        assert counts[0] == counts[1]
+        assert Invitation.objects.count() == 33
+
+    def test_supervisors(self, coordinator, cast, db):
+        counts = [self.confirm_queries(coordinator, "supervisors", _supervisors_file(cast, n)) for n in (3, 30)]
+        assert counts[0] == counts[1]
+        assert Membership.objects.filter(organisation=cast.org_b).count() == 34
+
+    def test_organisations(self, coordinator, db):
+        numbers = ["910000004", "910000012", "910000020", "910000039"]
+
+        def organisations(count):
+            return "name;org_number\n" + "".join(f"Org {n};{numbers[n]}\n" for n in range(count))
+
+        assert self.confirm_queries(coordinator, "organisations", organisations(1)) == self.confirm_queries(
+            coordinator, "organisations", organisations(4)
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_confirming_the_same_file_at_once_get_a_clear_answer(cast):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL, the production database")
+    first, second = (
+        ImportBatch.objects.create(kind="students", filename="studenter.csv", content=STUDENTS) for _ in range(2)
+    )
+    first_saved, may_commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def confirm_first():
+        try:
+            with transaction.atomic():
+                imports.import_confirm(batch=first, invited_by=cast.coordinator)
+                first_saved.set()
+                may_commit.wait(timeout=60)
+        finally:
+            connection.close()
+
+    def confirm_second():
+        try:
+            with translation.override("nb"):
+                imports.import_confirm(batch=second, invited_by=cast.coordinator)
+        except ValidationError as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm_first), threading.Thread(target=confirm_second)]
+    threads[0].start()
+    assert first_saved.wait(timeout=60)
+    threads[1].start()
+    # The second waits on the rows the first has not committed yet: let the first commit once it does.
+    with connection.cursor() as cursor:
+        for _ in range(100_000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+    may_commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome["error"].code == "imported_meanwhile"
+    assert "importerte de samme radene i samme øyeblikk" in outcome["error"].messages[0]
+    assert Student.objects.filter(user__email__in=["emma@example.org", "jakob@example.org"]).count() == 2
+    second.refresh_from_db()
+    assert second.applied_at is None
