@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from feedback import todos
@@ -144,17 +144,42 @@ def late_todos(placement: Placement, today: datetime.date) -> dict[str, list[tod
     return {side: items for side, items in late.items() if items}
 
 
+# A party reminded by hand is not reminded by hand again before this much time has passed.
+REMIND_BY_HAND_GAP = datetime.timedelta(hours=20)
+
+
+def may_remind_again(latest: ReminderNow | None, now: datetime.datetime) -> bool:
+    """Whether a party whose latest reminder by hand is ``latest`` may be reminded by hand now."""
+    return latest is None or latest.sent_at <= now - REMIND_BY_HAND_GAP
+
+
 @transaction.atomic
 def reminder_send_now(*, placement: Placement, side: str, user: User, today: datetime.date) -> ReminderNow:
     """A coordinator reminds a party, by hand, of everything it is late with: each person acting for that party
-    gets one e-mail, and the reminder is recorded with what it was about, who sent it and when."""
+    gets one e-mail, and the reminder is recorded with what it was about, who sent it and when.
+
+    Refused when the party was reminded by hand lately (two coordinators pressing at once included: the
+    placement's row is locked while this runs), when nothing is late, and when nobody can receive it."""
+    Placement.objects.select_for_update().filter(pk=placement.pk).exists()
+    latest = ReminderNow.objects.filter(placement=placement, side=side).first()
+    if not may_remind_again(latest, timezone.now()):
+        raise ValidationError(
+            _("They were reminded %(when)s. Send the next reminder tomorrow at the earliest.")
+            % {"when": formats.date_format(timezone.localtime(latest.sent_at), "SHORT_DATETIME_FORMAT")},
+            code="reminded_lately",
+        )
     todos.load([placement], today)
     late = late_todos(placement, today).get(side)
     if not late:
         raise ValidationError(_("Nothing is late for them any more, so no reminder was sent."), code="not_late")
+    recipients = [person for person in people_acting_for(placement, side) if person.is_active]
+    if not recipients:
+        raise ValidationError(
+            _("Nobody can receive the reminder: no one with an active account acts for them. Invite them first."),
+            code="no_recipient",
+        )
     names = placement.student.user.get_full_name(), placement.organisation.name
-    for person in people_acting_for(placement, side):
-        if person.is_active:
-            dues = [Due(todo.key, person, todo.what, *names, todo.due_on, todo.path) for todo in late]
-            _mail(person, dues, today, sent_by=user)
+    for person in recipients:
+        dues = [Due(todo.key, person, todo.what, *names, todo.due_on, todo.path) for todo in late]
+        _mail(person, dues, today, sent_by=user)
     return ReminderNow.objects.create(placement=placement, side=side, keys=[todo.key for todo in late], sent_by=user)

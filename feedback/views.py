@@ -140,7 +140,7 @@ def reminder_send(request, pk: int):
     else:
         messages.success(
             request,
-            _("The reminder is sent to %(party)s.")
+            _("The reminder has been sent to %(party)s.")
             % {
                 "party": placement.student.user.get_full_name() if side == Side.STUDENT else placement.organisation.name
             },

@@ -70,6 +70,33 @@ def test_no_reminder_is_sent_of_what_is_not_late(cast, cohort):  # noqa: F811
     assert mail.outbox == [] and not ReminderNow.objects.exists()
 
 
+def test_a_party_is_reminded_by_hand_once_a_day_at_most(cast, cohort):  # noqa: F811
+    placement = started(cast, cohort)
+    coordinator, colleague = client_for(cast.coordinator), client_for(cast.coordinator)
+    with time_machine.travel(LATE, tick=False):
+        assert home(coordinator).count("Send en påminnelse nå") == 2  # the student and the organisation
+        remind(coordinator, placement, "organisation")
+        assert home(coordinator).count("Send en påminnelse nå") == 1  # none for a party reminded just now
+        again = colleague.post(reverse("reminder_send", kwargs={"pk": placement.pk}), {"side": "organisation"})
+        page = colleague.get(again.url).content.decode()
+        assert "De ble påminnet 25.01.2023 13:00. Send neste påminnelse tidligst i morgen." in page  # Oslo time
+    with time_machine.travel(LATE + datetime.timedelta(days=1), tick=False):
+        assert home(coordinator).count("Send en påminnelse nå") == 2
+        remind(coordinator, placement, "organisation")
+    assert len(mail.outbox) == ReminderNow.objects.count() == 2
+
+
+def test_a_party_nobody_can_receive_a_reminder_for_is_told_so(cast, cohort):  # noqa: F811
+    placement = started(cast, cohort)
+    cast.supervisor_a.is_active = False
+    cast.supervisor_a.save(update_fields=["is_active"])
+    coordinator = client_for(cast.coordinator)
+    with time_machine.travel(LATE, tick=False):
+        response = remind(coordinator, placement, "organisation")
+        assert "Ingen kan få påminnelsen" in coordinator.get(response.url).content.decode()
+    assert mail.outbox == [] and not ReminderNow.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["supervisor_a", "student_a"])
 def test_only_a_coordinator_sends_a_reminder_by_hand(cast, cohort, role):  # noqa: F811
     placement = started(cast, cohort)

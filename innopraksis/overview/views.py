@@ -78,10 +78,16 @@ def _needing_attention(user: User, today) -> list[Placement]:
     sent = {}
     for reminder in ReminderNow.objects.filter(placement__in=placements).select_related("sent_by"):
         sent.setdefault((reminder.placement_id, reminder.side), reminder)  # the latest first
+    now = timezone.now()
     for placement in placements:
         placement.flags = flags.flags_of(placement, view)
         placement.late = [
-            {"side": side, "todos": late, "reminded": sent.get((placement.pk, side))}
+            {
+                "side": side,
+                "todos": late,
+                "reminded": sent.get((placement.pk, side)),
+                "may_remind": reminders.may_remind_again(sent.get((placement.pk, side)), now),
+            }
             for side, late in reminders.late_todos(placement, today).items()
         ]
     return placements
