@@ -220,7 +220,9 @@ class TestConcurrentEdits:
     ):
         url = reverse("agreement_step", kwargs={"pk": agreement.placement_id, "side": "organisation", "step": "role"})
         first, second = client_for(cast.supervisor_a), client_for(second_supervisor)
-        base = second.get(url).context["form"]["base"].value()
+        page = second.get(url)
+        assert '<p class="lesson">«' in page.content.decode()  # the write-up quoted as Norwegian quotes it
+        base = page.context["form"]["base"].value()
         first.post(url, {"org_role": "Analytiker i teamet", "base": base, "go": "next"})
         response = second.post(url, {"org_role": "Prosjektmedarbeider", "base": base, "go": "next"})
         html = response.content.decode()

@@ -218,6 +218,8 @@ class TestMissedCheckins:
             assert answer(student, first_three[0], STUDENT_ANSWER).status_code == 403
             listing = student.get(reverse("checkin_list", kwargs={"pk": placement.pk})).content.decode()
             assert listing.count("Uteblitt") == 2
+            # The check-ins not open yet have no answers to hide: they show a dash, not "hidden".
+            assert "Skjult til begge har svart" not in listing
             assert "Svar på statussjekken" not in student.get(reverse("home_student")).content.decode()
         for checkin in first_three[:2]:
             checkin.refresh_from_db()
