@@ -211,8 +211,10 @@ def agreement_sign(request, pk: int):
             )
             return redirect("agreement_detail", pk=pk)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("agreement_sign", pk=pk)
+        if not asking:  # the agreement changed under the reader: they read it again before signing
+            messages.error(request, " ".join(error.messages))
+            return redirect("agreement_sign", pk=pk)
+        change_form.add_error(None, error)  # the request stays on the page as typed
     values = agreement_steps.values_of(agreement)
     already = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
     other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT
@@ -225,6 +227,7 @@ def agreement_sign(request, pk: int):
         "ready": agreement.state in (AgreementState.SIGNING, AgreementState.SIGNED),
         "already": already,
         "can_ask_for_change": agreement.state == AgreementState.SIGNING and not already,
+        "own_part_finished": agreement.completed_at(side) is not None,
         "change_form": change_form,
         "other_party": agreements.party_name(agreement.placement, other),
     }

@@ -537,9 +537,7 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
         else:
             action = "update"
         record = (_Person(email, values["full_name"]), organisation, role)
-        changes.append(
-            Change(line, action, f"{values['full_name']} – {organisation}", record, rename=rename)
-        )
+        changes.append(Change(line, action, f"{values['full_name']} – {organisation}", record, rename=rename))
     return changes, errors
 
 

@@ -586,6 +586,28 @@ class TestAskingForAChange:
         agreement.refresh_from_db()
         assert agreement.state == AgreementState.SIGNING
 
+    def test_a_request_refused_because_the_other_party_asked_first_keeps_what_was_typed(self, cast, agreement):
+        self.ready(cast, agreement)
+        url = reverse("agreement_sign", kwargs={"pk": agreement.placement_id})
+        student, supervisor = client_for(cast.student_a), client_for(cast.supervisor_a)
+        student.get(url)
+        supervisor.post(url, {"action": "change", "comment": "Skriv inn eksamensdatoene."})  # first
+        response = student.post(url, {"action": "change", "comment": "Legg til at jeg jobber hjemmefra fredager."})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'id="form-errors"' in html
+        assert "Legg til at jeg jobber hjemmefra fredager.</textarea>" in html
+
+    def test_a_party_that_has_not_finished_is_told_at_the_top_and_led_to_its_part(self, cast, agreement):
+        fill(agreement, Side.STUDENT, cast.student_a)
+        url = reverse("agreement_sign", kwargs={"pk": agreement.placement_id})
+        supervisor = client_for(cast.supervisor_a).get(url).content.decode()
+        top = supervisor[supervisor.index("<h1>") : supervisor.index("Solberg &amp; Dahl Revisjon AS, ")]
+        assert "Begge delene må være ferdige før avtalen kan signeres." in top
+        assert reverse("agreement_part", kwargs={"pk": agreement.placement_id, "side": "organisation"}) in top
+        student = client_for(cast.student_a).get(url).content.decode()
+        assert "Venter på at Solberg &amp; Dahl Revisjon AS gjør ferdig sin del." in student
+
     @pytest.mark.parametrize("stage", ["draft", "signed_by_me"])
     def test_a_change_is_asked_for_only_before_ones_own_signature(self, cast, agreement, stage):
         if stage == "signed_by_me":
