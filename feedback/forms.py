@@ -71,9 +71,6 @@ class MessageForm(OnceMixin, forms.Form):
         label=_("Your message"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Only the student and the programme's coordinators read this conversation; the organisation never sees it."
-        ),
     )
 
 

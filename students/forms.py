@@ -166,7 +166,9 @@ class CohortFilterForm(ListFilterForm):
 
 class StudentFilterForm(ListFilterForm):
     internship_course = forms.CharField(label=_("Internship course"), required=False)
-    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), required=False)
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"), queryset=Cohort.objects.none(), required=False, empty_label=_("All cohorts")
+    )
 
     search_fields = ("user__full_name", "user__email", "study_programme")
     filter_lookups = {"internship_course": "internship_course__iexact", "cohort": "placements__cohort"}
@@ -177,11 +179,18 @@ class StudentFilterForm(ListFilterForm):
 
 
 class PlacementFilterForm(ListFilterForm):
-    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), required=False)
+    cohort = forms.ModelChoiceField(
+        label=_("Cohort"), queryset=Cohort.objects.none(), required=False, empty_label=_("All cohorts")
+    )
     state = forms.ChoiceField(
         label=_("State"), choices=[("", _("All states")), *PlacementState.choices], required=False
     )
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All organisations"),
+    )
 
     search_fields = ("student__user__full_name", "student__user__email", "organisation__name")
     filter_lookups = {"cohort": "cohort", "state": "state", "organisation": "organisation"}

@@ -165,13 +165,22 @@ SPECS: dict[str, Spec] = {
             "956789044",
             "",
             "",
-            "tirsdag torsdag",
+            "tuesday thursday",
             "eirik.moen@havlys.example",
         ),
         gettext_lazy(
             "cohort by its name; dates as 2023-01-09 or 09.01.2023, empty for the cohort's dates; work_days as "
             "weekday names or numbers (1 = Monday); supervisor_emails separated by spaces; the cohort, the "
             "student, the organisation and the supervisors must already be registered."
+        ),
+        (
+            "Internship våren 2023",
+            "emma.student@example.org",
+            "956789044",
+            "",
+            "",
+            "tirsdag torsdag",
+            "eirik.moen@havlys.example",
         ),
     ),
 }

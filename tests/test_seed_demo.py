@@ -107,6 +107,11 @@ def test_seed_has_agreements_in_every_state_some_overdue_and_one_changed_after_s
     overdue = [placement.agreement_overdue for placement in placements]
     assert any(overdue) and not all(overdue)
     assert AgreementVersion.objects.filter(agreement__placement__student__user__email=demo_student_email(1)).exists()
+    # Finished, then signed, then approved, in that order, as the printed agreement shows.
+    for agreement in agreements.filter(state=AgreementState.APPROVED):
+        signed = [moment for moment in (agreement.student_signed_at, agreement.org_signed_at) if moment]
+        assert max(agreement.student_completed_at, agreement.org_completed_at) <= min(signed or [agreement.approved_at])
+        assert all(moment <= agreement.approved_at for moment in signed)
 
 
 def test_seed_on_a_later_day_keeps_the_rounds_it_made(db):

@@ -483,7 +483,15 @@ class Command(BaseCommand):
         )
         # The demo is built in one go; date the approval as it would have happened, mostly in good time.
         approved_on = placement.starts_on + datetime.timedelta(days=3 if number % 5 == 0 else -20)
-        ExpectationAgreement.objects.filter(pk=agreement.pk).update(approved_at=_noon(approved_on))
+        agreement.refresh_from_db()
+        signed_on, finished_on = approved_on - datetime.timedelta(days=2), approved_on - datetime.timedelta(days=6)
+        ExpectationAgreement.objects.filter(pk=agreement.pk).update(
+            approved_at=_noon(approved_on),
+            student_signed_at=_noon(signed_on) if agreement.student_signed_at else None,
+            org_signed_at=_noon(signed_on) if agreement.org_signed_at else None,
+            student_completed_at=_noon(finished_on),
+            org_completed_at=_noon(finished_on),
+        )
         self._onboarding(placement, number, student, supervisor)
         self._follow_up(placement, number, student, supervisor)
 
