@@ -1,5 +1,6 @@
 """The supervisor works the onboarding checklist; the student sees the progress."""
 
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from feedback import lifecycle
@@ -44,3 +45,22 @@ def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_pr
     page.get_by_role("link", name="Åpne sjekklisten").click()
     expect(page.get_by_text("Gikk gjennom målene hennes første dag.")).to_be_visible()
     expect(page.get_by_text("Gjort av Ane Veileder").first).to_be_visible()
+
+
+def test_a_coordinator_moves_a_template_item_twice_from_the_keyboard(page, cast):
+    placement = open_agreement(cast)
+    onboarding.cohort_add_default_template(cohort=placement.cohort)
+    titles = [item.display_title for item in placement.cohort.onboarding_template.order_by("position")]
+    sign_in(page, cast.coordinator.email)
+    page.goto(reverse("cohort_onboarding", kwargs={"pk": placement.cohort.pk}))
+    page.get_by_role("button", name=f"Ned – {titles[0]}").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"«{titles[0]}» er flyttet.")).to_be_visible()
+    # The focus is on the moved item, so the next Tab reaches its buttons again, without a search.
+    expect(page.locator(f"li#template-item-{placement.cohort.onboarding_template.get(position=2).pk}")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # its "Ned" again
+    expect(page.get_by_text(f"«{titles[0]}» er flyttet.")).to_be_visible()
+    order = [item.display_title for item in placement.cohort.onboarding_template.order_by("position")]
+    assert order[:3] == [titles[1], titles[2], titles[0]]
