@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import CheckIn, Evaluation, Experience, ExperienceReport, FollowUp, Gathering
+from innopraksis.fields import ModelMultipleIdsField
 from innopraksis.once import OnceMixin
 from orgs.models import Organisation
 from students.forms import DateInput
@@ -104,7 +105,7 @@ class EvaluationForm(RadioModelForm):
 
 
 class GatheringForm(forms.ModelForm):
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = ModelMultipleIdsField(
         label=_("Invited organisations"),
         queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -130,7 +131,7 @@ class GatheringForm(forms.ModelForm):
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.ModelMultipleChoiceField(
+    attended = ModelMultipleIdsField(
         label=_("Organisations that attended"),
         queryset=Organisation.objects.none(),
         widget=forms.CheckboxSelectMultiple,

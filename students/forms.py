@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from innopraksis.fields import ModelMultipleIdsField
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import User
 from innopraksis.once import OnceMixin
@@ -104,6 +105,7 @@ class PlacementForm(forms.ModelForm):
         model = Placement
         fields = ["cohort", "student", "organisation", "supervisors", "starts_on", "ends_on", "work_days"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "supervisors": forms.CheckboxSelectMultiple}
+        field_classes = {"supervisors": ModelMultipleIdsField}
         help_texts = {
             "starts_on": _("Leave empty to use the cohort's start date."),
             "ends_on": _("Leave empty to use the cohort's end date."),
@@ -312,8 +314,17 @@ class TemplateItemForm(forms.ModelForm):
         return "" if explanation == self.instance.default_explanation.strip() else explanation
 
 
+# A checklist of more than a hundred items is no onboarding; the cap also keeps a forged form count from
+# making the server build thousands of forms.
 TemplateItemFormSet = forms.modelformset_factory(
-    OnboardingTemplateItem, form=TemplateItemForm, fields=TemplateItemForm.Meta.fields, extra=1, can_delete=True
+    OnboardingTemplateItem,
+    form=TemplateItemForm,
+    fields=TemplateItemForm.Meta.fields,
+    extra=1,
+    can_delete=True,
+    max_num=100,
+    validate_max=True,
+    absolute_max=101,
 )
 
 
