@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -76,3 +77,19 @@ def test_the_skip_link_moves_focus_to_the_main_content(page, cast):
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_without_javascript_the_menus_stay_usable_and_sign_out_works(chromium, live_server, cast, width):
+    context = chromium.new_context(base_url=live_server.url, locale="nb-NO", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    try:
+        sign_in(page, cast.coordinator.email)
+        expect(page.get_by_role("link", name="Profil")).to_be_visible()
+        expect(page.get_by_role("link", name="Oversiktstavle")).to_be_visible()
+        page.get_by_role("button", name="Logg ut").click()
+        expect(page.get_by_role("heading", name="Logg inn i InnoPraksis")).to_be_visible()
+    finally:
+        context.close()
