@@ -44,12 +44,12 @@ def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, 
     page.get_by_label("Nytt passord en gang til").fill("my-own-long-password")
     page.get_by_role("button", name="Lagre og logg inn").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
     expect(page.get_by_text("Passordet ditt er satt, og du er logget inn.")).to_be_visible()
 
     sign_out(page)
     sign_in(page, "ny.student@example.org", "my-own-long-password")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
 
 
 def test_a_person_switches_the_language_to_english_and_back(page, cast):
@@ -70,7 +70,7 @@ def test_a_person_switches_the_language_to_english_and_back(page, cast):
 
 def test_the_skip_link_moves_focus_to_the_main_content(page, cast):
     sign_in(page, cast.student_a.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
     page.reload()
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Hopp til hovedinnholdet")

@@ -44,7 +44,7 @@ def test_sign_in_answer_a_check_in_and_start_the_agreement_by_keyboard(page, cas
     tab_to(page, page.get_by_label("Passord"))
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
 
     checkin = placement.checkins.order_by("due_on").first()
     page.goto(reverse("checkin_detail", kwargs={"pk": placement.pk, "checkin_pk": checkin.pk}))

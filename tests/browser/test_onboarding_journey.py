@@ -39,7 +39,7 @@ def test_two_ticks_and_a_note_are_saved_in_one_press_and_the_student_sees_the_pr
     sign_out(page)
 
     sign_in(page, cast.student_a.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Min praksis")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
     expect(page.get_by_text("3 av 6 gjort")).to_be_visible()
     expect(page.get_by_text("Hver tirsdag 14:00–14:30, Møterom 2")).to_be_visible()
     page.get_by_role("link", name="Åpne sjekklisten").click()
