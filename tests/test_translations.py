@@ -53,8 +53,8 @@ NOT_IN_NORWEGIAN = {
     "forventings": "«forventnings-» has an n",
     "vinn-vinn situasjon": "«vinn-vinn-situasjon» is one word",
     "Endring<": "an edit link says «Endre»",
-    "min praksis": "the student's semester is «internship», not «praksis» alone",
-    "og praksis": "the student's semester is «internship», not «praksis» alone",
+    "Min praksis<": "the student's semester is «internship», not «praksis» alone",
+    "Studenter og praksis<": "the student's semester is «internship», not «praksis» alone",
 }
 
 
