@@ -16,10 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.schedule import SCHEDULED_STATES, final_evaluations_in, schedule_sync
+from feedback.schedule import final_evaluations_in, schedule_sync
 from innopraksis.models import User
 from students.agreements import agreement_approve
-from students.models import AgreementState, CachedFigures, Cohort, ExpectationAgreement, Placement, PlacementState
+from students.models import (
+    SCHEDULED_STATES,
+    AgreementState,
+    CachedFigures,
+    Cohort,
+    ExpectationAgreement,
+    Placement,
+    PlacementState,
+)
 from students.placements import ALLOWED_TRANSITIONS, placement_cancel, placement_move, placement_start_agreement
 
 

@@ -10,9 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from feedback.models import CheckIn, Evaluation, EvaluationKind
 from feedback.status import status_update
-from students.models import Placement, PlacementState, Side
-
-SCHEDULED_STATES = (PlacementState.ACTIVE, PlacementState.COMPLETED)
+from students.models import SCHEDULED_STATES, Placement, Side
 
 
 def checkin_dates(placement: Placement) -> list[datetime.date]:

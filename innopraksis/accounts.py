@@ -7,6 +7,7 @@ import secrets
 
 from django.utils import timezone
 
+from innopraksis import throttle
 from innopraksis.models import User, normalize_email
 
 
@@ -20,10 +21,6 @@ def user_get_or_create(*, email: str, full_name: str) -> tuple[User, bool]:
     user.full_clean()
     user.save()
     return user, True
-
-
-# The session key under which a calendar address just made waits to be shown, once.
-CALENDAR_TOKEN_SHOWN_KEY = "calendar_token_shown"  # noqa: S105 (a key, not a secret)
 
 
 def calendar_token_hash(token: str) -> str:
@@ -45,6 +42,14 @@ def calendar_token_withdraw(*, user: User) -> None:
         user.calendar_token_hash = None
         user.calendar_token_made_at = None
         user.save(update_fields=["calendar_token_hash", "calendar_token_made_at"])
+
+
+def password_changed(*, user: User) -> None:
+    """What a new password ends, wherever it was set (a reset link, the profile, an invitation): the
+    calendar address, which may have leaked with the old password, and the failed sign-ins that locked
+    the account, so that resetting the password is a way back in, as the lock's message says."""
+    calendar_token_withdraw(user=user)
+    throttle.clear_account(user.email)
 
 
 def user_set_language(*, user: User, language: str) -> None:

@@ -103,17 +103,16 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
 
 
 class NewPasswordForm(SetPasswordForm):
-    """A new password (after a reset link) also stops the calendar address, which may have leaked with the
-    old password; the person makes a new one on their profile."""
+    """A new password, after a reset link: see ``accounts.password_changed`` for what it ends."""
 
     def save(self, commit=True):
         user = super().save(commit=commit)
-        accounts.calendar_token_withdraw(user=user)
+        accounts.password_changed(user=user)
         return user
 
 
 class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
-    """Changing the password while signed in: the old one asked first, and the calendar address stopped."""
+    """Changing the password while signed in: the old one is asked for first."""
 
 
 class InvitationForm(forms.ModelForm):

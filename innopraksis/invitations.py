@@ -104,8 +104,12 @@ def invitations_for_new_people(*, people: list[tuple[User, str, models.Model | N
     yet, as an import does for the people it adds: the same few queries however many they are. Returns how
     many were invited."""
     now = timezone.now()
-    made = [
-        _invitation(
+    made, invited = [], set()
+    for user, role, organisation in people:
+        if user.has_usable_password() or user.email in invited:
+            continue  # signs in already, or invited by an earlier row (a supervisor of two organisations)
+        invited.add(user.email)
+        invitation, token = _invitation(
             email=user.email,
             full_name=user.full_name,
             role=role,
@@ -114,9 +118,10 @@ def invitations_for_new_people(*, people: list[tuple[User, str, models.Model | N
             language=user.language,
             now=now,
         )
-        for user, role, organisation in people
-        if not user.has_usable_password()
-    ]
+        # The token's uniqueness is its randomness, the role-and-organisation rule holds by construction, and
+        # the organisation and the inviter exist: checking them against the tables would cost queries per person.
+        invitation.full_clean(exclude=["organisation", "invited_by"], validate_unique=False, validate_constraints=False)
+        made.append((invitation, token))
     _replace_open_invitations([invitation.email for invitation, _token in made], now)
     Invitation.objects.bulk_create([invitation for invitation, _token in made])
     for invitation, token in made:

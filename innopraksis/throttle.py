@@ -98,6 +98,11 @@ def clear_failures(email: str, ip_address: str) -> None:
     LoginFailure.objects.filter(email=normalize_email(email), ip_address=ip_address).delete()
 
 
+def clear_account(email: str) -> None:
+    """The account's password changed: none of its failures count any more, from any address."""
+    LoginFailure.objects.filter(email=normalize_email(email)).delete()
+
+
 def reset_mail_allowed(email: str, *, now: datetime | None = None) -> bool:
     """Whether another password-reset e-mail may go to this address now (PASSWORD_RESET_MAIL_LIMIT per
     PASSWORD_RESET_MAIL_WINDOW), so that nobody can fill a person's inbox from the reset page."""

@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,7 +24,6 @@ from innopraksis.forms import (
     ProfileForm,
 )
 from innopraksis.lists import paginate
-from innopraksis.mail import absolute_url
 from innopraksis.models import InvitationStatus, Role
 from students import people
 
@@ -96,13 +94,7 @@ def profile(request):
         translation.activate(user.language)  # confirm in the language just chosen
         messages.success(request, _("Your profile has been saved."))
         return redirect("profile")
-    # A new calendar address is shown once, on the page the person is sent to after making it.
-    new_token = request.session.pop(accounts.CALENDAR_TOKEN_SHOWN_KEY, None)
-    context = {
-        "form": form,
-        "roles": access.roles_of(request.user),
-        "calendar_url": absolute_url(reverse("calendar_feed", kwargs={"token": new_token})) if new_token else "",
-    }
+    context = {"form": form, "roles": access.roles_of(request.user)}
     return render(request, "innopraksis/profile.html", context)
 
 

@@ -3,14 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from innopraksis.lists import ListFilterForm
 from orgs.models import MembershipRole, Organisation, Sector
+from orgs.validators import normalize_org_number
 
 
 class OrganisationForm(forms.ModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
-    # Up to eleven characters so "974 760 673", as printed on letters, is accepted; stored as nine digits.
+    # Room for "NO 974 760 673 MVA", as on an invoice; stored as nine digits.
     org_number = forms.CharField(
         label=_("Organisation number"),
-        max_length=11,
+        max_length=30,
         help_text=_("Nine digits, as in the Brønnøysund Register Centre."),
     )
 
@@ -20,7 +21,7 @@ class OrganisationForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_org_number(self) -> str:
-        return self.cleaned_data["org_number"].replace(" ", "")
+        return normalize_org_number(self.cleaned_data["org_number"])
 
 
 class MembershipAddForm(forms.Form):

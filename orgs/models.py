@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from innopraksis.fields import BoundedTextField
-from orgs.validators import validate_org_number
+from orgs.validators import normalize_org_number, validate_org_number
 
 
 class Sector(models.TextChoices):
@@ -41,8 +41,8 @@ class Organisation(models.Model):
         return reverse("organisation_detail", kwargs={"pk": self.pk})
 
     def clean_fields(self, exclude=None) -> None:
-        # "974 760 673" as printed on letters is accepted and stored as digits only.
-        self.org_number = (self.org_number or "").replace(" ", "")
+        # "974 760 673" as printed on letters, or as on an invoice, is accepted and stored as digits only.
+        self.org_number = normalize_org_number(self.org_number)
         super().clean_fields(exclude)
 
 

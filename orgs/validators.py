@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +13,18 @@ def org_number_check_digit(first_eight: str) -> int | None:
     return None if check == 10 else check
 
 
+def normalize_org_number(value: str) -> str:
+    """An organisation number as the register keeps it, nine digits, from how people write it: "974 760 673"
+    (with ordinary or no-break spaces, as copied from a web page), "974.760.673", or "NO 974 760 673 MVA" as
+    on an invoice."""
+    number = re.sub(r"[\s.\u00a0\u202f]+", "", value or "").upper()
+    if number.startswith("NO"):
+        number = number[2:]
+    return number.removesuffix("MVA")
+
+
 def validate_org_number(value: str) -> None:
-    digits = value.replace(" ", "")
+    digits = normalize_org_number(value)
     if len(digits) != 9 or not digits.isdigit():
         raise ValidationError(
             _("An organisation number has exactly nine digits, for example 974 760 673."), code="format"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,20 @@ from innopraksis.invitations import invitations_for_new_people
 from innopraksis.models import InvitationRole, User, normalize_email
 from innopraksis.spreadsheet import SafeWriter
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from students.models import CachedFigures, Cohort, ImportBatch, ImportKind, Placement, PlacementState, Student, Weekday
+from orgs.validators import normalize_org_number
+from students.models import (
+    SCHEDULED_STATES,
+    CachedFigures,
+    Cohort,
+    ImportBatch,
+    ImportKind,
+    Placement,
+    PlacementState,
+    Student,
+    Weekday,
+)
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -333,15 +347,6 @@ def _emails(value: str) -> list[str]:
     return [normalize_email(part) for part in re.split(r"[\s,;|]+", value) if part]
 
 
-def _org_number(value: str) -> str:
-    """An organisation number as the register keeps it: nine digits, from "923 609 016" (with ordinary or
-    no-break spaces, as copied from a web page) or "NO 923 609 016 MVA" (as on an invoice)."""
-    number = re.sub(r"[\s.\u00a0\u202f]+", "", value).upper()
-    if number.startswith("NO"):
-        number = number[2:]
-    return number.removesuffix("MVA")
-
-
 def _model_errors(line: int, error: ValidationError, columns: dict[str, str]) -> list[RowError]:
     errors = []
     for field_name, messages in error.message_dict.items():
@@ -427,11 +432,13 @@ def _one_name_per_address(rows, column: str = "full_name") -> list[RowError]:
 
 
 def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
-    changes, errors = [], _duplicates(rows, lambda v: _org_number(v["org_number"]), "org_number")
-    existing = Organisation.objects.in_bulk([_org_number(v["org_number"]) for _l, v in rows], field_name="org_number")
+    changes, errors = [], _duplicates(rows, lambda v: normalize_org_number(v["org_number"]), "org_number")
+    existing = Organisation.objects.in_bulk(
+        [normalize_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
+    )
     for line, values in rows:
         check = _RowChecker(line)
-        number = _org_number(values["org_number"])
+        number = normalize_org_number(values["org_number"])
         organisation = existing.get(number) or Organisation(org_number=number)
         before = _organisation_fields(organisation) if organisation.pk else None
         organisation.name = values["name"]
@@ -509,10 +516,10 @@ def _save_people(people: list[_Person]) -> dict[str, User]:
 
 def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
     changes = []
-    errors = _duplicates(rows, lambda v: (v["email"].lower(), _org_number(v["org_number"])), "email")
+    errors = _duplicates(rows, lambda v: (v["email"].lower(), normalize_org_number(v["org_number"])), "email")
     errors += _one_name_per_address(rows)
     organisations = Organisation.objects.in_bulk(
-        [_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
+        [normalize_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
     )
     users = _people_by_email(rows)
     memberships = {
@@ -523,7 +530,7 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
         check = _RowChecker(line)
         email = check.email("email", values["email"])
         check.name("full_name", values["full_name"])
-        organisation = organisations.get(_org_number(values["org_number"]))
+        organisation = organisations.get(normalize_org_number(values["org_number"]))
         if organisation is None:
             check.add(
                 "org_number",
@@ -656,7 +663,7 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
     )
     cohorts = {c.name.lower(): c for c in Cohort.objects.all()}
     organisations = Organisation.objects.in_bulk(
-        [_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
+        [normalize_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
     )
     students = {
         s.user.email: s
@@ -689,7 +696,7 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
                 _("No student has the address %(email)s. Import or add the student first.")
                 % {"email": values["student_email"]},
             )
-        organisation = organisations.get(_org_number(values["org_number"]))
+        organisation = organisations.get(normalize_org_number(values["org_number"]))
         if organisation is None:
             check.add(
                 "org_number",
@@ -729,14 +736,22 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         placement.starts_on = dates["starts_on"] or cohort.starts_on
         placement.ends_on = dates["ends_on"] or cohort.ends_on
         placement.work_days = work_days
+        if placement.state in SCHEDULED_STATES and before[:4] != _placement_fields(placement, supervisors)[:4]:
+            # Its check-ins and evaluations follow its dates: they move with them on the placement's page.
+            errors.append(
+                RowError(
+                    line,
+                    "starts_on",
+                    _("This placement has started: change its organisation, dates or work days on its page."),
+                )
+            )
+            continue
         try:
             # The cohort, student and organisation were loaded above, and the one live placement per student
             # and cohort is the row's key (`live`): checking them again would cost queries for every row.
             placement.full_clean(
                 exclude=["cohort", "student", "organisation"], validate_unique=False, validate_constraints=False
             )
-            if placement.ends_on <= placement.starts_on:
-                raise ValidationError({"ends_on": _("A placement must end after it starts.")})
         except ValidationError as error:
             errors.extend(_model_errors(line, error, PLACEMENT_COLUMNS))
             continue
@@ -832,6 +847,9 @@ def import_confirm(*, batch: ImportBatch, invited_by: User) -> dict[str, int]:
             locked.content = ""
             locked.save(update_fields=["applied_at", "content"])
     except IntegrityError:
+        # Two confirmations of the same rows at once is the case the checks above cannot see; anything else
+        # that reaches the database's constraints is a bug, and the log keeps its traceback.
+        logger.exception("The import of %s hit a database constraint", batch)
         raise ValidationError(
             _(
                 "Someone imported the same rows at the same moment, so nothing from this file was saved. "

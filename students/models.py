@@ -88,6 +88,11 @@ class PlacementState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The states in which a placement has check-ins and evaluations scheduled from its dates (feedback.schedule):
+# its dates change only through the service that moves them too.
+SCHEDULED_STATES = (PlacementState.ACTIVE, PlacementState.COMPLETED)
+
+
 class WaitsFor(models.TextChoices):
     """Whom something open waits for: one party or both."""
 
@@ -264,6 +269,10 @@ class Placement(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            # The constraint above guards the table; saying it here words it for the end date, without a query
+            # (and the constraint's own check then leaves the end date alone).
+            raise ValidationError({"ends_on": _("A placement must end after it starts.")}, code="ends_before_start")
         if self.cohort_id and self.starts_on and self.ends_on:
             cohort = self.cohort
             if self.starts_on < cohort.starts_on or self.ends_on > cohort.ends_on:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innopraksis.accounts import user_get_or_create
+from innopraksis import accounts
 from innopraksis.invitations import hash_token, invitation_for_person
 from innopraksis.models import Invitation, InvitationRole, InvitationStatus, User
 from orgs.models import Membership, MembershipRole
@@ -35,7 +35,7 @@ def student_save(
         user.full_clean()
         user.save(update_fields=["email", "full_name"])
     else:
-        user, _created = user_get_or_create(email=data["email"], full_name=data["full_name"])
+        user, _created = accounts.user_get_or_create(email=data["email"], full_name=data["full_name"])
         student.user = user
     student = form.save()
     if invite:
@@ -65,6 +65,7 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     user.set_password(password)
     user.full_clean()
     user.save()
+    accounts.password_changed(user=user)
 
     if invitation.role == InvitationRole.STUDENT:
         Student.objects.get_or_create(user=user)

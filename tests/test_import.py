@@ -486,3 +486,39 @@ def test_two_coordinators_confirming_the_same_file_at_once_get_a_clear_answer(ca
     assert Student.objects.filter(user__email__in=["emma@example.org", "jakob@example.org"]).count() == 2
     second.refresh_from_db()
     assert second.applied_at is None
+
+
+def test_a_new_supervisor_of_two_organisations_gets_one_invitation(
+    coordinator, cast, db, django_capture_on_commit_callbacks
+):
+    content = (
+        "email;full_name;org_number\n"
+        f"kari@example.org;Kari Nordmann;{cast.org_a.org_number}\n"
+        f"kari@example.org;Kari Nordmann;{cast.org_b.org_number}\n"
+    )
+    upload_and_confirm(coordinator, "supervisors", content, django_capture_on_commit_callbacks, invite=True)
+    assert [message.to for message in mail.outbox] == [["kari@example.org"]]
+    assert Invitation.objects.filter(email="kari@example.org").count() == 1
+    assert Membership.objects.filter(user__email="kari@example.org").count() == 2
+
+
+def test_a_started_placement_keeps_its_dates_and_says_where_to_change_them(coordinator, cast, db):
+    cohort = Cohort.objects.create(
+        name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
+    )
+    placement = Placement.objects.create(
+        cohort=cohort,
+        student=cast.student_a.student,
+        organisation=cast.org_a,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        state="active",
+    )
+    content = (
+        "cohort;student_email;org_number;starts_on;ends_on\n"
+        f"Vår 2023;{cast.student_a.email};{cast.org_a.org_number};09.01.2023;08.02.2023\n"
+    )
+    html = upload(coordinator, "placements", content).content.decode()
+    assert "Denne praksisplassen har startet: endre organisasjon, datoer eller arbeidsdager på siden dens." in html
+    placement.refresh_from_db()
+    assert placement.ends_on == cohort.ends_on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 
 import pytest
@@ -15,7 +16,8 @@ from django.utils import translation
 from icalendar import Calendar
 
 from feedback import lifecycle
-from innopraksis import accounts
+from innopraksis import accounts, invitations
+from innopraksis.models import User
 from students import onboarding, placements
 from students.models import (
     OWNER_SIDES,
@@ -27,7 +29,7 @@ from students.models import (
     Placement,
     Practice,
 )
-from tests.conftest import PASSWORD, client_for, make_user
+from tests.conftest import PASSWORD, client_for, invitation_token, make_user
 from tests.test_agreement import signed
 
 START = datetime.date(2023, 1, 9)  # a Monday
@@ -403,11 +405,15 @@ class TestCalendar:
         before = user_client.get(reverse("profile")).content.decode()
         assert f'<form method="post" action="{reverse("calendar_renew")}">' in before
         assert ".ics" not in before
-        page = user_client.post(reverse("calendar_renew"), follow=True).content.decode()
-        token = re.search(r"/calendar/([^/\"]+)\.ics", page).group(1)
+        response = user_client.post(reverse("calendar_renew"))
+        assert response["Cache-Control"] == "no-store"
+        token = re.search(r"/calendar/([^/\"]+)\.ics", response.content.decode()).group(1)
         assert client.get(reverse("calendar_feed", kwargs={"token": token})).status_code == 200
         cast.student_a.refresh_from_db()
-        assert token not in cast.student_a.calendar_token_hash  # only its hash is stored
+        # Only its hash is stored: not the token, in the person's row or their session.
+        assert cast.student_a.calendar_token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in str(User.objects.filter(pk=cast.student_a.pk).values().get())
+        assert token not in str(dict(user_client.session))
         assert token not in user_client.get(reverse("profile")).content.decode()
 
     def test_renewing_stops_the_old_address(self, client, cast, placement):
@@ -436,6 +442,18 @@ class TestCalendar:
         cast.student_a.refresh_from_db()
         assert cast.student_a.check_password(new_password)
         assert cast.student_a.calendar_token_hash is None
+
+    def test_a_password_chosen_from_a_new_invitation_stops_the_address_too(self, client, cast, placement):
+        token = accounts.calendar_token_renew(user=cast.student_a)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            invitations.invitation_for_person(user=cast.student_a, role="student", invited_by=cast.coordinator)
+        link = invitation_token(mail.outbox[-1].body)
+        new_password = "Et-nytt-og-langt-passord-2026"
+        client.post(
+            reverse("invitation_accept", kwargs={"token": link}),
+            {"full_name": cast.student_a.full_name, "password1": new_password, "password2": new_password},
+        )
+        assert client.get(reverse("calendar_feed", kwargs={"token": token})).status_code == 404
 
     def test_an_unknown_address_is_not_found(self, client, db):
         assert client.get(reverse("calendar_feed", kwargs={"token": "not-a-token"})).status_code == 404

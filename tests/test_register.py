@@ -43,10 +43,11 @@ class TestOrganisations:
         assert 'value="Ny Bedrift AS"' in html
         assert not Organisation.objects.filter(name="Ny Bedrift AS").exists()
 
-    def test_coordinator_adds_an_organisation_with_spaces_in_its_number(self, coordinator):
+    @pytest.mark.parametrize("written", ["974 760 673", "974\u00a0760\u00a0673", "NO 974 760 673 MVA"])
+    def test_coordinator_adds_an_organisation_with_its_number_written_as_people_write_it(self, coordinator, written):
         response = coordinator.post(
             reverse("organisation_create"),
-            {"name": "Ny Bedrift AS", "org_number": "974 760 673", "sector": "public", "website": "ny.example"},
+            {"name": "Ny Bedrift AS", "org_number": written, "sector": "public", "website": "ny.example"},
             follow=True,
         )
         organisation = Organisation.objects.get(name="Ny Bedrift AS")

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import time_machine
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,6 +159,17 @@ class TestThrottling:
         assert "tilbakestill passordet" in html
         # Other accounts sign in from those addresses as before.
         assert sign_in(client, cast.student_b.email, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
+
+    def test_a_new_password_from_a_reset_link_opens_a_locked_account(self, client, cast, settings):
+        settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+        for number in range(settings.LOGIN_ACCOUNT_FAILURE_LIMIT):
+            sign_in(client, cast.student_a.email, "wrong", REMOTE_ADDR=f"198.51.100.{number + 1}")
+        assert sign_in(client, cast.student_a.email, PASSWORD, **self.address).status_code == 200  # locked
+        client.post(reverse("password_reset"), {"email": cast.student_a.email})
+        link = re.search(r"https?://[^/]+(/password/reset/\S+)", mail.outbox[-1].body).group(1)
+        new_password = "Et-nytt-og-langt-passord-2026"
+        client.post(client.get(link).url, {"new_password1": new_password, "new_password2": new_password})
+        assert sign_in(client, cast.student_a.email, new_password, **self.address).status_code == 302
 
     def test_an_unknown_account_is_locked_with_the_same_words_as_a_known_one(self, client, cast, settings):
         settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3

@@ -3,16 +3,14 @@
 import hashlib
 
 from django.db import migrations, models
-from django.utils import timezone
 
 
 def hash_existing_tokens(apps, schema_editor):
+    # When these addresses were made is not known: the profile says only that one exists.
     User = apps.get_model("innopraksis", "User")
-    now = timezone.now()
     for user in User.objects.exclude(calendar_token=None).only("pk", "calendar_token"):
         user.calendar_token_hash = hashlib.sha256(user.calendar_token.encode()).hexdigest()
-        user.calendar_token_made_at = now
-        user.save(update_fields=["calendar_token_hash", "calendar_token_made_at"])
+        user.save(update_fields=["calendar_token_hash"])
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import messages
 from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from feedback import flags, reminders, todos
 from feedback.models import ReminderNow, unread_messages
 from innopraksis import access, accounts, security
 from innopraksis.access import public, role_required
+from innopraksis.mail import absolute_url
 from innopraksis.models import Role, User
 from innopraksis.overview import calendar, personal_data
 from students.models import AgreementState, Placement, PlacementState, Side
@@ -172,14 +172,18 @@ def person_data_export(request, pk: int):
 
 
 def calendar_renew(request):
-    """Make the person's calendar address; replacing one that is in use is confirmed first."""
+    """Make the person's calendar address; replacing one that is in use is confirmed first. The address is
+    shown on the answer to the POST, once, and stored nowhere but as a hash (not in the session either)."""
     had_one = bool(request.user.calendar_token_hash)
     if request.method == "POST":
         token = accounts.calendar_token_renew(user=request.user)
-        request.session[accounts.CALENDAR_TOKEN_SHOWN_KEY] = token
-        if had_one:
-            messages.success(request, _("Your calendar has a new address. Add it to your calendar app again."))
-        return redirect(reverse("profile") + "#calendar-heading")
+        context = {
+            "calendar_url": absolute_url(reverse("calendar_feed", kwargs={"token": token})),
+            "renewed": had_one,
+        }
+        response = render(request, "innopraksis/calendar_address.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
     if not had_one:
         return redirect("profile")
     context = {
