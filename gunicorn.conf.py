@@ -8,6 +8,10 @@ import gc
 import multiprocessing
 import os
 
+from gunicorn import glogging
+
+from innopraksis.logredact import RedactSecrets, redact
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
@@ -20,8 +24,23 @@ max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"
 errorlog = "-"
-# Blanks the secrets in calendar, invitation and password-reset addresses before a line is written.
-logger_class = "innopraksis.logredact.GunicornLogger"
+
+
+class SecretsBlankedLogger(glogging.Logger):
+    """Gunicorn's logger with the secrets of calendar, invitation and password-reset addresses blanked: in
+    every field of an access-log line, and in the error log's messages and tracebacks."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.addFilter(RedactSecrets())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+
+logger_class = SecretsBlankedLogger
 # The load balancer's address, when it sets X-Forwarded-Proto (see TRUSTED_PROXY_COUNT).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

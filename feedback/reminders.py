@@ -160,12 +160,17 @@ def reminder_send_now(*, placement: Placement, side: str, user: User, today: dat
 
     Refused when the party was reminded by hand lately (two coordinators pressing at once included: the
     placement's row is locked while this runs), when nothing is late, and when nobody can receive it."""
-    Placement.objects.select_for_update().filter(pk=placement.pk).exists()
+    Placement.objects.select_for_update().get(pk=placement.pk)  # one coordinator at a time
     latest = ReminderNow.objects.filter(placement=placement, side=side).first()
     if not may_remind_again(latest, timezone.now()):
         raise ValidationError(
-            _("They were reminded %(when)s. Send the next reminder tomorrow at the earliest.")
-            % {"when": formats.date_format(timezone.localtime(latest.sent_at), "SHORT_DATETIME_FORMAT")},
+            _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
+            % {
+                "when": formats.date_format(timezone.localtime(latest.sent_at), "SHORT_DATETIME_FORMAT"),
+                "next": formats.date_format(
+                    timezone.localtime(latest.sent_at + REMIND_BY_HAND_GAP), "SHORT_DATETIME_FORMAT"
+                ),
+            },
             code="reminded_lately",
         )
     todos.load([placement], today)

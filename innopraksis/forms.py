@@ -48,13 +48,13 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     @staticmethod
     def _throttled_message(lock: throttle.Lock, minutes: int) -> str:
-        if lock.scope == "address":
+        if lock.scope == throttle.Scope.ADDRESS:
             message = ngettext(
-                "Too many failed sign-ins from your address. Wait %(minutes)s minute and try again.",
-                "Too many failed sign-ins from your address. Wait %(minutes)s minutes and try again.",
+                "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minute and try again.",
+                "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minutes and try again.",
                 minutes,
             )
-        elif lock.scope == "account":
+        elif lock.scope == throttle.Scope.ACCOUNT:
             message = ngettext(
                 "Too many failed sign-ins for this account. "
                 "Wait %(minutes)s minute and try again, or reset your password.",

@@ -2,8 +2,9 @@
 
 A calendar feed, an invitation and a password reset each carry a secret in their path; whoever reads
 the access log or the portal's own log must not be able to open them. `redact` blanks those parts of
-any text; `RedactSecrets` applies it to every record the portal logs (settings.LOGGING), and
-`GunicornLogger` to every field of gunicorn's access log (the request line, the path, the referrer).
+any text; `RedactSecrets` applies it to every record the portal logs (settings.LOGGING), traceback
+included, and gunicorn.conf.py's logger to every field of gunicorn's access log (the request line, the
+path, the referrer) and to its error log.
 
 No Django imports: gunicorn loads this before the application.
 """
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-
-from gunicorn import glogging
 
 REDACTED = "[redacted]"
 
@@ -39,12 +38,8 @@ class RedactSecrets(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
-
-
-class GunicornLogger(glogging.Logger):
-    """Gunicorn's logger with the secrets blanked in every field of an access-log line."""
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}

@@ -211,9 +211,9 @@ class LoginFailure(models.Model):
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
         indexes = [
-            models.Index(fields=["email", "created_at"], name="loginfailure_account"),
-            models.Index(fields=["ip_address", "created_at"], name="loginfailure_address"),
-            models.Index(fields=["created_at"], name="loginfailure_age"),
+            models.Index(fields=["email", "created_at"], name="innopraksis_loginfail_account"),
+            models.Index(fields=["ip_address", "created_at"], name="innopraksis_loginfail_address"),
+            models.Index(fields=["created_at"], name="innopraksis_loginfail_age"),
         ]
 
     def __str__(self) -> str:
@@ -224,15 +224,16 @@ class PasswordResetRequest(models.Model):
     """One password-reset e-mail asked for an address (whether or not it has an account), kept for its
     rate limit."""
 
-    email = models.CharField(max_length=254)
-    created_at = models.DateTimeField(default=timezone.now)
+    email = models.CharField(_("e-mail address"), max_length=254)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
 
     class Meta:
+        ordering = ["-created_at"]
         verbose_name = _("password-reset request")
         verbose_name_plural = _("password-reset requests")
         indexes = [
-            models.Index(fields=["email", "created_at"], name="resetrequest_address"),
-            models.Index(fields=["created_at"], name="resetrequest_age"),
+            models.Index(fields=["email", "created_at"], name="innopraksis_resetreq_address"),
+            models.Index(fields=["created_at"], name="innopraksis_resetreq_age"),
         ]
 
     def __str__(self) -> str:

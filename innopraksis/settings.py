@@ -248,6 +248,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Confirmations travel in a signed cookie (the session only when too long): showing one costs no database write.
 MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -259,8 +260,8 @@ LOGGING = {
     },
     # Django's own records (requests, the development server) go through the same handler, and only it.
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
-    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -44,19 +45,25 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
 
 
+class Scope(models.TextChoices):
+    """What the failures that lock sign-in were counted for."""
+
+    PAIR = "pair", "this account from this address"
+    ACCOUNT = "account", "this account from any address"
+    ADDRESS = "address", "any account from this address"
+
+
 @dataclass(frozen=True)
 class Lock:
     until: datetime
-    # What the failures that lock were counted for: "pair" (this account from this address),
-    # "account" (this account from anywhere) or "address" (any account from this address).
-    scope: str
+    scope: Scope
 
 
-def _scopes(email: str, ip_address: str) -> list[tuple[str, Q, int]]:
+def _scopes(email: str, ip_address: str) -> list[tuple[Scope, Q, int]]:
     return [
-        ("pair", Q(email=email, ip_address=ip_address), settings.LOGIN_FAILURE_LIMIT),
-        ("account", Q(email=email), settings.LOGIN_ACCOUNT_FAILURE_LIMIT),
-        ("address", Q(ip_address=ip_address), settings.LOGIN_ADDRESS_FAILURE_LIMIT),
+        (Scope.PAIR, Q(email=email, ip_address=ip_address), settings.LOGIN_FAILURE_LIMIT),
+        (Scope.ACCOUNT, Q(email=email), settings.LOGIN_ACCOUNT_FAILURE_LIMIT),
+        (Scope.ADDRESS, Q(ip_address=ip_address), settings.LOGIN_ADDRESS_FAILURE_LIMIT),
     ]
 
 

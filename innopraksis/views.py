@@ -57,7 +57,7 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        chosen = self.request.session.get(LANGUAGE_CHOSEN_KEY)
+        chosen = self.request.session.pop(LANGUAGE_CHOSEN_KEY, None)
         response = super().form_valid(form)
         if chosen in dict(settings.LANGUAGES):
             accounts.user_set_language(user=form.get_user(), language=chosen)

@@ -215,6 +215,7 @@ def agreement_sign(request, pk: int):
             messages.error(request, " ".join(error.messages))
             return redirect("agreement_sign", pk=pk)
         change_form.add_error(None, error)  # the request stays on the page as typed
+        agreement.refresh_from_db()  # and the page shows the agreement as it stands now
     values = agreement_steps.values_of(agreement)
     already = agreement.student_signed_at if side == Side.STUDENT else agreement.org_signed_at
     other = Side.ORGANISATION if side == Side.STUDENT else Side.STUDENT

@@ -868,6 +868,8 @@ def import_forget_stale(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
-def import_abandon(*, batch: ImportBatch) -> None:
-    """The coordinator cancels an upload they will not confirm: its file is deleted."""
-    ImportBatch.objects.filter(pk=batch.pk, applied_at__isnull=True).delete()
+def import_abandon(*, batch: ImportBatch) -> bool:
+    """The coordinator cancels an upload they will not confirm: its file is deleted. False if it had been
+    imported already (and is kept as the record of that import, without its content)."""
+    deleted, _by_model = ImportBatch.objects.filter(pk=batch.pk, applied_at__isnull=True).delete()
+    return bool(deleted)

@@ -278,7 +278,6 @@ IMPORT_DESTINATIONS = {
 def import_start(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
-    imports.import_forget_stale()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
@@ -305,8 +304,10 @@ def import_start(request):
 def import_preview(request, pk: int):
     batch = access.get_import_for(request.user, pk)
     if request.method == "POST" and request.POST.get("action") == "cancel":
-        imports.import_abandon(batch=batch)
-        messages.success(request, _("The import was cancelled and the uploaded file deleted."))
+        if imports.import_abandon(batch=batch):
+            messages.success(request, _("The import was cancelled and the uploaded file deleted."))
+        else:
+            messages.info(request, _("This file had already been imported, so there was nothing to cancel."))
         return redirect("import_start")
     if request.method == "POST":
         try:

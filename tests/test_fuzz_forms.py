@@ -51,6 +51,7 @@ from students.agreement_steps import ORGANISATION_STEPS, STUDENT_STEPS
 from students.models import AgreementState, Cohort, ExpectationAgreement
 from tests.conftest import PASSWORD, client_for
 from tests.test_permission_matrix import (
+    LEFT_OUT,
     MATRIX,
     OK,
     WRITES,
@@ -465,6 +466,11 @@ def test_no_form_answers_odd_values_with_a_server_error(cast, subtests, role):
         for person in people:
             person.refresh_from_db()  # the page's data is gone, including what its factory wrote on the cast
     assert {target for target, _fields in seen} == REACHABLE[role]
+
+
+def test_every_form_posts_to_a_url_the_write_matrix_covers_or_leaves_out_on_purpose():
+    covered = {key.split(" ")[0] for key in WRITES} | LEFT_OUT
+    assert set().union(*REACHABLE.values()) - covered == set()
 
 
 def test_every_url_the_matrix_posts_to_is_fuzzed():

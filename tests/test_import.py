@@ -354,11 +354,18 @@ class TestUploadedFiles:
         with time_machine.travel(start, tick=False):
             upload(coordinator, "students", STUDENTS)
         with time_machine.travel(start + datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS - 1), tick=False):
-            coordinator.get(reverse("import_start"))
+            call_command("delete_stale_imports", stdout=io.StringIO())
             assert ImportBatch.objects.count() == 1
         with time_machine.travel(start + datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS + 1), tick=False):
-            call_command("anonymise_cohorts", stdout=io.StringIO())
+            call_command("delete_stale_imports", stdout=io.StringIO())
             assert not ImportBatch.objects.exists()
+
+    def test_cancelling_a_file_already_imported_says_so(self, coordinator, db):
+        response = upload(coordinator, "students", STUDENTS)
+        coordinator.post(response.url)
+        cancelled = coordinator.post(response.url, {"action": "cancel"}, follow=True)
+        assert "Denne filen var allerede importert" in cancelled.content.decode()
+        assert ImportBatch.objects.get().applied_at is not None
 
 
 def _placements_file(cast, cohort, count: int) -> str:
@@ -418,9 +425,10 @@ class TestQueryCounts:
         assert {tuple(days) for days in Placement.objects.values_list("work_days", flat=True)} == {(3,)}
 
     def test_students_with_invitations(self, coordinator, db, django_capture_on_commit_callbacks):
-        counts = [self.confirm_queries(coordinator, "students", _students_file(n), invite=True) for n in (3, 30)]
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = [self.confirm_queries(coordinator, "students", _students_file(n), invite=True) for n in (3, 30)]
         assert counts[0] == counts[1]
-        assert Invitation.objects.count() == 33
+        assert Invitation.objects.count() == len(mail.outbox) == 33
 
     def test_supervisors(self, coordinator, cast, db):
         counts = [self.confirm_queries(coordinator, "supervisors", _supervisors_file(cast, n)) for n in (3, 30)]

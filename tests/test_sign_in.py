@@ -144,7 +144,7 @@ class TestThrottling:
             sign_in(client, f"sprayed{number}@example.org", "Sommer2026!", **self.address)
         response = sign_in(client, cast.student_a.email, PASSWORD, **self.address)
         assert response.status_code == 200
-        assert "For mange mislykkede innlogginger fra adressen din" in response.content.decode()
+        assert "For mange mislykkede innlogginger fra nettverksadressen din (IP-adressen)" in response.content.decode()
         assert "_auth_user_id" not in client.session
         # Another address is not affected.
         assert sign_in(client, cast.student_a.email, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302

@@ -15,10 +15,11 @@ class Migration(migrations.Migration):
             name='PasswordResetRequest',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=254)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('email', models.CharField(max_length=254, verbose_name='e-mail address')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='asked')),
             ],
             options={
+                'ordering': ['-created_at'],
                 'verbose_name': 'password-reset request',
                 'verbose_name_plural': 'password-reset requests',
             },
@@ -29,22 +30,22 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='loginfailure',
-            index=models.Index(fields=['email', 'created_at'], name='loginfailure_account'),
+            index=models.Index(fields=['email', 'created_at'], name='innopraksis_loginfail_account'),
         ),
         migrations.AddIndex(
             model_name='loginfailure',
-            index=models.Index(fields=['ip_address', 'created_at'], name='loginfailure_address'),
+            index=models.Index(fields=['ip_address', 'created_at'], name='innopraksis_loginfail_address'),
         ),
         migrations.AddIndex(
             model_name='loginfailure',
-            index=models.Index(fields=['created_at'], name='loginfailure_age'),
+            index=models.Index(fields=['created_at'], name='innopraksis_loginfail_age'),
         ),
         migrations.AddIndex(
             model_name='passwordresetrequest',
-            index=models.Index(fields=['email', 'created_at'], name='resetrequest_address'),
+            index=models.Index(fields=['email', 'created_at'], name='innopraksis_resetreq_address'),
         ),
         migrations.AddIndex(
             model_name='passwordresetrequest',
-            index=models.Index(fields=['created_at'], name='resetrequest_age'),
+            index=models.Index(fields=['created_at'], name='innopraksis_resetreq_age'),
         ),
     ]

@@ -2,24 +2,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from innopraksis.overview import retention
-from students import imports
 
 
 class Command(BaseCommand):
     help = (
         "Anonymise the cohorts that ended more than RETENTION_MONTHS ago: names, e-mail addresses, phone "
-        "numbers and free-text answers are removed, the numbers kept; and delete uploaded import files never "
-        "confirmed within IMPORT_KEEP_HOURS. Run daily."
+        "numbers and free-text answers are removed, the numbers kept. Run monthly."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be anonymised; change nothing.")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        if not dry_run:
-            forgotten = imports.import_forget_stale()
-            if forgotten:
-                self.stdout.write(f"Deleted {forgotten} uploaded import file(s) never confirmed.")
         cohorts = list(retention.due_cohorts())
         if not cohorts:
             self.stdout.write(f"No cohort ended more than {settings.RETENTION_MONTHS} months ago; nothing to do.")
