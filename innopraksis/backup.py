@@ -45,7 +45,8 @@ def _tables_in(database: str, alias: str) -> int:
             return cursor.fetchone()[0]
     except psycopg2.OperationalError as error:
         raise CommandError(
-            f"Cannot open the database {database}: {str(error).strip()}. Create it first, empty: createdb {database}"
+            f"Cannot open the database {database}: {str(error).strip()}. Check that it exists (createdb "
+            f"{database} makes it, empty) and that the user in DATABASE_URL may connect to it."
         ) from None
 
 
