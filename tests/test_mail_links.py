@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 
 from django.core import mail
+from django.template.loader import render_to_string
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
 
 from feedback import reminders
 from students import placements
 from students.models import Cohort, Placement
 from tests.conftest import client_for
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PORTAL = "https://portal.example"
 
@@ -46,3 +51,18 @@ def test_invitation_reset_agreement_and_reminder_e_mails_link_to_the_portal_url(
     assert len(kinds) >= 4, kinds  # invitation, password reset, agreement opened, reminder
     found = [link for message in mail.outbox for link in links(message)]
     assert found and all(link.startswith(PORTAL + "/") for link in found), found
+
+
+def test_every_agreement_e_mail_has_a_subject_in_both_languages():
+    """Each event the agreement's e-mail body words has a subject too (a missing branch sends an empty one)."""
+    body = (ROOT / "templates/emails/agreement_body.txt").read_text()
+    events = set(re.findall(r'event == "(\w+)"', body))
+    assert len(events) >= 8
+    for event in sorted(events):
+        for language in ("nb", "en"):
+            with translation.override(language):
+                subject = render_to_string(
+                    "emails/agreement_subject.txt",
+                    {"event": event, "student_name": "Siri Student", "organisation_name": "Solberg & Dahl"},
+                )
+            assert "Siri Student" in subject, (event, language)
