@@ -27,3 +27,11 @@ class SafeWriter:
 
     def writerow(self, row: Iterable):
         return self.writer.writerow([cell(value) for value in row])
+
+
+def read_cell(value: str) -> str:
+    """A cell as ``cell`` wrote it, read back: the apostrophe before a formula-like start is dropped, so that a
+    file the portal wrote (a template, an export) imports as it was."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from innopraksis.invitations import invitations_for_new_people
 from innopraksis.models import InvitationRole, User, normalize_email
-from innopraksis.spreadsheet import SafeWriter
+from innopraksis.spreadsheet import SafeWriter, read_cell
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from orgs.validators import normalize_org_number
 from students.models import (
@@ -240,15 +240,16 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [_column(name) for name in next(reader)]
+        written = next(reader)
     except (StopIteration, csv.Error):
         raise ImportFileError(
             _("The file is empty. Choose a CSV file with a header line and at least one row.")
         ) from None
-    while header and not header[-1]:
-        header.pop()
+    while written and not written[-1].strip():
+        written.pop()
+    header = [_column(name) for name in written]
     missing = [column_name(name) for name in spec.columns if name in spec.required and name not in header]
-    unknown = [name or "«»" for name in header if name not in spec.columns]
+    unknown = [name.strip() or "«»" for name, column in zip(written, header, strict=True) if column not in spec.columns]
     if missing or unknown:
         problems = []
         if missing:
@@ -271,7 +272,7 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
                     _("Line %(line)s has more values than the header has columns. Check for a stray separator.")
                     % {"line": line}
                 )
-            row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}
+            row = {name: (read_cell(values[i].strip()) if i < len(values) else "") for i, name in enumerate(header)}
             rows.append((line, row))
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(

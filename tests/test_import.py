@@ -53,12 +53,12 @@ def upload_and_confirm(client, kind, content, django_capture_on_commit_callbacks
 def test_a_good_student_file_shows_a_preview_and_imports_on_confirmation(coordinator, db):
     response = upload(coordinator, "students", STUDENTS)
     preview = coordinator.get(response.url).content.decode()
-    assert "2 nye, 0 oppdatert, 0 uendret" in preview
+    assert "nye 2, oppdatert 0, uendret 0" in preview
     assert not Student.objects.filter(user__email="emma@example.org").exists()
 
     response = coordinator.post(response.url, follow=True)
     assert response.redirect_chain[-1][0] == reverse("student_list")
-    assert "Importerte file.csv: 2 nye, 0 oppdatert, 0 uendret" in response.content.decode()
+    assert "Importerte file.csv: nye 2, oppdatert 0, uendret 0" in response.content.decode()
     emma = Student.objects.get(user__email="emma@example.org")
     assert (emma.user.full_name, emma.internship_course, emma.phone) == ("Emma Johansen", "INP3001", "+47 912 34 567")
 
@@ -66,7 +66,7 @@ def test_a_good_student_file_shows_a_preview_and_imports_on_confirmation(coordin
 def test_importing_the_same_file_again_changes_nothing(coordinator, db):
     upload_and_confirm(coordinator, "students", STUDENTS)
     response = upload_and_confirm(coordinator, "students", STUDENTS)
-    assert "0 nye, 0 oppdatert, 2 uendret" in response.content.decode()
+    assert "nye 0, oppdatert 0, uendret 2" in response.content.decode()
     assert Student.objects.filter(user__email__in=["emma@example.org", "jakob@example.org"]).count() == 2
 
 
@@ -74,7 +74,7 @@ def test_a_changed_row_updates_the_record_found_by_email(coordinator, db):
     upload_and_confirm(coordinator, "students", STUDENTS)
     changed = STUDENTS.replace("Jakob Olsen;Økonomi og administrasjon;INP3002", "Jakob Olsen;Økonomi;INP3003")
     response = upload_and_confirm(coordinator, "students", changed.replace("emma@", "EMMA@"))
-    assert "0 nye, 1 oppdatert, 1 uendret" in response.content.decode()
+    assert "nye 0, oppdatert 1, uendret 1" in response.content.decode()
     assert Student.objects.get(user__email="jakob@example.org").internship_course == "INP3003"
     assert User.objects.filter(email="emma@example.org").count() == 1
 
@@ -198,7 +198,7 @@ def test_organisations_supervisors_and_placements_import_in_order(
     assert [user.email for user in placement.supervisors.all()] == ["eirik@havlys.example"]
 
     again = upload_and_confirm(coordinator, "placements", placements)
-    assert "0 nye, 0 oppdatert, 1 uendret" in again.content.decode()
+    assert "nye 0, oppdatert 0, uendret 1" in again.content.decode()
 
 
 def test_placement_rows_name_what_is_missing(coordinator, cast, db):
@@ -252,6 +252,18 @@ def test_a_template_in_either_language_imports_as_it_is(coordinator, db, languag
     response = upload(coordinator, "organisations", template)
     assert response.status_code == 302  # to the preview: the file has no problems
     assert "Havlys Sjømat AS" in coordinator.get(response.url).content.decode()
+
+
+def test_the_student_template_imports_with_its_phone_number_written_safe_for_spreadsheets(coordinator, db):
+    template = coordinator.get(reverse("import_template", kwargs={"kind": "students"})).content
+    assert b";'+47 912 34 567" in template  # a cell starting with + is written so Excel will not run it
+    upload_and_confirm(coordinator, "students", template)
+    assert Student.objects.get(user__email="emma.student@example.org").phone == "+47 912 34 567"
+
+
+def test_a_header_that_does_not_fit_names_the_columns_as_the_file_writes_them(coordinator, db):
+    html = upload(coordinator, "organisations", "epost;Fullt navn\nemma@example.org;Emma\n").content.decode()
+    assert "epost, Fullt navn" in html
 
 
 def test_a_norwegian_header_with_capitals_and_hyphens_is_read(coordinator, db):
@@ -320,7 +332,7 @@ class TestPeopleWhoChangeName:
     def test_a_student_renamed_by_the_file_counts_as_updated(self, coordinator, cast, db):
         content = f"email;full_name\n{cast.student_a.email};Siri Studentsen\n"
         preview = coordinator.get(upload(coordinator, "students", content).url).content.decode()
-        assert "0 nye, 1 oppdatert, 0 uendret" in preview
+        assert "nye 0, oppdatert 1, uendret 0" in preview
         assert "→ Siri Studentsen" in preview
 
     def test_one_address_with_two_names_in_a_file_is_refused(self, coordinator, cast, db):

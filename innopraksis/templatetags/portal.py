@@ -36,3 +36,9 @@ def aria_sort(current: str, key: str) -> str:
     if current == f"-{key}":
         return "descending"
     return "none"
+
+
+@register.filter
+def field_errors(form) -> bool:
+    """Whether a field of the form has an error (not only the form as a whole)."""
+    return any(field.errors for field in form)

@@ -143,3 +143,12 @@ def test_english_dates_are_day_month_year_on_a_24_hour_clock(page, cast):
         assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", text)
         assert not re.search(r"\b(a\.m\.|p\.m\.|AM|PM)\b", text)
     expect(page.get_by_text(re.compile(r"Signed by Ane Veileder \d{1,2} \w{3} \d{4} \d\d:\d\d\."))).to_be_visible()
+
+
+def test_a_wrong_password_shows_one_message_and_the_focus_is_on_it(page, cast):
+    sign_in(page, cast.student_a.email, "not-the-password")
+    message = page.locator("main .alert-danger")
+    expect(message).to_have_count(1)
+    expect(message).to_contain_text("E-postadressen eller passordet er feil.")
+    expect(message).to_be_focused()
+    expect(page.get_by_label("E-postadresse")).to_have_value(cast.student_a.email)

@@ -38,11 +38,11 @@ def test_coordinator_imports_students_fixes_a_bad_row_and_confirms(page, cast):
         page, "studenter.csv", HEADER + "emma@example.org;Emma Johansen;Økonomi;INP3001;\nnils@example.org;Nils Ny;;;\n"
     )
     page.get_by_role("button", name="Sjekk filen").click()
-    expect(page.get_by_text("Studenter: 2 nye, 0 oppdatert, 0 uendret.")).to_be_visible()
+    expect(page.get_by_text("Studenter: nye 2, oppdatert 0, uendret 0.")).to_be_visible()
     expect(page.get_by_role("row", name="3 Ny Nils Ny <nils@example.org>")).to_be_visible()
 
     page.get_by_role("button", name="Bekreft og importer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Studenter")
-    expect(page.get_by_text("Importerte studenter.csv: 2 nye, 0 oppdatert, 0 uendret.")).to_be_visible()
+    expect(page.get_by_text("Importerte studenter.csv: nye 2, oppdatert 0, uendret 0.")).to_be_visible()
     expect(page.get_by_role("link", name="Nils Ny")).to_be_visible()
     assert Student.objects.filter(user__email__in=["emma@example.org", "nils@example.org"]).count() == 2
