@@ -145,6 +145,9 @@ def agreement_step(request, pk: int, side: str, step: str):
             if direction == "back":
                 target = steps[index - 1] if index > 0 else None
                 return redirect(_step_or_part(pk, side, target))
+            if direction.startswith("step:"):  # another step chosen from the list of steps
+                target = next((step for step in steps if step.key == direction.removeprefix("step:")), current)
+                return redirect(_step_or_part(pk, side, target))
             if direction == "next":
                 data = request.POST.copy()
                 data["base"] = agreement_steps.fingerprint(agreement_steps.values_of(agreement, current.fields))

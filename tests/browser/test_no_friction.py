@@ -152,3 +152,14 @@ def test_a_wrong_password_shows_one_message_and_the_focus_is_on_it(page, cast):
     expect(message).to_contain_text("E-postadressen eller passordet er feil.")
     expect(message).to_be_focused()
     expect(page.get_by_label("E-postadresse")).to_have_value(cast.student_a.email)
+
+
+def test_jumping_to_another_step_from_the_list_keeps_what_was_typed(page, cast):
+    placement = open_agreement(cast)
+    sign_in(page, cast.student_a.email)
+    page.goto(reverse("agreement_step", kwargs={"pk": placement.pk, "side": "student", "step": "wants"}))
+    page.get_by_label("Hva jeg ønsker å få ut av internshipet").fill("Erfaring med budsjett og analyse")
+    page.get_by_role("navigation", name="Steg").get_by_role("link").nth(2).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Steg 3 av")
+    placement.agreement.refresh_from_db()
+    assert placement.agreement.student_wants == "Erfaring med budsjett og analyse"

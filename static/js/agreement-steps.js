@@ -1,0 +1,23 @@
+// A step of the expectation agreement: jumping to another step from the list of steps saves what was
+// typed on this one first, as "Back" and "Next" do, instead of leaving it behind. Without JavaScript the
+// list is plain links, and the buttons under the form save.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("step-form");
+  if (!form) return;
+  let changed = false;
+  form.addEventListener("input", () => {
+    changed = true;
+  });
+  document.querySelectorAll(".agreement-progress a[data-step]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      if (!changed) return;
+      event.preventDefault();
+      const go = document.createElement("input");
+      go.type = "hidden";
+      go.name = "go";
+      go.value = "step:" + link.dataset.step;
+      form.appendChild(go);
+      form.submit();
+    });
+  });
+});
