@@ -59,9 +59,23 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         chosen = self.request.session.pop(LANGUAGE_CHOSEN_KEY, None)
         response = super().form_valid(form)
+        user = form.get_user()
         if chosen in dict(settings.LANGUAGES):
-            accounts.user_set_language(user=form.get_user(), language=chosen)
+            accounts.user_set_language(user=user, language=chosen)
+        # The browser remembers it too, so the page after signing out is in the same language.
+        _remember_language(response, user.language)
         return response
+
+
+def _remember_language(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
 
 
 @public
@@ -76,14 +90,7 @@ def set_language(request):
     else:
         # Chosen before signing in: the sign-in keeps it (SignInView), over the language saved earlier.
         request.session[LANGUAGE_CHOSEN_KEY] = language
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
+    _remember_language(response, language)
     return response
 
 

@@ -77,3 +77,12 @@ def test_signing_in_without_choosing_keeps_the_language_saved_earlier(cast):
     assert "My internship" in client.get(reverse("home_student")).content.decode()
     cast.student_a.refresh_from_db()
     assert cast.student_a.language == "en"
+
+
+def test_after_signing_out_the_sign_in_page_is_in_the_persons_language(cast):
+    cast.student_a.language = "en"
+    cast.student_a.save(update_fields=["language"])
+    client = client_for(None)
+    client.post(reverse("login"), {"username": cast.student_a.email, "password": PASSWORD})
+    client.post(reverse("logout"))
+    assert "Sign in to InnoPraksis" in client.get(reverse("login")).content.decode()
