@@ -272,7 +272,8 @@ def sections(values: dict) -> list[Section]:
                 (
                     name,
                     str(ExpectationAgreement._meta.get_field(name).verbose_name),
-                    display_value(name, values.get(name)),
+                    # An optional answer left empty is a dash: "not answered yet" would read as unfinished.
+                    display_value(name, values.get(name)) or ("–" if name in step.optional else ""),
                 )
                 for name in step.fields
             ]

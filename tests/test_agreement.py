@@ -544,6 +544,15 @@ class TestWhoActs:
         assert client.get(conversation).status_code == 404  # never the student's messages
 
 
+def test_an_optional_answer_left_empty_reads_as_a_dash_not_as_unfinished(cast, agreement):
+    fill(agreement, Side.STUDENT, cast.student_a)
+    fill(agreement, Side.ORGANISATION, cast.supervisor_a)
+    html = client_for(cast.student_a).get(reverse("agreement_sign", kwargs={"pk": agreement.placement_id}))
+    page = html.content.decode()
+    assert "Ikke besvart ennå" not in page  # both parts are finished; the empty answers are optional ones
+    assert page.count('<dd class="col-sm-8 answer">–</dd>') == 2
+
+
 class TestAskingForAChange:
     def ready(self, cast, agreement):
         fill(agreement, Side.STUDENT, cast.student_a)
