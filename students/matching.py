@@ -24,6 +24,7 @@ import random
 from collections import deque
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 Student = Hashable
 Organisation = Hashable
@@ -151,3 +152,92 @@ def blocking_pairs(inputs: Inputs, outcome: Outcome) -> list[BlockingPair]:
                 if order[student] < order.get(other, len(order)):
                     pairs.append(BlockingPair(student, organisation, other if other in inputs.pins else None))
     return pairs
+
+
+class Reason(StrEnum):
+    """Why a student did not get a choice they ranked above the one they got."""
+
+    FULL = "full"  # its places went to students it ranked above them (or to students placed beforehand)
+    NOT_SUITABLE = "not_suitable"  # the organisation marked them as not suitable
+    RULED_OUT = "ruled_out"  # the coordinators ruled out the pair
+    NO_PLACES = "no_places"  # it takes no students in this round
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A choice a student ranked above their result, and why it went elsewhere."""
+
+    organisation: Organisation
+    choice: int  # 1 for their first choice
+    reason: Reason
+    places: int  # the organisation's places in the round
+    pinned_there: int  # of those, taken by students the coordinators placed beforehand
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A student's result, derived from the run: what they got, and for each choice they ranked higher, why
+    not. For "You got your 2nd choice, Fjellheim Sparebank. Your 1st choice, Solberg & Dahl, had 2 places;
+    both went to students it ranked above you.\""""
+
+    student: Student
+    got: Organisation | None
+    choice: int | None  # the place of ``got`` on their list, 1 for their first choice; None if unmatched
+    pinned: bool  # the coordinators placed them before the match
+    passed: tuple[Passed, ...]
+
+
+def explain(inputs: Inputs, outcome: Outcome, student: Student) -> Explanation:
+    got = outcome.placed[student]
+    preferences = inputs.preferences[student]
+    choice = preferences.index(got) + 1 if got in preferences else None
+    if student in inputs.pins:
+        return Explanation(student, got, choice, pinned=True, passed=())
+    passed = []
+    pinned_at: dict[Organisation, int] = {}
+    for pinned_organisation in inputs.pins.values():
+        pinned_at[pinned_organisation] = pinned_at.get(pinned_organisation, 0) + 1
+    for number, organisation in enumerate(preferences, start=1):
+        if organisation == got:
+            break
+        places = inputs.capacities.get(organisation, 0)
+        if (student, organisation) in inputs.forbidden:
+            reason = Reason.RULED_OUT
+        elif (organisation, student) in inputs.unsuitable:
+            reason = Reason.NOT_SUITABLE
+        elif places <= 0:
+            reason = Reason.NO_PLACES
+        else:
+            reason = Reason.FULL
+        passed.append(Passed(organisation, number, reason, places, pinned_at.get(organisation, 0)))
+    return Explanation(student, got, choice, pinned=False, passed=tuple(passed))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A run at a glance."""
+
+    by_choice: dict[int, int]  # how many students got their 1st, 2nd, … choice
+    unmatched: tuple[Student, ...]
+    unused: dict[Organisation, int]  # places left per organisation, where any are
+    pinned: int
+    blocking: tuple[BlockingPair, ...]
+
+
+def figures(inputs: Inputs, outcome: Outcome) -> Figures:
+    by_choice: dict[int, int] = {}
+    taken: dict[Organisation, int] = {}
+    for student, organisation in outcome.placed.items():
+        if organisation is None:
+            continue
+        taken[organisation] = taken.get(organisation, 0) + 1
+        if student not in inputs.pins and organisation in inputs.preferences[student]:
+            choice = inputs.preferences[student].index(organisation) + 1
+            by_choice[choice] = by_choice.get(choice, 0) + 1
+    return Figures(
+        by_choice=dict(sorted(by_choice.items())),
+        unmatched=tuple(sorted((s for s, o in outcome.placed.items() if o is None), key=repr)),
+        unused={o: places - taken.get(o, 0) for o, places in inputs.capacities.items() if places > taken.get(o, 0)},
+        pinned=len(inputs.pins),
+        blocking=tuple(blocking_pairs(inputs, outcome)),
+    )

@@ -13,7 +13,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from students.matching import Inputs, blocking_pairs, match, organisation_orders
+from students.matching import Inputs, Reason, blocking_pairs, explain, figures, match, organisation_orders
 
 ORGANISATIONS = ("Solberg", "Fjellheim", "Nordvik")
 STUDENTS = ("Siri", "Sander", "Emma", "Jakob", "Nora")
@@ -158,3 +158,48 @@ def test_a_pin_that_fills_an_organisation_is_named_as_the_cause_of_the_pair_it_b
     assert outcome.placed == {"Siri": "Nordvik", "Sander": "Solberg"}
     (pair,) = blocking_pairs(inputs, outcome)
     assert (pair.student, pair.organisation, pair.instead_of) == ("Siri", "Solberg", "Sander")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(rounds(with_pins=True))
+def test_each_explanation_holds_for_the_run(inputs):
+    """What a student is told about every choice above their result is true of the run."""
+    outcome = match(inputs)
+    there = {o: [s for s, p in outcome.placed.items() if p == o] for o in inputs.capacities}
+    for student in inputs.preferences:
+        told = explain(inputs, outcome, student)
+        assert told.got == outcome.placed[student]
+        if told.pinned:
+            continue
+        assert [passed.choice for passed in told.passed] == list(range(1, len(told.passed) + 1))
+        for passed in told.passed:
+            organisation = passed.organisation
+            if passed.reason == Reason.FULL:
+                # Full, and everyone it took was ranked above this student or placed beforehand.
+                assert len(there[organisation]) >= passed.places
+                order = outcome.orders[organisation]
+                for other in there[organisation]:
+                    assert other in inputs.pins or order.index(other) < order.index(student)
+            elif passed.reason == Reason.NOT_SUITABLE:
+                assert (organisation, student) in inputs.unsuitable
+            elif passed.reason == Reason.RULED_OUT:
+                assert (student, organisation) in inputs.forbidden
+            else:
+                assert inputs.capacities[organisation] == 0
+
+
+def test_the_figures_count_choices_unmatched_students_and_places_left():
+    inputs = Inputs(
+        preferences={"Siri": ("Solberg", "Nordvik"), "Sander": ("Solberg",), "Emma": ("Solberg", "Nordvik")},
+        capacities={"Solberg": 1, "Nordvik": 3},
+        rankings={"Solberg": ("Sander", "Siri", "Emma")},
+    )
+    outcome = match(inputs)
+    summary = figures(inputs, outcome)
+    assert summary.by_choice == {1: 1, 2: 2}
+    assert summary.unmatched == ()
+    assert summary.unused == {"Nordvik": 1}
+    told = explain(inputs, outcome, "Siri")
+    assert (told.got, told.choice) == ("Nordvik", 2)
+    (first,) = told.passed
+    assert (first.organisation, first.reason, first.places) == ("Solberg", Reason.FULL, 1)
