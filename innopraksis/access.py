@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from feedback import flags
 from feedback.models import (
@@ -307,7 +308,7 @@ def latest_invitations_for(user: User, emails) -> dict[str, Invitation]:
 
 def imports_visible_to(user: User) -> QuerySet[ImportBatch]:
     if has_role(user, Role.COORDINATOR):
-        return ImportBatch.objects.all()
+        return ImportBatch.objects.usable(timezone.now())  # a stale upload is gone, whether deleted yet or not
     return ImportBatch.objects.none()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.db import transaction
 from django.utils import timezone
 
 from innopraksis import throttle
@@ -44,6 +45,7 @@ def calendar_token_withdraw(*, user: User) -> None:
         user.save(update_fields=["calendar_token_hash", "calendar_token_made_at"])
 
 
+@transaction.atomic
 def password_changed(*, user: User) -> None:
     """What a new password ends, wherever it was set (a reset link, the profile, an invitation): the
     calendar address, which may have leaked with the old password, and the failed sign-ins that locked

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -105,6 +106,7 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
 class NewPasswordForm(SetPasswordForm):
     """A new password, after a reset link: see ``accounts.password_changed`` for what it ends."""
 
+    @transaction.atomic
     def save(self, commit=True):
         user = super().save(commit=commit)
         accounts.password_changed(user=user)

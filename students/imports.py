@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -737,12 +736,22 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         placement.starts_on = dates["starts_on"] or cohort.starts_on
         placement.ends_on = dates["ends_on"] or cohort.ends_on
         placement.work_days = work_days
-        if placement.state in SCHEDULED_STATES and before[:4] != _placement_fields(placement, supervisors)[:4]:
+        changed = [
+            column
+            for column, old, new in zip(
+                ("org_number", "starts_on", "ends_on", "work_days"),
+                before or (),
+                _placement_fields(placement, supervisors),
+                strict=False,
+            )
+            if old != new
+        ]
+        if placement.state in SCHEDULED_STATES and changed:
             # Its check-ins and evaluations follow its dates: they move with them on the placement's page.
             errors.append(
                 RowError(
                     line,
-                    "starts_on",
+                    changed[0],
                     _("This placement has started: change its organisation, dates or work days on its page."),
                 )
             )
@@ -847,10 +856,11 @@ def import_confirm(*, batch: ImportBatch, invited_by: User) -> dict[str, int]:
             locked.applied_at = timezone.now()
             locked.content = ""
             locked.save(update_fields=["applied_at", "content"])
-    except IntegrityError:
-        # Two confirmations of the same rows at once is the case the checks above cannot see; anything else
-        # that reaches the database's constraints is a bug, and the log keeps its traceback.
-        logger.exception("The import of %s hit a database constraint", batch)
+    except IntegrityError as error:
+        # Two confirmations of the same rows at once is the case the checks above cannot see; the log names the
+        # constraint (not the row, which holds personal data), so that any other cause can be found.
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or "unknown"
+        logger.warning("Import %s (%s) hit the database constraint %s", batch.pk, batch.kind, constraint)
         raise ValidationError(
             _(
                 "Someone imported the same rows at the same moment, so nothing from this file was saved. "
@@ -864,8 +874,7 @@ def import_confirm(*, batch: ImportBatch, invited_by: User) -> dict[str, int]:
 
 def import_forget_stale(*, now: datetime.datetime | None = None) -> int:
     """Delete uploaded files that were never confirmed within IMPORT_KEEP_HOURS; returns how many."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS)
-    deleted, _by_model = ImportBatch.objects.filter(applied_at__isnull=True, created_at__lt=cutoff).delete()
+    deleted, _by_model = ImportBatch.objects.stale(now or timezone.now()).delete()
     return deleted
 
 

@@ -66,13 +66,13 @@ def organisation_orders(inputs: Inputs) -> dict[Organisation, tuple[Student, ...
     lot = random.Random(inputs.seed)  # noqa: S311 (a lot, not a secret)
     applicants: dict[Organisation, list[Student]] = {organisation: [] for organisation in inputs.capacities}
     for student in sorted(inputs.preferences, key=repr):
-        for organisation in inputs.preferences[student]:
+        for organisation in dict.fromkeys(inputs.preferences[student]):  # a choice written twice counts once
             if organisation in applicants and _acceptable(inputs, student, organisation):
                 applicants[organisation].append(student)
     orders = {}
     for organisation in sorted(applicants, key=repr):
         applying = set(applicants[organisation])
-        ranked = [s for s in inputs.rankings.get(organisation, ()) if s in applying]
+        ranked = [s for s in dict.fromkeys(inputs.rankings.get(organisation, ())) if s in applying]
         ranked_set = set(ranked)
         rest = [s for s in applicants[organisation] if s not in ranked_set]
         lot.shuffle(rest)
@@ -94,7 +94,7 @@ def match(inputs: Inputs) -> Outcome:
         placed[student] = organisation
         room[organisation] = room.get(organisation, 0) - 1
     lists = {
-        student: tuple(o for o in inputs.preferences[student] if o in rank and student in rank[o])
+        student: tuple(o for o in dict.fromkeys(inputs.preferences[student]) if o in rank and student in rank[o])
         for student in inputs.preferences
     }
     held: dict[Organisation, list[Student]] = {organisation: [] for organisation in orders}
@@ -189,7 +189,7 @@ class Explanation:
 
 def explain(inputs: Inputs, outcome: Outcome, student: Student) -> Explanation:
     got = outcome.placed[student]
-    preferences = inputs.preferences[student]
+    preferences = tuple(dict.fromkeys(inputs.preferences.get(student, ())))
     choice = preferences.index(got) + 1 if got in preferences else None
     if student in inputs.pins:
         return Explanation(student, got, choice, pinned=True, passed=())

@@ -290,6 +290,19 @@ class ImportKind(models.TextChoices):
     PLACEMENTS = "placements", _("Placements")
 
 
+class ImportBatchQuerySet(models.QuerySet):
+    """An upload can be confirmed for IMPORT_KEEP_HOURS; after that it is stale, and deleted."""
+
+    def _cutoff(self, now: datetime.datetime) -> datetime.datetime:
+        return now - datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS)
+
+    def stale(self, now: datetime.datetime) -> models.QuerySet:
+        return self.filter(applied_at__isnull=True, created_at__lt=self._cutoff(now))
+
+    def usable(self, now: datetime.datetime) -> models.QuerySet:
+        return self.filter(models.Q(applied_at__isnull=False) | models.Q(created_at__gte=self._cutoff(now)))
+
+
 class ImportBatch(models.Model):
     """An uploaded CSV file that passed validation, waiting for the coordinator to confirm it.
 
@@ -310,6 +323,8 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -372,6 +372,18 @@ class TestUploadedFiles:
             call_command("delete_stale_imports", stdout=io.StringIO())
             assert not ImportBatch.objects.exists()
 
+    def test_a_stale_upload_can_no_longer_be_previewed_or_confirmed_even_before_it_is_deleted(
+        self, coordinator, db, settings
+    ):
+        settings.IMPORT_KEEP_HOURS, settings.SESSION_IDLE_MINUTES = 1, 120  # the coordinator stays signed in
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            url = upload(coordinator, "students", STUDENTS).url
+        with time_machine.travel(start + datetime.timedelta(hours=settings.IMPORT_KEEP_HOURS, minutes=1), tick=False):
+            assert coordinator.get(url).status_code == 404
+            assert coordinator.post(url).status_code == 404
+        assert not User.objects.filter(email="emma@example.org").exists()
+
     def test_cancelling_a_file_already_imported_says_so(self, coordinator, db):
         response = upload(coordinator, "students", STUDENTS)
         coordinator.post(response.url)

@@ -203,3 +203,21 @@ def test_the_figures_count_choices_unmatched_students_and_places_left():
     assert (told.got, told.choice) == ("Nordvik", 2)
     (first,) = told.passed
     assert (first.organisation, first.reason, first.places) == ("Solberg", Reason.FULL, 1)
+
+
+def test_a_student_or_a_choice_written_twice_counts_once_and_in_its_first_place():
+    inputs = Inputs(
+        preferences={"s1": ("A", "A"), "s2": ("A",)},
+        capacities={"A": 1},
+        rankings={"A": ("s2", "s1", "s2")},
+    )
+    assert match(inputs).placed == {"s1": None, "s2": "A"}
+    assert organisation_orders(inputs)["A"] == ("s2", "s1")
+
+
+def test_a_student_placed_beforehand_without_a_list_is_explained_as_placed():
+    inputs = Inputs(preferences={"s1": ("A",)}, capacities={"A": 1, "B": 1}, pins={"s2": "B"})
+    outcome = match(inputs)
+    assert outcome.placed == {"s1": "A", "s2": "B"}
+    told = explain(inputs, outcome, "s2")
+    assert (told.got, told.pinned, told.choice) == ("B", True, None)

@@ -4,11 +4,13 @@ from datetime import timedelta
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from innopraksis import invitations
 from innopraksis.models import LoginFailure
-from tests.conftest import PASSWORD, client_for
+from tests.conftest import PASSWORD, client_for, invitation_token
 
 
 def sign_in(client, email, password=PASSWORD, **extra):
@@ -169,6 +171,18 @@ class TestThrottling:
         link = re.search(r"https?://[^/]+(/password/reset/\S+)", mail.outbox[-1].body).group(1)
         new_password = "Et-nytt-og-langt-passord-2026"
         client.post(client.get(link).url, {"new_password1": new_password, "new_password2": new_password})
+        assert sign_in(client, cast.student_a.email, new_password, **self.address).status_code == 302
+
+    def test_a_password_set_from_an_invitation_opens_a_locked_account(self, client, cast, settings):
+        settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 3
+        for number in range(settings.LOGIN_ACCOUNT_FAILURE_LIMIT):
+            sign_in(client, cast.student_a.email, "wrong", REMOTE_ADDR=f"198.51.100.{number + 1}")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            invitations.invitation_for_person(user=cast.student_a, role="student", invited_by=cast.coordinator)
+        token = invitation_token(mail.outbox[-1].body)
+        new_password = "Et-nytt-og-langt-passord-2026"
+        fields = {"full_name": cast.student_a.full_name, "password1": new_password, "password2": new_password}
+        client_for(None).post(reverse("invitation_accept", kwargs={"token": token}), fields)
         assert sign_in(client, cast.student_a.email, new_password, **self.address).status_code == 302
 
     def test_an_unknown_account_is_locked_with_the_same_words_as_a_known_one(self, client, cast, settings):

@@ -4,7 +4,8 @@
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("step-form");
   if (!form) return;
-  let changed = false;
+  // A form that came back (an error, or someone else's save) holds text not saved yet.
+  let changed = form.hasAttribute("data-unsaved");
   form.addEventListener("input", () => {
     changed = true;
   });

@@ -7,7 +7,7 @@ from innopraksis.overview import retention
 class Command(BaseCommand):
     help = (
         "Anonymise the cohorts that ended more than RETENTION_MONTHS ago: names, e-mail addresses, phone "
-        "numbers and free-text answers are removed, the numbers kept. Run monthly."
+        "numbers and free-text answers are removed, the numbers kept. Run daily."
     )
 
     def add_arguments(self, parser):

@@ -7,7 +7,7 @@ from students import imports
 class Command(BaseCommand):
     help = (
         "Delete uploaded import files (names, addresses, phone numbers) that were neither confirmed nor "
-        "cancelled within IMPORT_KEEP_HOURS. Run daily."
+        "cancelled within IMPORT_KEEP_HOURS. Run hourly."
     )
 
     def handle(self, *args, **options):
