@@ -13,6 +13,10 @@ export DEBUG ?= true
 # Links in e-mails lead to the address `make run` serves at.
 export PORTAL_URL ?= http://$(HOST):$(PORT)
 
+# The suite runs in one process per core, a test file to a process (pytest-xdist); PYTEST_ARGS=-n0 runs
+# it in one.
+PYTEST_ARGS ?= --numprocesses auto --dist loadfile
+
 .PHONY: run test bench setup setup-dev messages migrate lint format clean
 
 run: setup migrate
