@@ -57,6 +57,8 @@ def test_the_benchmark_runs_end_to_end_and_reports_every_page(db, tmp_path):
     imported = document["placement_import"]
     assert imported["rows"] == imported["created"] > 0
     assert imported["confirm_queries"] < 100  # whatever the number of rows
+    assert document["matching"]["students"] == imported["rows"]
+    assert document["matching"]["seconds"] >= 0
     assert document["targets_met"]  # every target is judged (met or not: the quick run is too small to tell)
     assert (tmp_path / "latest-quick.md").read_text().startswith("# Benchmark")
     # Nothing left behind: no benchmark database, no server.
