@@ -28,6 +28,12 @@ STUDENTS = (
 )
 
 
+def spring_cohort() -> Cohort:
+    return Cohort.objects.create(
+        name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
+    )
+
+
 @pytest.fixture
 def coordinator(cast):
     return client_for(cast.coordinator)
@@ -202,7 +208,7 @@ def test_organisations_supervisors_and_placements_import_in_order(
 
 
 def test_placement_rows_name_what_is_missing(coordinator, cast, db):
-    Cohort.objects.create(name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19))
+    spring_cohort()
     content = (
         "cohort;student_email;org_number;starts_on;ends_on;work_days;supervisor_emails\n"
         "Vår 2023;nobody@example.org;912345602;;;;\n"
@@ -427,9 +433,7 @@ class TestQueryCounts:
         return len(queries)
 
     def test_placements(self, coordinator, cast, db):
-        cohort = Cohort.objects.create(
-            name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
-        )
+        cohort = spring_cohort()
         counts = [self.confirm_queries(coordinator, "placements", _placements_file(cast, cohort, n)) for n in (3, 30)]
         assert counts[0] == counts[1]
         assert Placement.objects.count() == 33
@@ -437,9 +441,7 @@ class TestQueryCounts:
         assert Placement.objects.filter(supervisors=cast.supervisor_a).count() == 33
 
     def test_placements_changed_by_a_second_file(self, coordinator, cast, db):
-        cohort = Cohort.objects.create(
-            name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
-        )
+        cohort = spring_cohort()
         counts = []
         for count in (3, 30):
             content = _placements_file(cast, cohort, count)
@@ -535,9 +537,7 @@ def test_a_new_supervisor_of_two_organisations_gets_one_invitation(
 
 
 def test_a_started_placement_keeps_its_dates_and_says_where_to_change_them(coordinator, cast, db):
-    cohort = Cohort.objects.create(
-        name="Vår 2023", starts_on=datetime.date(2023, 1, 9), ends_on=datetime.date(2023, 5, 19)
-    )
+    cohort = spring_cohort()
     placement = Placement.objects.create(
         cohort=cohort,
         student=cast.student_a.student,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import CheckIn, Evaluation, FollowUp, Message
+from innopraksis import accounts
 from innopraksis.models import Invitation, LoginFailure, PasswordResetRequest, User
 from students.models import AgreementChange, AgreementVersion, Cohort, ExpectationAgreement, OnboardingItem, Student
 
@@ -98,15 +99,14 @@ def anonymise(cohort: Cohort) -> Outcome:
         student.save(update_fields=["study_programme", "phone"])
         user.full_name = f"Anonymised student {student.pk}"
         user.email = f"anonymised-{user.pk}@invalid.example"
-        user.is_active, user.calendar_token_hash, user.calendar_token_made_at = False, None, None
+        accounts.calendar_token_withdraw(user=user)
+        user.is_active = False
         user.set_unusable_password()
         user.save(
             update_fields=[
                 "full_name",
                 "email",
                 "is_active",
-                "calendar_token_hash",
-                "calendar_token_made_at",
                 "password",
             ]
         )
