@@ -45,15 +45,21 @@ from feedback.models import (
 from innopraksis import accounts
 from innopraksis.models import Invitation, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
+from students import rounds
 from students.models import (
     OWNER_SIDES,
+    Applicant,
     Cohort,
     ExpectationAgreement,
     ImportBatch,
+    MatchingRound,
+    MatchRun,
     OfficeHour,
     OnboardingItem,
+    Pairing,
     Placement,
     PlacementState,
+    RoundOrganisation,
     Side,
     Student,
 )
@@ -569,3 +575,83 @@ def reports_visible_to(user: User) -> QuerySet[ExperienceReport]:
 
 def get_report_for(user: User, pk: int) -> ExperienceReport:
     return get_object_or_404(reports_visible_to(user), pk=pk)
+
+
+# Matching rounds: coordinators see everything; a student their own ranking and, after publication, their
+# result; an organisation's members their organisation's part, and the students who ranked it only once the
+# students' last day has passed.
+
+
+def rounds_visible_to(user: User) -> QuerySet[MatchingRound]:
+    matching_rounds = MatchingRound.objects.select_related("cohort")
+    if has_role(user, Role.COORDINATOR):
+        return matching_rounds
+    mine = Q(applicants__student__user=user) | Q(participants__organisation__in=_my_organisations(user))
+    return matching_rounds.filter(pk__in=MatchingRound.objects.filter(mine).values("pk"))
+
+
+def get_round_for(user: User, pk: int) -> MatchingRound:
+    # 404: a round the user takes no part in is not revealed.
+    return get_object_or_404(rounds_visible_to(user), pk=pk)
+
+
+def get_round_to_manage(user: User, pk: int) -> MatchingRound:
+    """Coordinators run a round; its students and organisations get 403, others 404."""
+    matching_round = get_round_for(user, pk)
+    require_role(user, Role.COORDINATOR)
+    return matching_round
+
+
+def get_applicant_for(user: User, pk: int) -> Applicant:
+    """The user's own place in a round as a student; 403 for others who take part in the round (its
+    organisations and coordinators rank nothing there), 404 for outsiders."""
+    matching_round = get_round_for(user, pk)
+    applicant = Applicant.objects.filter(round=matching_round, student__user=user).select_related("student").first()
+    if applicant is None:
+        raise PermissionDenied
+    applicant.round = matching_round
+    return applicant
+
+
+def get_participant_for(user: User, pk: int, organisation_pk: int) -> RoundOrganisation:
+    """An organisation's part in a round: its members and coordinators; 404 for everyone else, students of the
+    round included (another organisation's part is not theirs to see)."""
+    matching_round = get_round_for(user, pk)
+    participants = RoundOrganisation.objects.select_related("organisation").filter(round=matching_round)
+    if not has_role(user, Role.COORDINATOR):
+        participants = participants.filter(organisation__in=_my_organisations(user))
+    participant = get_object_or_404(participants, organisation_id=organisation_pk)
+    participant.round = matching_round
+    return participant
+
+
+def applicants_shown_to(user: User, participant: RoundOrganisation, today: datetime.date) -> QuerySet[Applicant]:
+    """The students who ranked an organisation, as its members may see them: only after the students' last day
+    (coordinators at any time)."""
+    if has_role(user, Role.COORDINATOR) or participant.round.applicants_shown(today):
+        return rounds.applicants_of(participant)
+    return Applicant.objects.none()
+
+
+def get_round_applicant_to_manage(user: User, pk: int, applicant_pk: int) -> Applicant:
+    matching_round = get_round_to_manage(user, pk)
+    applicant = get_object_or_404(
+        Applicant.objects.select_related("student__user"), round=matching_round, pk=applicant_pk
+    )
+    applicant.round = matching_round
+    return applicant
+
+
+def get_pairing_to_manage(user: User, pk: int, pairing_pk: int) -> Pairing:
+    matching_round = get_round_to_manage(user, pk)
+    return get_object_or_404(
+        Pairing.objects.select_related("participant", "applicant"), participant__round=matching_round, pk=pairing_pk
+    )
+
+
+def get_run_for(user: User, pk: int, number: int) -> MatchRun:
+    """Runs are the coordinators' alone: the round's students and organisations get 403, others 404."""
+    matching_round = get_round_to_manage(user, pk)
+    run = get_object_or_404(MatchRun.objects.filter(round=matching_round), number=number)
+    run.round = matching_round
+    return run

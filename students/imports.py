@@ -127,6 +127,8 @@ NORWEGIAN_COLUMNS = {
     "ends_on": "slutter",
     "work_days": "arbeidsdager",
     "supervisor_emails": "veileder_epost",
+    "choice": "valg",
+    "motivation": "motivasjon",
 }
 _FROM_NORWEGIAN = {norwegian: column for column, norwegian in NORWEGIAN_COLUMNS.items()}
 
@@ -199,10 +201,10 @@ SPECS: dict[str, Spec] = {
 }
 
 
-def template_csv(kind: str) -> str:
+def template_csv(kind: str | Spec) -> str:
     """A file to start from, in the reader's language: the header and one example row, as Excel in Norway
-    saves it."""
-    spec = SPECS[kind]
+    saves it. ``kind`` is one of SPECS, or another import's Spec."""
+    spec = kind if isinstance(kind, Spec) else SPECS[kind]
     out = io.StringIO()
     writer = SafeWriter(csv.writer(out, delimiter=";", lineterminator="\r\n"))
     writer.writerow(spec.column_names())
@@ -228,13 +230,14 @@ def decode(raw: bytes) -> str:
         ) from None
 
 
-def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
+def read_rows(text: str, kind: str | Spec) -> list[tuple[int, dict[str, str]]]:
     """The file's rows as (row number as Excel shows it, values by column), after checking the header.
 
     Lines may end as on Windows, Unix or old Macs (a carriage return only); a separator at the end of every
     line (an empty last column, as Excel writes it) is ignored. A cell that spans several lines is one row,
-    so row numbers count records, as Excel's do, with the header as row 1."""
-    spec = SPECS[kind]
+    so row numbers count records, as Excel's do, with the header as row 1. ``kind`` is one of SPECS, or another
+    import's Spec; a column the file leaves out is read as empty."""
+    spec = kind if isinstance(kind, Spec) else SPECS[kind]
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -271,7 +274,10 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
                     _("Line %(line)s has more values than the header has columns. Check for a stray separator.")
                     % {"line": line}
                 )
-            row = {name: (read_cell(values[i].strip()) if i < len(values) else "") for i, name in enumerate(header)}
+            row = dict.fromkeys(spec.columns, "")
+            row.update(
+                {name: (read_cell(values[i].strip()) if i < len(values) else "") for i, name in enumerate(header)}
+            )
             rows.append((line, row))
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(

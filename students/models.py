@@ -897,3 +897,342 @@ class CachedFigures(models.Model):
 
     def __str__(self) -> str:
         return str(self.cohort_id)
+
+
+# The matching round: from the career day to the placements (students.rounds holds its services, and
+# students.matching the match itself).
+
+
+class MatchingRound(models.Model):
+    """Where students and organisations state their wishes for a cohort, and the coordinators match them.
+
+    Students rank from ``opens_on`` until ``students_until``; after that the organisations see who ranked them
+    and rank those students until ``organisations_until``. Publishing a run of the match creates the placements,
+    and the round is read-only from then on.
+    """
+
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.PROTECT, related_name="matching_round", verbose_name=_("cohort")
+    )
+    opens_on = models.DateField(_("open from"), help_text=_("The first day students can rank the organisations."))
+    students_until = models.DateField(
+        _("students rank until"), help_text=_("The last day students can rank or change their ranking.")
+    )
+    organisations_until = models.DateField(
+        _("organisations rank until"),
+        help_text=_("The last day organisations can rank the students who chose them. Run the match after it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("opened by")
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    published_run = models.OneToOneField(
+        "MatchRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published run"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-cohort__starts_on"]
+        verbose_name = _("matching round")
+        verbose_name_plural = _("matching rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(students_until__gte=models.F("opens_on")),
+                name="students_round_students_after_opening",
+                violation_error_message=_("Students must have at least the opening day to rank."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organisations_until__gt=models.F("students_until")),
+                name="students_round_organisations_after_students",
+                violation_error_message=_(
+                    "Organisations rank after the students' last day, so their last day must come later."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cohort)
+
+    def get_absolute_url(self) -> str:
+        return reverse("round_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.students_until and self.opens_on and self.students_until < self.opens_on:
+            raise ValidationError(
+                {"students_until": _("Students must have at least the opening day to rank.")}, code="students_until"
+            )
+        if self.organisations_until and self.students_until and self.organisations_until <= self.students_until:
+            raise ValidationError(
+                {
+                    "organisations_until": _(
+                        "Organisations rank after the students' last day, so their last day must come later."
+                    )
+                },
+                code="organisations_until",
+            )
+
+    # The round's phases, each written once: pages, forms and services ask these.
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def students_may_rank(self, today: datetime.date) -> bool:
+        return not self.is_published and self.opens_on <= today <= self.students_until
+
+    def applicants_shown(self, today: datetime.date) -> bool:
+        """Organisations see who ranked them only once the students can no longer change their rankings."""
+        return today > self.students_until
+
+    def organisations_may_rank(self, today: datetime.date) -> bool:
+        return not self.is_published and self.students_until < today <= self.organisations_until
+
+    def organisations_may_describe(self, today: datetime.date) -> bool:
+        """Until their last day, organisations state their places and describe the work; coordinators always
+        may, until publication."""
+        return not self.is_published and today <= self.organisations_until
+
+
+class RoundOrganisation(models.Model):
+    """An organisation taking part in a matching round: its places and what a student would do there."""
+
+    round = models.ForeignKey(
+        MatchingRound, on_delete=models.CASCADE, related_name="participants", verbose_name=_("matching round")
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="round_entries", verbose_name=_("organisation")
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("places"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("How many students you can take in this cohort. Write 0 if you cannot take any this time."),
+    )
+    tasks = BoundedTextField(
+        _("what a student would work on"),
+        max_length=2000,
+        blank=True,
+        help_text=_("The range of tasks a student would take part in, across the organisation."),
+    )
+    days = models.JSONField(
+        _("days"),
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text=_("The weekdays a student would be with you."),
+    )
+    place = models.CharField(
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where the student would work, for example the office's address."),
+    )
+    ranked_at = models.DateTimeField(_("ranked the students"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "organisation__name"]
+        verbose_name = _("participating organisation")
+        verbose_name_plural = _("participating organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation"],
+                name="students_roundorganisation_once_per_round",
+                violation_error_message=_("This organisation already takes part in the round."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+    @property
+    def day_labels(self) -> list[str]:
+        return weekday_labels(self.days)
+
+
+class Applicant(models.Model):
+    """A student in a matching round, with their ranking of the organisations (``choices``)."""
+
+    round = models.ForeignKey(
+        MatchingRound, on_delete=models.CASCADE, related_name="applicants", verbose_name=_("matching round")
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="round_entries", verbose_name=_("student")
+    )
+    saved_at = models.DateTimeField(_("ranking saved"), null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "student__user__full_name"]
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "student"],
+                name="students_applicant_once_per_round",
+                violation_error_message=_("This student already takes part in the round."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.student)
+
+
+class Choice(models.Model):
+    """One organisation on a student's ranking: 1 is their first choice."""
+
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.CASCADE, related_name="choices", verbose_name=_("applicant")
+    )
+    participant = models.ForeignKey(
+        RoundOrganisation, on_delete=models.CASCADE, related_name="choices", verbose_name=_("organisation")
+    )
+    rank = models.PositiveSmallIntegerField(_("choice"), validators=[MinValueValidator(1)])
+    motivation = BoundedTextField(
+        _("why this organisation"),
+        max_length=1000,
+        blank=True,
+        help_text=_("A few sentences: what draws you to it. The organisation reads this."),
+    )
+
+    class Meta:
+        ordering = ["applicant", "rank"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "participant"],
+                name="students_choice_organisation_once",
+                violation_error_message=_("Each organisation can be on a ranking once."),
+            ),
+            models.UniqueConstraint(
+                fields=["applicant", "rank"],
+                name="students_choice_rank_once",
+                violation_error_message=_("Two organisations cannot share a place on a ranking."),
+            ),
+            models.CheckConstraint(condition=models.Q(rank__gte=1), name="students_choice_rank_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} – {self.rank}. {self.participant}"
+
+
+class ApplicantRank(models.Model):
+    """An organisation's view of a student who ranked it: its place in the organisation's ranking (1 first), or
+    not suitable. A student the organisation neither ranked nor marked comes after those it ranked, by lot."""
+
+    participant = models.ForeignKey(
+        RoundOrganisation, on_delete=models.CASCADE, related_name="rankings", verbose_name=_("organisation")
+    )
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+", verbose_name=_("applicant"))
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True, validators=[MinValueValidator(1)])
+    not_suitable = models.BooleanField(_("not suitable"), default=False)
+
+    class Meta:
+        ordering = ["participant", "rank"]
+        verbose_name = _("organisation's ranking of a student")
+        verbose_name_plural = _("organisations' rankings of students")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "applicant"],
+                name="students_applicantrank_once",
+                violation_error_message=_("The organisation has ranked this student already."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rank__isnull=True) | models.Q(not_suitable=False),
+                name="students_applicantrank_ranked_or_not_suitable",
+                violation_error_message=_("A student marked as not suitable cannot be ranked too."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.applicant}"
+
+
+class PairingKind(models.TextChoices):
+    PIN = "pin", _("Placed beforehand")
+    FORBID = "forbid", _("Ruled out")
+
+
+class Pairing(models.Model):
+    """A coordinator's decision on a student and an organisation before the match: the student is placed there
+    beforehand (an agreed placement, a special need), or may not be placed there."""
+
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.CASCADE, related_name="pairings", verbose_name=_("student")
+    )
+    participant = models.ForeignKey(
+        RoundOrganisation, on_delete=models.CASCADE, related_name="pairings", verbose_name=_("organisation")
+    )
+    kind = models.CharField(_("decision"), max_length=10, choices=PairingKind.choices)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("made by")
+    )
+    made_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["applicant__student__user__full_name", "participant__organisation__name"]
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "participant"],
+                name="students_pairing_once_per_pair",
+                violation_error_message=_(
+                    "There is a decision on this student and organisation already. Remove it first."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(kind="pin"),
+                name="students_pairing_one_pin_per_student",
+                violation_error_message=_("This student is placed beforehand already. Remove that first."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} – {self.participant} ({self.get_kind_display()})"
+
+
+class MatchRun(models.Model):
+    """One run of the match, kept with everything it was run on, so that it can be explained, compared and run
+    again to the same result.
+
+    ``inputs`` holds the preferences, places, rankings, not-suitable marks, pins, ruled-out pairs and seed, by
+    student and organisation id; ``placed`` maps each student id to an organisation id or null; ``figures`` sums
+    it up (students.rounds writes all three).
+    """
+
+    round = models.ForeignKey(
+        MatchingRound, on_delete=models.CASCADE, related_name="runs", verbose_name=_("matching round")
+    )
+    number = models.PositiveIntegerField(_("run"))
+    seed = models.BigIntegerField(_("seed"))
+    inputs = models.JSONField(_("inputs"))
+    placed = models.JSONField(_("result"))
+    figures = models.JSONField(_("figures"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("run by")
+    )
+    made_at = models.DateTimeField(_("run"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "-number"]
+        verbose_name = _("run of the match")
+        verbose_name_plural = _("runs of the match")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="students_matchrun_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("run_detail", kwargs={"pk": self.round_id, "number": self.number})

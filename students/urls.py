@@ -1,7 +1,7 @@
 from django.urls import path
 
 from innopraksis import converters  # noqa: F401  (registers <ref:…>)
-from students import agreement_views, onboarding_views, views
+from students import agreement_views, onboarding_views, round_views, views
 
 urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohort_list"),
@@ -38,6 +38,30 @@ urlpatterns = [
     path("placements/<ref:pk>/onboarding/", onboarding_views.onboarding_checklist, name="onboarding_checklist"),
     path("placements/<ref:pk>/onboarding/new/", onboarding_views.onboarding_item_add, name="onboarding_item_add"),
     path("placements/<ref:pk>/question-time/", onboarding_views.office_hour_edit, name="office_hour_edit"),
+    path("cohorts/<int:pk>/matching/new/", round_views.round_create, name="round_create"),
+    path("matching/", round_views.round_list, name="round_list"),
+    path("matching/<int:pk>/", round_views.round_detail, name="round_detail"),
+    path("matching/<int:pk>/edit/", round_views.round_edit, name="round_edit"),
+    path("matching/<int:pk>/ranking/", round_views.round_ranking, name="round_ranking"),
+    path(
+        "matching/<int:pk>/organisations/<int:organisation>/",
+        round_views.round_organisation,
+        name="round_organisation",
+    ),
+    path(
+        "matching/<int:pk>/organisations/<int:organisation>/students/",
+        round_views.round_applicants,
+        name="round_applicants",
+    ),
+    path("matching/<int:pk>/students/<int:applicant>/remind/", round_views.round_remind, name="round_remind"),
+    path("matching/<int:pk>/pairings/", round_views.pairing_add, name="pairing_add"),
+    path("matching/<int:pk>/pairings/<int:pairing>/remove/", round_views.pairing_remove, name="pairing_remove"),
+    path("matching/<int:pk>/import/", round_views.round_import, name="round_import"),
+    path("matching/<int:pk>/import/template.csv", round_views.round_import_template, name="round_import_template"),
+    path("matching/<int:pk>/runs/", round_views.run_make, name="run_make"),
+    path("matching/<int:pk>/runs/<int:number>/", round_views.run_detail, name="run_detail"),
+    path("matching/<int:pk>/runs/<int:number>/publish/", round_views.run_publish, name="run_publish"),
+    path("matching/<int:pk>/compare/", round_views.run_compare, name="run_compare"),
     path("import/", views.import_start, name="import_start"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("import/template/<str:kind>.csv", views.import_template, name="import_template"),

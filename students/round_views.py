@@ -1,0 +1,508 @@
+"""The matching round's pages: coordinators open and run it, students rank, organisations state their places
+and rank the students who chose them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from innopraksis import access
+from innopraksis.access import role_required
+from innopraksis.lists import PAGE_SIZE, paginate
+from innopraksis.models import Role
+from orgs.models import Organisation
+from students import imports, round_imports, rounds
+from students.models import MatchRun, PairingKind, Student
+from students.round_forms import (
+    ApplicantRankForm,
+    CompareForm,
+    PairingForm,
+    ParticipantForm,
+    PreferencesImportForm,
+    RankingForm,
+    RoundDatesForm,
+    RoundForm,
+    RunForm,
+)
+
+
+def _refused(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# Coordinators
+
+
+@role_required(Role.COORDINATOR)
+def round_list(request):
+    matching_rounds = access.rounds_visible_to(request.user).annotate(
+        participant_count=Count("participants", distinct=True), applicant_count=Count("applicants", distinct=True)
+    )
+    cohorts = access.cohorts_visible_to(request.user).filter(
+        matching_round__isnull=True, starts_on__gt=timezone.localdate()
+    )
+    context = {"page": paginate(request, matching_rounds.order_by("-cohort__starts_on")), "cohorts": cohorts}
+    return render(request, "students/round_list.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def round_create(request, pk: int):
+    cohort = access.get_cohort_for(request.user, pk)
+    if hasattr(cohort, "matching_round"):
+        return redirect("round_detail", pk=cohort.matching_round.pk)
+    form = RoundForm(request.POST or None, organisations=rounds.organisations_for(cohort))
+    form.instance.cohort = cohort
+    students = rounds.students_of(cohort).count()
+    if request.method == "POST" and form.is_valid():
+        matching_round = rounds.round_open(form=form, user=request.user)
+        messages.success(
+            request,
+            _("The matching round for %(cohort)s is open. Its students and organisations have been e-mailed.")
+            % {"cohort": cohort},
+        )
+        return redirect("round_detail", pk=matching_round.pk)
+    return render(request, "students/round_form.html", {"form": form, "cohort": cohort, "students": students})
+
+
+def round_edit(request, pk: int):
+    matching_round = access.get_round_to_manage(request.user, pk)
+    form = RoundDatesForm(request.POST or None, instance=matching_round)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rounds.round_save(form=form)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("round_detail", pk=pk)
+        messages.success(request, _("The round's dates have been saved."))
+        return redirect("round_detail", pk=pk)
+    return render(
+        request,
+        "students/round_form.html",
+        {"form": form, "cohort": matching_round.cohort, "matching_round": matching_round},
+    )
+
+
+def _detail(request, matching_round, *, pairing_form=None, run_form=None, status=200):
+    """The round's page for coordinators: who has ranked, the organisations' places, pins and ruled-out
+    pairs, and the runs."""
+    today = timezone.localdate()
+    applicants = (
+        matching_round.applicants.select_related("student__user")
+        .annotate(choice_count=Count("choices"))
+        .order_by("student__user__full_name", "pk")
+    )
+    shown = request.GET.get("show")
+    if shown == "waiting":
+        applicants = applicants.filter(choice_count=0)
+    elif shown == "ranked":
+        applicants = applicants.filter(choice_count__gt=0)
+    page = paginate(request, applicants)
+    now = timezone.now()
+    for applicant in page.object_list:
+        applicant.may_remind = matching_round.students_may_rank(today) and rounds.may_remind(applicant, now)
+    participants = rounds.participants_of(matching_round)
+    runs = list(matching_round.runs.select_related("made_by").order_by("-number"))
+    context = {
+        "matching_round": matching_round,
+        "today": today,
+        "progress": rounds.round_progress(matching_round),
+        "page": page,
+        "shown": shown,
+        "participants": participants,
+        "pairings": rounds.pairings_of(matching_round),
+        "pairing_form": pairing_form or PairingForm(matching_round=matching_round),
+        "run_form": run_form or RunForm(),
+        "runs": runs,
+        "compare_form": CompareForm(runs=runs, initial={"first": runs[0].number, "second": runs[1].number})
+        if len(runs) > 1
+        else None,
+    }
+    return render(request, "students/round_detail.html", context, status=status)
+
+
+def round_detail(request, pk: int):
+    return _detail(request, access.get_round_to_manage(request.user, pk))
+
+
+@require_POST
+def round_remind(request, pk: int, applicant: int):
+    applicant = access.get_round_applicant_to_manage(request.user, pk, applicant)
+    try:
+        rounds.applicant_remind(applicant=applicant, today=timezone.localdate())
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("%(name)s has been reminded by e-mail.") % {"name": applicant.student})
+    return redirect(reverse("round_detail", kwargs={"pk": pk}) + "#students")
+
+
+@require_POST
+def pairing_add(request, pk: int):
+    matching_round = access.get_round_to_manage(request.user, pk)
+    form = PairingForm(request.POST, matching_round=matching_round)
+    if form.is_valid():
+        try:
+            pairing = rounds.pairing_add(
+                applicant=form.cleaned_data["applicant"],
+                participant=form.cleaned_data["participant"],
+                kind=PairingKind(form.cleaned_data["kind"]),
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved: %(pairing)s. It counts from the next run.") % {"pairing": pairing})
+            return redirect(reverse("round_detail", kwargs={"pk": pk}) + "#pairings")
+    return _detail(request, matching_round, pairing_form=form, status=400)
+
+
+def pairing_remove(request, pk: int, pairing: int):
+    pairing = access.get_pairing_to_manage(request.user, pk, pairing)
+    back = reverse("round_detail", kwargs={"pk": pk}) + "#pairings"
+    if request.method == "POST":
+        try:
+            rounds.pairing_remove(pairing=pairing)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Removed: %(pairing)s.") % {"pairing": pairing})
+        return redirect(back)
+    context = {
+        "title": _("Remove a decision"),
+        "question": _("Remove “%(pairing)s”?") % {"pairing": pairing},
+        "consequence": _("The next run of the match will not take it into account."),
+        "confirm_label": _("Remove"),
+        "back_url": back,
+    }
+    return render(request, "_confirm.html", context)
+
+
+def round_import(request, pk: int):
+    matching_round = access.get_round_to_manage(request.user, pk)
+    form = PreferencesImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read(imports.MAX_BYTES + 1)
+        try:
+            result = round_imports.preferences_import(matching_round=matching_round, raw=raw)
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("round_detail", pk=pk)
+        if result and not result.errors:
+            messages.success(
+                request,
+                _("The rankings of %(students)s students have been imported (%(choices)s choices).")
+                % {"students": result.students, "choices": result.choices},
+            )
+            return redirect("round_detail", pk=pk)
+    context = {"matching_round": matching_round, "form": form, "result": result}
+    return render(request, "students/round_import.html", context, status=400 if form.errors or result else 200)
+
+
+def round_import_template(request, pk: int):
+    access.get_round_to_manage(request.user, pk)
+    response = HttpResponse(round_imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rankings.csv"'
+    return response
+
+
+# Runs
+
+
+def run_make(request, pk: int):
+    matching_round = access.get_round_to_manage(request.user, pk)
+    if request.method != "POST":
+        return redirect("round_detail", pk=pk)
+    form = RunForm(request.POST)
+    if form.is_valid():
+        try:
+            run = rounds.run_make(matching_round=matching_round, user=request.user, seed=form.cleaned_data["seed"])
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("round_detail", pk=pk)
+        messages.success(request, _("Run %(number)s is done.") % {"number": run.number})
+        return redirect(run)
+    return _detail(request, matching_round, run_form=form, status=400)
+
+
+def _names(run: MatchRun) -> dict[int, str]:
+    return dict(
+        Organisation.objects.filter(pk__in=[int(pk) for pk in run.inputs["capacities"]]).values_list("pk", "name")
+    )
+
+
+def _students(ids) -> dict[int, Student]:
+    return {student.pk: student for student in Student.objects.filter(pk__in=list(ids)).select_related("user")}
+
+
+def run_detail(request, pk: int, number: int):
+    """A run's figures and every student's result with its explanation, a page at a time; ``?unmatched=1``
+    lists the unmatched students with the organisations that still have room."""
+    run = access.get_run_for(request.user, pk, number)
+    names = _names(run)
+    placed = rounds.run_placed(run)
+    unmatched_only = request.GET.get("unmatched") == "1"
+    ids = sorted(run.figures["unmatched"] if unmatched_only else placed)
+    students = dict(
+        Student.objects.filter(pk__in=ids).order_by("user__full_name", "pk").values_list("pk", "user__full_name")
+    )
+    ordered = [pk for pk in students]  # by name
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    inputs = rounds.run_inputs(run)
+    shown = _students(page.object_list)
+    rows = []
+    room = {int(o): places for o, places in run.figures["unused"].items()}
+    for student_id in page.object_list:
+        explanation = rounds.explain(run, student_id)
+        rows.append(
+            {
+                "student": shown[student_id],
+                "organisation": names.get(placed.get(student_id)),
+                "choice": explanation.choice,
+                "pinned": explanation.pinned,
+                "lines": rounds.describe(run, explanation, names),
+                "room": [
+                    (names[o], places, o in inputs.preferences.get(student_id, ()))
+                    for o, places in room.items()
+                    if (student_id, o) not in inputs.forbidden and (o, student_id) not in inputs.unsuitable
+                ],
+            }
+        )
+    blocking_students = _students(pair[0] for pair in run.figures["blocking"]) | _students(
+        pair[2] for pair in run.figures["blocking"] if pair[2]
+    )
+    context = {
+        "run": run,
+        "matching_round": run.round,
+        "page": page,
+        "rows": rows,
+        "unmatched_only": unmatched_only,
+        "by_choice": sorted((int(choice), count) for choice, count in run.figures["by_choice"].items()),
+        "unused": sorted((names[int(o)], places) for o, places in run.figures["unused"].items()),
+        "blocking": [
+            (blocking_students[s], names[o], blocking_students.get(instead))
+            for s, o, instead in run.figures["blocking"]
+        ],
+        "is_published_run": run.round.published_run_id == run.pk,
+    }
+    return render(request, "students/run_detail.html", context)
+
+
+def run_publish(request, pk: int, number: int):
+    run = access.get_run_for(request.user, pk, number)
+    if request.method == "POST":
+        try:
+            published = rounds.run_publish(run=run, user=request.user)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect(run)
+        messages.success(
+            request,
+            _("Run %(number)s is published: %(count)s placements have been created and everyone has been e-mailed.")
+            % {"number": run.number, "count": len(published.placements)},
+        )
+        for student in published.placed_already:
+            messages.warning(
+                request,
+                _("%(name)s already had a placement in this cohort, so none was created from the match.")
+                % {"name": student},
+            )
+        return redirect("round_detail", pk=pk)
+    context = {
+        "title": _("Publish run %(number)s") % {"number": run.number},
+        "question": _(
+            "Publish run %(number)s? Its %(count)s placements are created and every student and organisation is "
+            "told their result."
+        )
+        % {"number": run.number, "count": run.figures["placed"]},
+        "consequence": _("The round cannot be changed or run again afterwards."),
+        "confirm_label": _("Publish"),
+        "back_url": run.get_absolute_url(),
+    }
+    return render(request, "_confirm.html", context)
+
+
+def run_compare(request, pk: int):
+    """Two runs side by side: their figures, and the students whose result differs, a page at a time."""
+    matching_round = access.get_round_to_manage(request.user, pk)
+    runs = list(matching_round.runs.order_by("-number"))
+    form = CompareForm(request.GET or None, runs=runs)
+    context = {"matching_round": matching_round, "form": form}
+    if form.is_valid():
+        by_number = {run.number: run for run in runs}
+        first, second = by_number[form.cleaned_data["first"]], by_number[form.cleaned_data["second"]]
+        names = _names(first) | _names(second)
+        placed_first, placed_second = rounds.run_placed(first), rounds.run_placed(second)
+        differ = [s for s in placed_first.keys() | placed_second.keys() if placed_first.get(s) != placed_second.get(s)]
+        ordered = list(
+            Student.objects.filter(pk__in=differ).order_by("user__full_name", "pk").values_list("pk", flat=True)
+        )
+        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = _students(page.object_list)
+        context |= {
+            "first": first,
+            "second": second,
+            "differ": len(differ),
+            "page": page,
+            "figures": [_figures_row(first), _figures_row(second)],
+            "choices": sorted({int(c) for run in (first, second) for c in run.figures["by_choice"]}),
+            "rows": [
+                (shown[s], names.get(placed_first.get(s)), names.get(placed_second.get(s))) for s in page.object_list
+            ],
+        }
+    return render(request, "students/run_compare.html", context)
+
+
+def _figures_row(run: MatchRun) -> dict:
+    return {
+        "run": run,
+        "by_choice": {int(choice): count for choice, count in run.figures["by_choice"].items()},
+        "unmatched": len(run.figures["unmatched"]),
+        "unused": sum(run.figures["unused"].values()),
+        "blocking": len(run.figures["blocking"]),
+    }
+
+
+# Students
+
+
+def round_ranking(request, pk: int):
+    """A student's ranking of the round's organisations, saved with every button; after publication, their
+    result and why."""
+    applicant = access.get_applicant_for(request.user, pk)
+    matching_round = applicant.round
+    today = timezone.localdate()
+    participants = list(matching_round.participants.select_related("organisation"))
+    saved = list(applicant.choices.order_by("rank").values_list("participant_id", "motivation"))
+    may_rank = matching_round.students_may_rank(today)
+    form = RankingForm(
+        request.POST if request.method == "POST" else None,
+        participants=participants,
+        initial={f"motivation_{participant}": motivation for participant, motivation in saved},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rounds.ranking_save(applicant=applicant, choices=form.choices(), today=today)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("round_ranking", pk=pk)
+        moved = form.cleaned_data["moved"]
+        if moved is None:
+            messages.success(
+                request,
+                _("Your ranking has been saved. You can change it until %(date)s.")
+                % {"date": formats.date_format(matching_round.students_until)},
+            )
+            return redirect("round_ranking", pk=pk)
+        return redirect(reverse("round_ranking", kwargs={"pk": pk}) + f"#choice-{moved}")
+    rows = form.rows([participant for participant, _motivation in saved])
+    ranked = {participant.pk for participant, _field in rows}
+    context = {
+        "matching_round": matching_round,
+        "applicant": applicant,
+        "form": form,
+        "rows": rows,
+        "others": [participant for participant in participants if participant.pk not in ranked],
+        "may_rank": may_rank,
+        "today": today,
+    }
+    if matching_round.is_published:
+        run = matching_round.published_run
+        explanation = rounds.explain(run, applicant.student_id)
+        context["result"] = rounds.describe(run, explanation, _names(run))
+    return render(request, "students/round_ranking.html", context, status=400 if form.errors else 200)
+
+
+# Organisations
+
+
+def round_organisation(request, pk: int, organisation: int):
+    """An organisation's part in a round: its places and what a student would do, and where it stands."""
+    participant = access.get_participant_for(request.user, pk, organisation)
+    matching_round = participant.round
+    today = timezone.localdate()
+    is_coordinator = access.has_role(request.user, Role.COORDINATOR)
+    may_change = not matching_round.is_published and (
+        is_coordinator or matching_round.organisations_may_describe(today)
+    )
+    form = ParticipantForm(request.POST or None, instance=participant) if may_change else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied  # 403: theirs to see, no longer theirs to change
+        if form.is_valid():
+            try:
+                rounds.participant_save(form=form, by_coordinator=is_coordinator, today=today)
+            except ValidationError as error:
+                _refused(request, error)
+                return redirect("round_organisation", pk=pk, organisation=organisation)
+            messages.success(request, _("Your places and the description have been saved."))
+            return redirect("round_organisation", pk=pk, organisation=organisation)
+    context = {
+        "matching_round": matching_round,
+        "participant": participant,
+        "form": form,
+        "today": today,
+        "applicants_shown": matching_round.applicants_shown(today),
+        "may_rank": matching_round.organisations_may_rank(today),
+        "applicant_count": participant.choices.count(),
+        "is_coordinator": is_coordinator,
+    }
+    return render(request, "students/round_organisation.html", context, status=400 if form and form.errors else 200)
+
+
+def round_applicants(request, pk: int, organisation: int):
+    """The students who ranked an organisation, once the students' last day has passed: the organisation ranks
+    them, or marks one as not suitable; after publication, whom it got and, for the others it ranked, why not."""
+    participant = access.get_participant_for(request.user, pk, organisation)
+    matching_round = participant.round
+    today = timezone.localdate()
+    applicants = list(access.applicants_shown_to(request.user, participant, today))
+    marks = {mark.applicant_id: mark for mark in participant.rankings.all()}
+    initial = {}
+    for applicant in applicants:
+        mark = marks.get(applicant.pk)
+        if mark:
+            initial[f"rank_{applicant.pk}"] = mark.rank
+            initial[f"not_suitable_{applicant.pk}"] = mark.not_suitable
+    may_rank = matching_round.organisations_may_rank(today)
+    form = ApplicantRankForm(request.POST or None, applicants=applicants, initial=initial)
+    if request.method == "POST":
+        if not may_rank:
+            raise PermissionDenied  # 403: the organisation sees the page, but ranking is closed
+        if form.is_valid():
+            try:
+                rounds.applicants_rank(participant=participant, marks=form.marks(), today=today)
+            except ValidationError as error:
+                _refused(request, error)
+                return redirect("round_applicants", pk=pk, organisation=organisation)
+            messages.success(request, _("Your ranking of the students has been saved."))
+            return redirect("round_applicants", pk=pk, organisation=organisation)
+    context = {
+        "matching_round": matching_round,
+        "participant": participant,
+        "form": form,
+        "applicants": applicants,
+        "applicants_shown": matching_round.applicants_shown(today),
+        "may_rank": may_rank,
+        "today": today,
+    }
+    if matching_round.is_published:
+        run = matching_round.published_run
+        placed = rounds.run_placed(run)
+        got = [s for s, o in placed.items() if o == participant.organisation_id]
+        context["got"] = list(Student.objects.filter(pk__in=got).select_related("user"))
+        reasons = rounds.not_got(run, participant.organisation_id)
+        others = _students(reasons)
+        context["not_got"] = [(others[s], reason) for s, reason in reasons.items() if s in others]
+    return render(request, "students/round_applicants.html", context, status=400 if form.errors else 200)

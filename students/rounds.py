@@ -1,0 +1,588 @@
+"""The matching round: opening it, the students' and organisations' rankings, the coordinators' pins and
+ruled-out pairs, runs of the match, and publishing one run as the cohort's placements.
+
+The match itself is ``students.matching`` (no Django); this module reads its inputs from the round, keeps
+every run with them, and explains a run's results from what it kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.humanize.templatetags.humanize import ordinal
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.models import User
+from orgs.models import Membership, MembershipRole, Organisation
+from students import matching
+from students.models import (
+    Applicant,
+    ApplicantRank,
+    CachedFigures,
+    Choice,
+    Cohort,
+    MatchingRound,
+    MatchRun,
+    Pairing,
+    PairingKind,
+    Placement,
+    PlacementState,
+    RoundOrganisation,
+    Student,
+    hosted_before,
+    organisations_returning_in,
+)
+
+# A student is reminded by hand at most once in this time, so that two coordinators pressing at once, or one
+# pressing twice, do not fill their inbox.
+REMIND_GAP = datetime.timedelta(hours=20)
+# The seeds a run draws: any integer a database's bigint holds.
+SEED_LIMIT = 2**62
+
+
+def students_of(cohort: Cohort) -> QuerySet[Student]:
+    """The students a round for ``cohort`` is for: those taking one of its internship courses who have no live
+    placement in it yet."""
+    placed = Placement.objects.filter(cohort=cohort, student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
+    return Student.objects.filter(internship_course__in=cohort.course_codes).exclude(Exists(placed))
+
+
+def organisations_for(cohort: Cohort) -> QuerySet[Organisation]:
+    """The register's organisations, each marked returning or first-time in ``cohort``."""
+    return organisations_returning_in(Organisation.objects.all(), cohort).order_by("name")
+
+
+def participants_of(matching_round: MatchingRound) -> QuerySet[RoundOrganisation]:
+    """The round's organisations, each marked returning or first-time in its cohort, with how many students
+    ranked it (``chosen_by``)."""
+    return (
+        matching_round.participants.select_related("organisation")
+        .annotate(
+            is_returning=hosted_before(OuterRef("organisation"), matching_round.cohort.starts_on),
+            chosen_by=Count("choices"),
+        )
+        .order_by("organisation__name")
+    )
+
+
+def pairings_of(matching_round: MatchingRound) -> QuerySet[Pairing]:
+    return Pairing.objects.filter(participant__round=matching_round).select_related(
+        "applicant__student__user", "participant__organisation"
+    )
+
+
+def _members(organisation_ids) -> QuerySet[User]:
+    return User.objects.filter(memberships__organisation__in=organisation_ids, is_active=True).distinct()
+
+
+def _mail(person: User, template: str, context: dict) -> None:
+    send_templated_mail(
+        to=person.email, template=template, language=person.language, context={"person": person, **context}
+    )
+
+
+@transaction.atomic
+def round_open(*, form, user: User) -> MatchingRound:
+    """Open a round from a valid RoundForm: the organisations chosen take part, the cohort's students are
+    asked to rank them, and each organisation's members are asked for their places, each in their language."""
+    matching_round = form.save(commit=False)
+    matching_round.created_by = user
+    matching_round.full_clean()
+    matching_round.save()
+    organisations = list(form.cleaned_data["organisations"])
+    RoundOrganisation.objects.bulk_create(
+        RoundOrganisation(round=matching_round, organisation=organisation) for organisation in organisations
+    )
+    students = list(students_of(matching_round.cohort).select_related("user"))
+    Applicant.objects.bulk_create(Applicant(round=matching_round, student=student) for student in students)
+    round_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
+    for student in students:
+        if student.user.is_active:
+            _mail(student.user, "round_opened_student", {"round": matching_round, "link": round_link})
+    for organisation in organisations:
+        link = absolute_url(
+            reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": organisation.pk})
+        )
+        for person in _members([organisation.pk]):
+            _mail(
+                person,
+                "round_opened_organisation",
+                {"round": matching_round, "organisation": organisation, "link": link},
+            )
+    return matching_round
+
+
+def refuse_if_published(matching_round: MatchingRound) -> None:
+    if matching_round.is_published:
+        raise ValidationError(_("The round has been published and can no longer be changed."), code="published")
+
+
+@transaction.atomic
+def round_save(*, form) -> MatchingRound:
+    """Change a round's dates (a RoundDatesForm)."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=form.instance.pk)
+    refuse_if_published(matching_round)
+    saved = form.save(commit=False)
+    saved.full_clean()
+    saved.save()
+    return saved
+
+
+@transaction.atomic
+def participant_save(*, form, by_coordinator: bool, today: datetime.date) -> RoundOrganisation:
+    """An organisation states its places and what a student would do (a ParticipantForm). Organisations may
+    until their last day; coordinators until the round is published."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=form.instance.round_id)
+    refuse_if_published(matching_round)
+    if not by_coordinator and not matching_round.organisations_may_describe(today):
+        raise ValidationError(
+            _("The organisations' last day has passed. Ask the coordinators to change your places."), code="closed"
+        )
+    participant = form.save(commit=False)
+    participant.full_clean()
+    participant.save()
+    return participant
+
+
+@transaction.atomic
+def ranking_save(
+    *, applicant: Applicant, choices: list[tuple[RoundOrganisation, str]], today: datetime.date
+) -> Applicant:
+    """Store a student's ranking as it stands: the organisations in ``choices`` in that order (best first),
+    each with the student's motivation. Every save is kept, so a draft is never lost; the ranking at the
+    students' last day is the one the match uses."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=applicant.round_id)
+    if not matching_round.students_may_rank(today):
+        raise ValidationError(
+            _("The ranking is closed: students could rank from %(start)s until %(end)s.")
+            % {
+                "start": formats.date_format(matching_round.opens_on),
+                "end": formats.date_format(matching_round.students_until),
+            },
+            code="closed",
+        )
+    rows = [
+        Choice(applicant=applicant, participant=participant, rank=number, motivation=motivation)
+        for number, (participant, motivation) in enumerate(choices, start=1)
+    ]
+    for row in rows:
+        if row.participant.round_id != applicant.round_id:
+            raise ValidationError(_("Choose organisations that take part in this round."), code="other_round")
+        row.full_clean(exclude=["applicant", "participant"], validate_unique=False, validate_constraints=False)
+    applicant.choices.all().delete()
+    Choice.objects.bulk_create(rows)
+    applicant.saved_at = timezone.now()
+    applicant.save(update_fields=["saved_at"])
+    return applicant
+
+
+def applicants_of(participant: RoundOrganisation) -> QuerySet[Applicant]:
+    """The students who ranked ``participant``, with the motivation each wrote for it (not the place they gave
+    it: that is the student's own)."""
+    mine = Choice.objects.filter(participant=participant, applicant=OuterRef("pk"))
+    return (
+        Applicant.objects.filter(choices__participant=participant)
+        .select_related("student__user")
+        .annotate(motivation=mine.values("motivation")[:1])
+        .order_by("student__user__full_name", "pk")
+    )
+
+
+@transaction.atomic
+def applicants_rank(
+    *, participant: RoundOrganisation, marks: dict[int, tuple[int | None, bool]], today: datetime.date
+) -> RoundOrganisation:
+    """Store an organisation's ranking of the students who ranked it: for each applicant id, its place (1
+    first, or None) and whether it is not suitable. Students left out are neither ranked nor marked."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=participant.round_id)
+    if not matching_round.organisations_may_rank(today):
+        raise ValidationError(
+            _("Organisations rank the students from %(start)s until %(end)s.")
+            % {
+                "start": formats.date_format(matching_round.students_until + datetime.timedelta(days=1)),
+                "end": formats.date_format(matching_round.organisations_until),
+            },
+            code="closed",
+        )
+    allowed = set(applicants_of(participant).values_list("pk", flat=True))
+    if not set(marks) <= allowed:
+        raise ValidationError(_("Rank only students who ranked your organisation."), code="not_applicant")
+    participant.rankings.all().delete()
+    ApplicantRank.objects.bulk_create(
+        ApplicantRank(participant=participant, applicant_id=pk, rank=rank, not_suitable=not_suitable)
+        for pk, (rank, not_suitable) in marks.items()
+        if rank is not None or not_suitable
+    )
+    participant.ranked_at = timezone.now()
+    participant.save(update_fields=["ranked_at"])
+    return participant
+
+
+@transaction.atomic
+def pairing_add(*, applicant: Applicant, participant: RoundOrganisation, kind: PairingKind, user: User) -> Pairing:
+    """Pin a student to an organisation, or rule out the pair, before the next run."""
+    matching_round = MatchingRound.objects.select_for_update().get(pk=applicant.round_id)
+    refuse_if_published(matching_round)
+    pairing = Pairing(applicant=applicant, participant=participant, kind=kind, made_by=user)
+    if participant.round_id != applicant.round_id:
+        raise ValidationError(_("Choose a student and an organisation of the same round."), code="other_round")
+    pairing.full_clean()
+    pairing.save()
+    return pairing
+
+
+@transaction.atomic
+def pairing_remove(*, pairing: Pairing) -> None:
+    matching_round = MatchingRound.objects.select_for_update().get(pk=pairing.participant.round_id)
+    refuse_if_published(matching_round)
+    pairing.delete()
+
+
+def may_remind(applicant: Applicant, now: datetime.datetime) -> bool:
+    return applicant.reminded_at is None or applicant.reminded_at <= now - REMIND_GAP
+
+
+@transaction.atomic
+def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant:
+    """Remind a student by e-mail to rank the organisations, at most once in REMIND_GAP (the row is locked, so
+    two coordinators pressing at once send one)."""
+    locked = Applicant.objects.select_for_update().select_related("round__cohort", "student__user").get(pk=applicant.pk)
+    now = timezone.now()
+    if not locked.round.students_may_rank(today):
+        raise ValidationError(
+            _("The students' ranking is closed, so there is nothing to remind them of."), code="closed"
+        )
+    if not may_remind(locked, now):
+        raise ValidationError(
+            _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
+            % {
+                "when": formats.date_format(timezone.localtime(locked.reminded_at), "SHORT_DATETIME_FORMAT"),
+                "next": formats.date_format(
+                    timezone.localtime(locked.reminded_at + REMIND_GAP), "SHORT_DATETIME_FORMAT"
+                ),
+            },
+            code="reminded_lately",
+        )
+    link = absolute_url(reverse("round_ranking", kwargs={"pk": locked.round_id}))
+    _mail(locked.student.user, "round_reminder", {"round": locked.round, "link": link})
+    locked.reminded_at = now
+    locked.save(update_fields=["reminded_at"])
+    return locked
+
+
+# Runs
+
+
+def round_inputs(matching_round: MatchingRound, seed: int) -> matching.Inputs:
+    """The round's wishes and decisions as the match takes them, by student and organisation id: a constant
+    number of queries, whatever the round's size. An organisation that has not stated its places has none."""
+    participants = dict(matching_round.participants.values_list("pk", "organisation_id"))
+    capacities = dict(matching_round.participants.values_list("organisation_id", "capacity"))
+    preferences: dict[int, list[int]] = {
+        student: [] for student in matching_round.applicants.values_list("student_id", flat=True)
+    }
+    for student, participant in (
+        Choice.objects.filter(applicant__round=matching_round)
+        .order_by("applicant_id", "rank")
+        .values_list("applicant__student_id", "participant_id")
+    ):
+        preferences[student].append(participants[participant])
+    rankings: dict[int, list[int]] = {}
+    unsuitable = set()
+    for organisation, student, rank, not_suitable in (
+        ApplicantRank.objects.filter(participant__round=matching_round)
+        .order_by("participant_id", "rank")
+        .values_list("participant__organisation_id", "applicant__student_id", "rank", "not_suitable")
+    ):
+        if not_suitable:
+            unsuitable.add((organisation, student))
+        elif rank is not None:
+            rankings.setdefault(organisation, []).append(student)
+    pins, forbidden = {}, set()
+    for student, organisation, kind in Pairing.objects.filter(applicant__round=matching_round).values_list(
+        "applicant__student_id", "participant__organisation_id", "kind"
+    ):
+        if kind == PairingKind.PIN:
+            pins[student] = organisation
+        else:
+            forbidden.add((student, organisation))
+    return matching.Inputs(
+        preferences={student: tuple(choices) for student, choices in preferences.items()},
+        capacities={organisation: capacity or 0 for organisation, capacity in capacities.items()},
+        rankings={organisation: tuple(students) for organisation, students in rankings.items()},
+        unsuitable=frozenset(unsuitable),
+        pins=pins,
+        forbidden=frozenset(forbidden),
+        seed=seed,
+    )
+
+
+def _inputs_to_json(inputs: matching.Inputs) -> dict:
+    return {
+        "preferences": {str(s): list(choices) for s, choices in inputs.preferences.items()},
+        "capacities": {str(o): places for o, places in inputs.capacities.items()},
+        "rankings": {str(o): list(students) for o, students in inputs.rankings.items()},
+        "unsuitable": sorted([o, s] for o, s in inputs.unsuitable),
+        "pins": {str(s): o for s, o in inputs.pins.items()},
+        "forbidden": sorted([s, o] for s, o in inputs.forbidden),
+    }
+
+
+def run_inputs(run: MatchRun) -> matching.Inputs:
+    """The inputs a run was made from, as it kept them."""
+    kept = run.inputs
+    return matching.Inputs(
+        preferences={int(s): tuple(choices) for s, choices in kept["preferences"].items()},
+        capacities={int(o): places for o, places in kept["capacities"].items()},
+        rankings={int(o): tuple(students) for o, students in kept["rankings"].items()},
+        unsuitable=frozenset((o, s) for o, s in kept["unsuitable"]),
+        pins={int(s): o for s, o in kept["pins"].items()},
+        forbidden=frozenset((s, o) for s, o in kept["forbidden"]),
+        seed=run.seed,
+    )
+
+
+def run_placed(run: MatchRun) -> dict[int, int | None]:
+    """Each student id of the run and the organisation id they were matched with, or None."""
+    return {int(student): organisation for student, organisation in run.placed.items()}
+
+
+@transaction.atomic
+def run_make(*, matching_round: MatchingRound, user: User, seed: int | None = None) -> MatchRun:
+    """Run the match on the round as it stands and keep the run: its inputs, seed, result and figures. Without
+    a seed, one is drawn; giving an earlier run's seed on the same inputs gives the same result."""
+    locked = MatchingRound.objects.select_for_update().get(pk=matching_round.pk)
+    refuse_if_published(locked)
+    if seed is None:
+        seed = secrets.randbelow(SEED_LIMIT)
+    inputs = round_inputs(locked, seed)
+    outcome = matching.match(inputs)
+    summary = matching.figures(inputs, outcome)
+    number = (locked.runs.aggregate(last=Max("number"))["last"] or 0) + 1
+    run = MatchRun(
+        round=locked,
+        number=number,
+        seed=seed,
+        inputs=_inputs_to_json(inputs),
+        placed={str(student): organisation for student, organisation in outcome.placed.items()},
+        figures={
+            "by_choice": {str(choice): count for choice, count in summary.by_choice.items()},
+            "unmatched": list(summary.unmatched),
+            "unused": {str(o): places for o, places in summary.unused.items()},
+            "pinned": summary.pinned,
+            "blocking": [[pair.student, pair.organisation, pair.instead_of] for pair in summary.blocking],
+            "placed": sum(1 for organisation in outcome.placed.values() if organisation is not None),
+        },
+        made_by=user,
+    )
+    run.full_clean()
+    run.save()
+    return run
+
+
+def explain(run: MatchRun, student_id: int) -> matching.Explanation:
+    """Why a student of ``run`` got what they got, derived from what the run kept."""
+    inputs = run_inputs(run)
+    placed = run_placed(run)
+    return matching.explain(inputs, matching.Outcome(placed=placed, orders={}, lists={}), student_id)
+
+
+@dataclass(frozen=True)
+class Published:
+    placements: list[Placement]
+    # Students the match placed who had a live placement in the cohort by then (made by hand meanwhile).
+    placed_already: list[Student]
+
+
+@transaction.atomic
+def run_publish(*, run: MatchRun, user: User) -> Published:
+    """Publish a run: each matched student gets a planned placement with the cohort's dates and the
+    organisation's supervisors, every student and organisation member is told their result in their
+    language, and the round becomes read-only. A round is published once: a second attempt (a double click,
+    two coordinators) is refused and creates nothing."""
+    locked = MatchingRound.objects.select_for_update().select_related("cohort").get(pk=run.round_id)
+    refuse_if_published(locked)
+    cohort = locked.cohort
+    placed = {student: organisation for student, organisation in run_placed(run).items() if organisation is not None}
+    already = set(
+        Placement.objects.filter(cohort=cohort, student__in=placed)
+        .exclude(state=PlacementState.CANCELLED)
+        .values_list("student_id", flat=True)
+    )
+    new = [
+        Placement(
+            cohort=cohort,
+            student_id=student,
+            organisation_id=organisation,
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+        )
+        for student, organisation in sorted(placed.items())
+        if student not in already
+    ]
+    for placement in new:
+        placement.full_clean(exclude=["cohort", "student", "organisation"], validate_constraints=False)
+    created = Placement.objects.bulk_create(new)
+    supervisors: dict[int, list[int]] = {}
+    main_contacts: dict[int, list[int]] = {}
+    for organisation, person, role in Membership.objects.filter(
+        organisation__in=set(placed.values()), user__is_active=True
+    ).values_list("organisation_id", "user_id", "role"):
+        named = supervisors if role == MembershipRole.SUPERVISOR else main_contacts
+        named.setdefault(organisation, []).append(person)
+    # An organisation without a supervisor has its main contact named until it names one.
+    supervisors = {**main_contacts, **supervisors}
+    Placement.supervisors.through.objects.bulk_create(
+        Placement.supervisors.through(placement_id=placement.pk, user_id=person)
+        for placement in created
+        for person in supervisors.get(placement.organisation_id, [])
+    )
+    locked.published_run = run
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["published_run", "published_at"])
+    CachedFigures.objects.clear(cohorts=[cohort.pk])
+    _mail_results(locked, run)
+    return Published(
+        placements=created, placed_already=list(Student.objects.filter(pk__in=already).select_related("user"))
+    )
+
+
+def _mail_results(matching_round: MatchingRound, run: MatchRun) -> None:
+    placed = run_placed(run)
+    names = dict(Organisation.objects.filter(pk__in=set(placed.values()) - {None}).values_list("pk", "name"))
+    student_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
+    for student in Student.objects.filter(pk__in=placed, user__is_active=True).select_related("user"):
+        organisation = placed[student.pk]
+        _mail(
+            student.user,
+            "round_result_student",
+            {"round": matching_round, "organisation": names.get(organisation), "link": student_link},
+        )
+    students_at: dict[int, list[str]] = {}
+    for student in Student.objects.filter(pk__in=[s for s, o in placed.items() if o]).select_related("user"):
+        students_at.setdefault(placed[student.pk], []).append(str(student))
+    for participant in matching_round.participants.select_related("organisation"):
+        link = absolute_url(
+            reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": participant.organisation_id})
+        )
+        for person in _members([participant.organisation_id]):
+            _mail(
+                person,
+                "round_result_organisation",
+                {
+                    "round": matching_round,
+                    "organisation": participant.organisation,
+                    "students": sorted(students_at.get(participant.organisation_id, [])),
+                    "link": link,
+                },
+            )
+
+
+def round_progress(matching_round: MatchingRound) -> dict:
+    """How far the round has come: students who ranked, organisations that stated places and that ranked."""
+    applicants = matching_round.applicants.aggregate(
+        total=Count("pk"), ranked=Count("pk", filter=Q(saved_at__isnull=False, choices__isnull=False), distinct=True)
+    )
+    participants = matching_round.participants.aggregate(
+        total=Count("pk"),
+        stated=Count("pk", filter=Q(capacity__isnull=False)),
+        ranked=Count("pk", filter=Q(ranked_at__isnull=False)),
+    )
+    return {"applicants": applicants, "participants": participants}
+
+
+# What a run says, in words
+
+
+def describe(run: MatchRun, explanation: matching.Explanation, names: dict[int, str]) -> list[str]:
+    """A student's result as sentences, from ``explain``: what they got, then why not each choice they ranked
+    higher. ``names`` gives the organisations' names by id."""
+    ranked_by = set(run.inputs["rankings"])
+    lines = []
+    if explanation.pinned:
+        lines.append(
+            _("The coordinators placed you with %(organisation)s before the match.")
+            % {"organisation": names[explanation.got]}
+        )
+        return lines
+    if explanation.got is None and not run.inputs["preferences"].get(str(explanation.student)):
+        lines.append(_("You did not rank any organisation, so the match could not place you."))
+    elif explanation.got is None:
+        lines.append(_("The match did not place you with any of the organisations you ranked."))
+    else:
+        lines.append(
+            _("You got your %(choice)s choice, %(organisation)s.")
+            % {"choice": ordinal(explanation.choice), "organisation": names[explanation.got]}
+        )
+    for passed in explanation.passed:
+        context = {
+            "choice": ordinal(passed.choice),
+            "organisation": names[passed.organisation],
+            "places": passed.places,
+        }
+        if passed.reason == matching.Reason.FULL and str(passed.organisation) in ranked_by:
+            text = ngettext(
+                "Your %(choice)s choice, %(organisation)s, had %(places)s place; it went to a student it ranked "
+                "above you.",
+                "Your %(choice)s choice, %(organisation)s, had %(places)s places; all of them went to students it "
+                "ranked above you.",
+                passed.places,
+            )
+        elif passed.reason == matching.Reason.FULL:
+            text = ngettext(
+                "Your %(choice)s choice, %(organisation)s, had %(places)s place; it did not rank the students who "
+                "chose it, and the lot put another student before you.",
+                "Your %(choice)s choice, %(organisation)s, had %(places)s places; it did not rank the students who "
+                "chose it, and the lot put the students who got them before you.",
+                passed.places,
+            )
+        elif passed.reason == matching.Reason.NOT_SUITABLE:
+            text = _("Your %(choice)s choice, %(organisation)s, did not find this placement suitable for you.")
+        elif passed.reason == matching.Reason.RULED_OUT:
+            text = _("Your %(choice)s choice, %(organisation)s, was ruled out for you by the coordinators.")
+        else:
+            text = _("Your %(choice)s choice, %(organisation)s, took no students this time.")
+        lines.append(text % context)
+        if passed.pinned_there and passed.reason == matching.Reason.FULL:
+            lines.append(
+                ngettext(
+                    "The coordinators had placed %(count)s student there before the match.",
+                    "The coordinators had placed %(count)s students there before the match.",
+                    passed.pinned_there,
+                )
+                % {"count": passed.pinned_there}
+            )
+    return lines
+
+
+def not_got(run: MatchRun, organisation_id: int) -> dict[int, str]:
+    """For each student an organisation ranked and did not get, why, in words: the student went to an
+    organisation they ranked higher, was placed beforehand, or the places went to students ranked above them."""
+    inputs = run_inputs(run)
+    placed = run_placed(run)
+    reasons = {}
+    for student in inputs.rankings.get(organisation_id, ()):
+        got = placed.get(student)
+        if got == organisation_id:
+            continue
+        preferences = inputs.preferences.get(student, ())
+        if student in inputs.pins:
+            reasons[student] = _("The coordinators placed them elsewhere before the match.")
+        elif (
+            got is not None
+            and organisation_id in preferences
+            and preferences.index(got) < preferences.index(organisation_id)
+        ):
+            reasons[student] = _("They went to an organisation they ranked higher.")
+        else:
+            reasons[student] = _("Your places went to students you ranked above them.")
+    return reasons

@@ -1,0 +1,463 @@
+"""The matching round as its users meet it: a coordinator opens it, students rank, organisations state their
+places and rank the students who chose them, the coordinator pins, rules out, runs, compares and publishes."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from innopraksis.models import User
+from orgs.models import Membership, Organisation
+from students import rounds
+from students.models import (
+    Applicant,
+    ApplicantRank,
+    Choice,
+    Cohort,
+    MatchingRound,
+    MatchRun,
+    Pairing,
+    PairingKind,
+    Placement,
+    PlacementState,
+    RoundOrganisation,
+    Student,
+)
+from tests.conftest import client_for, make_user
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def cohort(cast) -> Cohort:
+    return Cohort.objects.create(
+        name="Praksis høst 2027",
+        starts_on=TODAY + 60 * DAY,
+        ends_on=TODAY + 180 * DAY,
+        internship_courses="INP3001",
+    )
+
+
+@pytest.fixture
+def matching_round(cast, cohort) -> MatchingRound:
+    """A round in which students are ranking: org A takes 1 student, org B 1."""
+    matching_round = MatchingRound.objects.create(
+        cohort=cohort,
+        opens_on=TODAY - 5 * DAY,
+        students_until=TODAY + 5 * DAY,
+        organisations_until=TODAY + 10 * DAY,
+        created_by=cast.coordinator,
+    )
+    for organisation in (cast.org_a, cast.org_b):
+        RoundOrganisation.objects.create(round=matching_round, organisation=organisation, capacity=1)
+    for user in (cast.student_a, cast.student_b):
+        Applicant.objects.create(round=matching_round, student=user.student)
+    return matching_round
+
+
+def in_english(*users: User) -> None:
+    for user in users:
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
+def participant(matching_round: MatchingRound, organisation: Organisation) -> RoundOrganisation:
+    return matching_round.participants.get(organisation=organisation)
+
+
+def applicant(matching_round: MatchingRound, user: User) -> Applicant:
+    return matching_round.applicants.get(student__user=user)
+
+
+def rank(matching_round, user, *organisations, today=TODAY) -> None:
+    rounds.ranking_save(
+        applicant=applicant(matching_round, user),
+        choices=[(participant(matching_round, organisation), "") for organisation in organisations],
+        today=today,
+    )
+
+
+def move_to(matching_round: MatchingRound, phase: str) -> None:
+    """Set the round's dates so that today falls in ``phase``."""
+    dates = {
+        "students": (TODAY - 5 * DAY, TODAY + 5 * DAY, TODAY + 10 * DAY),
+        "organisations": (TODAY - 10 * DAY, TODAY - DAY, TODAY + 5 * DAY),
+        "closed": (TODAY - 20 * DAY, TODAY - 10 * DAY, TODAY - DAY),
+    }[phase]
+    MatchingRound.objects.filter(pk=matching_round.pk).update(
+        opens_on=dates[0], students_until=dates[1], organisations_until=dates[2]
+    )
+    matching_round.refresh_from_db()
+
+
+def ranked_organisations(matching_round, user) -> list[str]:
+    return list(
+        Choice.objects.filter(applicant=applicant(matching_round, user))
+        .order_by("rank")
+        .values_list("participant__organisation__name", flat=True)
+    )
+
+
+# Opening a round
+
+
+def test_coordinator_opens_a_round_and_everyone_is_emailed_in_their_language(
+    cast, cohort, django_capture_on_commit_callbacks
+):
+    Student.objects.filter(user=cast.student_a).update(internship_course="INP3001")
+    cast.supervisor_b.language = "en"
+    cast.supervisor_b.save()
+    client = client_for(cast.coordinator)
+    page = client.get(reverse("round_create", kwargs={"pk": cohort.pk}), HTTP_ACCEPT_LANGUAGE="en")
+    assert "1 student takes the cohort's internship courses" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("round_create", kwargs={"pk": cohort.pk}),
+            {
+                "opens_on": TODAY.isoformat(),
+                "students_until": (TODAY + 7 * DAY).isoformat(),
+                "organisations_until": (TODAY + 14 * DAY).isoformat(),
+                "organisations": [cast.org_a.pk, cast.org_b.pk],
+            },
+            follow=True,
+        )
+    matching_round = MatchingRound.objects.get(cohort=cohort)
+    assert response.redirect_chain[-1][0] == reverse("round_detail", kwargs={"pk": matching_round.pk})
+    assert [str(a) for a in matching_round.applicants.all()] == ["Siri Student"]
+    assert matching_round.participants.count() == 2
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert set(by_recipient) == {"student.a@example.org", "supervisor.a@example.org", "supervisor.b@example.org"}
+    assert "how many students can you take" in by_recipient["supervisor.b@example.org"].subject
+    assert "Hvor mange studenter" in by_recipient["supervisor.a@example.org"].subject
+
+
+def test_a_round_whose_organisations_rank_before_the_students_is_refused_with_a_reason(cast, cohort):
+    response = client_for(cast.coordinator).post(
+        reverse("round_create", kwargs={"pk": cohort.pk}),
+        {
+            "opens_on": TODAY.isoformat(),
+            "students_until": (TODAY + 7 * DAY).isoformat(),
+            "organisations_until": (TODAY + 7 * DAY).isoformat(),
+            "organisations": [cast.org_a.pk],
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "their last day must come later" in response.content.decode()
+    assert not MatchingRound.objects.exists()
+
+
+# Students rank
+
+
+def ranking_url(matching_round) -> str:
+    return reverse("round_ranking", kwargs={"pk": matching_round.pk})
+
+
+def test_student_adds_moves_and_explains_choices_and_nothing_typed_is_lost(cast, matching_round):
+    client = client_for(cast.student_a)
+    a, b = participant(matching_round, cast.org_a), participant(matching_round, cast.org_b)
+    client.post(ranking_url(matching_round), {"action": f"add:{a.pk}"})
+    client.post(
+        ranking_url(matching_round), {"order": [a.pk], f"motivation_{a.pk}": "Revisjon", "action": f"add:{b.pk}"}
+    )
+    response = client.post(
+        ranking_url(matching_round),
+        {
+            "order": [a.pk, b.pk],
+            f"motivation_{a.pk}": "Revisjon",
+            f"motivation_{b.pk}": "Kommune",
+            "action": f"up:{b.pk}",
+        },
+    )
+    assert response.url.endswith(f"#choice-{b.pk}")
+    assert ranked_organisations(matching_round, cast.student_a) == ["Nordvik kommune", "Solberg & Dahl Revisjon AS"]
+    page = client.get(ranking_url(matching_round)).content.decode()
+    assert page.index("Kommune") < page.index("Revisjon")
+
+
+def test_a_motivation_too_long_is_refused_and_the_typed_ranking_comes_back(cast, matching_round):
+    client = client_for(cast.student_a)
+    a, b = participant(matching_round, cast.org_a), participant(matching_round, cast.org_b)
+    rank(matching_round, cast.student_a, cast.org_a)
+    response = client.post(
+        ranking_url(matching_round),
+        {"order": [b.pk, a.pk], f"motivation_{a.pk}": "x" * 1001, f"motivation_{b.pk}": "Kommunen", "action": "save"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Kommunen" in body and "x" * 1001 in body
+    assert body.index(f'id="choice-{b.pk}"') < body.index(f'id="choice-{a.pk}"')
+    assert ranked_organisations(matching_round, cast.student_a) == ["Solberg & Dahl Revisjon AS"]
+
+
+def test_after_the_students_last_day_the_ranking_is_shown_and_not_changed(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    move_to(matching_round, "organisations")
+    client = client_for(cast.student_a)
+    b = participant(matching_round, cast.org_b)
+    assert 'name="action"' not in client.get(ranking_url(matching_round)).content.decode()
+    client.post(ranking_url(matching_round), {"order": [b.pk], "action": "save"})
+    assert ranked_organisations(matching_round, cast.student_a) == ["Solberg & Dahl Revisjon AS"]
+
+
+def test_a_student_of_another_round_gets_404_and_an_organisation_member_403(cast, matching_round):
+    outsider = make_user("other@example.org", "Other Student")
+    Student.objects.create(user=outsider)
+    assert client_for(outsider).get(ranking_url(matching_round)).status_code == 404
+    rank(matching_round, cast.student_a, cast.org_a)
+    assert client_for(cast.supervisor_a).get(ranking_url(matching_round)).status_code == 403
+
+
+# Organisations
+
+
+def applicants_url(matching_round, organisation) -> str:
+    return reverse("round_applicants", kwargs={"pk": matching_round.pk, "organisation": organisation.pk})
+
+
+def test_organisation_sees_who_ranked_it_only_after_the_students_last_day(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    Choice.objects.filter(applicant__student__user=cast.student_a).update(motivation="Jeg liker tall")
+    client = client_for(cast.supervisor_a)
+    before = client.get(applicants_url(matching_round, cast.org_a)).content.decode()
+    assert "Siri Student" not in before and "Jeg liker tall" not in before
+    move_to(matching_round, "organisations")
+    after = client.get(applicants_url(matching_round, cast.org_a)).content.decode()
+    assert "Siri Student" in after and "Jeg liker tall" in after
+    assert "Sander Student" not in after  # did not rank org A
+
+
+def test_organisation_ranks_its_applicants_and_a_place_given_twice_is_refused(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    rank(matching_round, cast.student_b, cast.org_a)
+    move_to(matching_round, "organisations")
+    client = client_for(cast.supervisor_a)
+    siri, sander = applicant(matching_round, cast.student_a), applicant(matching_round, cast.student_b)
+    twice = client.post(applicants_url(matching_round, cast.org_a), {f"rank_{siri.pk}": 1, f"rank_{sander.pk}": 1})
+    assert twice.status_code == 400
+    assert not ApplicantRank.objects.exists()
+    client.post(applicants_url(matching_round, cast.org_a), {f"rank_{sander.pk}": 1, f"not_suitable_{siri.pk}": "on"})
+    marks = {mark.applicant_id: (mark.rank, mark.not_suitable) for mark in ApplicantRank.objects.all()}
+    assert marks == {sander.pk: (1, False), siri.pk: (None, True)}
+
+
+def test_organisation_of_another_round_member_gets_404_for_the_applicants(cast, matching_round):
+    other = Organisation.objects.create(name="Fjellheim Sparebank", org_number="934567838")
+    member = make_user("fjellheim@example.org", "Frida Fjellheim")
+    Membership.objects.create(user=member, organisation=other)
+    assert client_for(member).get(applicants_url(matching_round, cast.org_a)).status_code == 404
+    assert client_for(cast.supervisor_b).get(applicants_url(matching_round, cast.org_a)).status_code == 404
+
+
+def test_organisation_states_its_places_and_cannot_after_its_last_day(cast, matching_round):
+    url = reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": cast.org_b.pk})
+    client = client_for(cast.supervisor_b)
+    client.post(url, {"capacity": 3, "tasks": "Budsjett og analyse", "days": [2, 4], "place": "Rådhuset"})
+    entry = participant(matching_round, cast.org_b)
+    assert (entry.capacity, entry.days, entry.place) == (3, [2, 4], "Rådhuset")
+    move_to(matching_round, "closed")
+    assert client.post(url, {"capacity": 9, "tasks": "", "place": ""}).status_code == 403
+    assert participant(matching_round, cast.org_b).capacity == 3
+
+
+# Coordinators: remind, pin, rule out, run, compare, publish
+
+
+def test_coordinator_reminds_a_student_once_within_the_gap(cast, matching_round, django_capture_on_commit_callbacks):
+    client = client_for(cast.coordinator)
+    url = reverse(
+        "round_remind", kwargs={"pk": matching_round.pk, "applicant": applicant(matching_round, cast.student_b).pk}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+        client.post(url)
+    assert [message.to for message in mail.outbox] == [["student.b@example.org"]]
+
+
+def run_match(client, matching_round, seed="") -> MatchRun:
+    response = client.post(reverse("run_make", kwargs={"pk": matching_round.pk}), {"seed": seed})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return matching_round.runs.order_by("-number").first()
+
+
+def test_a_run_explains_itself_and_a_pin_changes_the_next_run(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a, cast.org_b)
+    rank(matching_round, cast.student_b, cast.org_a, cast.org_b)
+    move_to(matching_round, "organisations")
+    siri, sander = applicant(matching_round, cast.student_a), applicant(matching_round, cast.student_b)
+    rounds.applicants_rank(
+        participant=participant(matching_round, cast.org_a),
+        marks={sander.pk: (1, False), siri.pk: (2, False)},
+        today=TODAY,
+    )
+    in_english(cast.coordinator)
+    client = client_for(cast.coordinator)
+    first = run_match(client, matching_round)
+    assert rounds.run_placed(first) == {
+        cast.student_a.student.pk: cast.org_b.pk,
+        cast.student_b.student.pk: cast.org_a.pk,
+    }
+    page = client.get(first.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You got your 2nd choice, Nordvik kommune." in page
+    assert (
+        "Your 1st choice, Solberg &amp; Dahl Revisjon AS, had 1 place; it went to a student it ranked above you."
+        in page
+    )
+
+    client.post(
+        reverse("pairing_add", kwargs={"pk": matching_round.pk}),
+        {"applicant": siri.pk, "participant": participant(matching_round, cast.org_a).pk, "kind": PairingKind.PIN},
+    )
+    second = run_match(client, matching_round)
+    assert rounds.run_placed(second) == {
+        cast.student_a.student.pk: cast.org_a.pk,
+        cast.student_b.student.pk: cast.org_b.pk,
+    }
+    assert second.figures["blocking"] == [[cast.student_b.student.pk, cast.org_a.pk, cast.student_a.student.pk]]
+    compared = client.get(
+        reverse("run_compare", kwargs={"pk": matching_round.pk}),
+        {"first": first.number, "second": second.number},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "2 students with a different result" in compared
+
+
+def test_the_same_seed_on_the_same_wishes_gives_the_same_run(cast, matching_round):
+    for user in (cast.student_a, cast.student_b):
+        rank(matching_round, user, cast.org_a, cast.org_b)
+    client = client_for(cast.coordinator)
+    runs = [run_match(client, matching_round, seed="12345") for _ in range(3)]
+    assert len({tuple(sorted(rounds.run_placed(run).items())) for run in runs}) == 1
+
+
+def test_a_ruled_out_pair_is_never_matched(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    Pairing.objects.create(
+        applicant=applicant(matching_round, cast.student_a),
+        participant=participant(matching_round, cast.org_a),
+        kind=PairingKind.FORBID,
+    )
+    run = rounds.run_make(matching_round=matching_round, user=cast.coordinator)
+    assert rounds.run_placed(run)[cast.student_a.student.pk] is None
+
+
+def publish(client, run):
+    return client.post(reverse("run_publish", kwargs={"pk": run.round_id, "number": run.number}))
+
+
+def test_publishing_creates_planned_placements_once_and_tells_everyone(
+    cast, matching_round, django_capture_on_commit_callbacks
+):
+    rank(matching_round, cast.student_a, cast.org_a)
+    rank(matching_round, cast.student_b, cast.org_a, cast.org_b)
+    client = client_for(cast.coordinator)
+    run = run_match(client, matching_round, seed="7")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(client, run)
+        publish(client, run)
+    placements = Placement.objects.filter(cohort=matching_round.cohort)
+    assert placements.count() == 2
+    for placement in placements:
+        assert placement.state == PlacementState.PLANNED
+        assert (placement.starts_on, placement.ends_on) == (
+            matching_round.cohort.starts_on,
+            matching_round.cohort.ends_on,
+        )
+    at_b = placements.get(organisation=cast.org_b)
+    assert list(at_b.supervisors.all()) == [cast.supervisor_b]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        ["student.a@example.org", "student.b@example.org", "supervisor.a@example.org", "supervisor.b@example.org"]
+    )
+    matching_round.refresh_from_db()
+    assert matching_round.published_run == run
+    # Read-only from now on: no more runs, pins or rankings.
+    client.post(reverse("run_make", kwargs={"pk": matching_round.pk}), {"seed": ""})
+    assert matching_round.runs.count() == 1
+
+
+def test_the_student_sees_the_explanation_only_after_publication(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_b)
+    in_english(cast.student_a)
+    client = client_for(cast.coordinator)
+    run = run_match(client, matching_round)
+    student = client_for(cast.student_a)
+    assert (
+        "You got your 1st choice"
+        not in student.get(ranking_url(matching_round), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    publish(client, run)
+    page = student.get(ranking_url(matching_round), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You got your 1st choice, Nordvik kommune." in page
+
+
+def test_organisation_sees_whom_it_got_and_why_not_the_others_it_ranked(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_b, cast.org_a)
+    rank(matching_round, cast.student_b, cast.org_a)
+    move_to(matching_round, "organisations")
+    siri, sander = applicant(matching_round, cast.student_a), applicant(matching_round, cast.student_b)
+    rounds.applicants_rank(
+        participant=participant(matching_round, cast.org_a),
+        marks={siri.pk: (1, False), sander.pk: (2, False)},
+        today=TODAY,
+    )
+    in_english(cast.supervisor_a)
+    client = client_for(cast.coordinator)
+    publish(client, run_match(client, matching_round))
+    page = client_for(cast.supervisor_a).get(applicants_url(matching_round, cast.org_a), HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "Students placed with you" in body and "Sander Student" in body
+    assert "Siri Student: They went to an organisation they ranked higher." in body
+
+
+def test_unmatched_students_are_listed_with_the_organisations_that_have_room(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    rank(matching_round, cast.student_b, cast.org_a)
+    in_english(cast.coordinator)
+    client = client_for(cast.coordinator)
+    run = run_match(client, matching_round)
+    page = client.get(run.get_absolute_url(), {"unmatched": "1"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nordvik kommune: 1 place" in page
+    assert page.count("Unmatched") >= 1
+
+
+# Query counts do not grow with the round
+
+
+def grow(matching_round, count: int) -> None:
+    organisations = [participant(matching_round, o) for o in Organisation.objects.all()]
+    for number in range(count):
+        user = make_user(f"grow{number}@example.org", f"Student {number:03}")
+        entry = Applicant.objects.create(round=matching_round, student=Student.objects.create(user=user))
+        Choice.objects.bulk_create(
+            Choice(applicant=entry, participant=p, rank=i) for i, p in enumerate(organisations, start=1)
+        )
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_the_round_pages_query_counts_do_not_grow_with_the_round(cast, matching_round, size, django_assert_num_queries):
+    grow(matching_round, size)
+    client = client_for(cast.coordinator)
+    run = rounds.run_make(matching_round=matching_round, user=cast.coordinator)
+    placed_at_a = next(s for s, o in rounds.run_placed(run).items() if o == cast.org_a.pk)
+    Pairing.objects.create(  # so that the second run differs from the first
+        applicant=matching_round.applicants.get(student_id=placed_at_a),
+        participant=participant(matching_round, cast.org_a),
+        kind=PairingKind.FORBID,
+    )
+    rounds.run_make(matching_round=matching_round, user=cast.coordinator)
+    pages = {
+        reverse("round_detail", kwargs={"pk": matching_round.pk}): 12,
+        run.get_absolute_url(): 7,
+        reverse("run_compare", kwargs={"pk": matching_round.pk}) + "?first=1&second=2": 8,
+        applicants_url(matching_round, cast.org_a): 6,
+    }
+    for url, queries in pages.items():
+        client.get(url)  # the session and the user are loaded once in both sizes
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
