@@ -923,7 +923,12 @@ class MatchingRound(models.Model):
         help_text=_("The last day organisations can rank the students who chose them. Run the match after it."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("opened by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
     )
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     published_run = models.OneToOneField(
@@ -1173,7 +1178,12 @@ class Pairing(models.Model):
     )
     kind = models.CharField(_("decision"), max_length=10, choices=PairingKind.choices)
     made_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("made by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
     )
     made_at = models.DateTimeField(_("made"), auto_now_add=True)
 
@@ -1219,7 +1229,12 @@ class MatchRun(models.Model):
     placed = models.JSONField(_("result"))
     figures = models.JSONField(_("figures"))
     made_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("run by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run by"),
     )
     made_at = models.DateTimeField(_("run"), auto_now_add=True)
 

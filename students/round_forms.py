@@ -59,6 +59,11 @@ class ParticipantForm(forms.ModelForm):
 ACTIONS = ("save", "up", "down", "remove", "add")
 
 
+def _is_id(value: str) -> bool:
+    """Digits that name a row: ASCII only ("²" is a digit to Python, not to int()), and not longer than an id."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class RankingForm(forms.Form):
     """A student's ranking: the organisations in order (``order``), a motivation for each, and what the button
     pressed does (``action``: save, or move up, move down, remove or add one organisation). Every button saves
@@ -83,7 +88,7 @@ class RankingForm(forms.Form):
     def clean_action(self) -> tuple[str, int | None]:
         value = self.cleaned_data["action"] or "save"
         name, _sep, target = value.partition(":")
-        if name not in ACTIONS or (name != "save" and not target.isdigit()):
+        if name not in ACTIONS or (name != "save" and not _is_id(target)):
             raise forms.ValidationError(_("Use the buttons on the page."), code="action")
         pk = int(target) if target else None
         if pk is not None and pk not in self.participants:
@@ -120,7 +125,7 @@ class RankingForm(forms.Form):
         if self.is_bound:
             order = []
             for value in self.data.getlist("order"):
-                if value.isdigit() and int(value) in self.participants and int(value) not in order:
+                if _is_id(value) and int(value) in self.participants and int(value) not in order:
                     order.append(int(value))
         else:
             order = saved

@@ -96,19 +96,18 @@ def _detail(request, matching_round, *, pairing_form=None, run_form=None, status
     pairs, and the runs."""
     today = timezone.localdate()
     applicants = (
-        matching_round.applicants.select_related("student__user")
+        rounds.with_ranked(matching_round.applicants.select_related("student__user"))
         .annotate(choice_count=Count("choices"))
         .order_by("student__user__full_name", "pk")
     )
     shown = request.GET.get("show")
-    if shown == "waiting":
-        applicants = applicants.filter(choice_count=0)
-    elif shown == "ranked":
-        applicants = applicants.filter(choice_count__gt=0)
+    if shown in ("waiting", "ranked"):
+        applicants = applicants.filter(has_ranked=shown == "ranked")
     page = paginate(request, applicants)
     now = timezone.now()
+    may_rank = matching_round.students_may_rank(today)
     for applicant in page.object_list:
-        applicant.may_remind = matching_round.students_may_rank(today) and rounds.may_remind(applicant, now)
+        applicant.may_remind = may_rank and not applicant.has_ranked and rounds.may_remind(applicant, now)
     participants = rounds.participants_of(matching_round)
     runs = list(matching_round.runs.select_related("made_by").order_by("-number"))
     context = {

@@ -50,9 +50,9 @@ SEED_LIMIT = 2**62
 
 
 def students_of(cohort: Cohort) -> QuerySet[Student]:
-    """The students a round for ``cohort`` is for: those taking one of its internship courses who have no live
-    placement in it yet."""
-    placed = Placement.objects.filter(cohort=cohort, student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
+    """The students a round for ``cohort`` is for: those taking one of its internship courses who have not been
+    placed yet, in it or in an earlier cohort (a cancelled placement does not count)."""
+    placed = Placement.objects.filter(student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
     return Student.objects.filter(internship_course__in=cohort.course_codes).exclude(Exists(placed))
 
 
@@ -185,6 +185,12 @@ def ranking_save(
     return applicant
 
 
+def with_ranked(applicants: QuerySet[Applicant]) -> QuerySet[Applicant]:
+    """Annotate ``has_ranked``: the student has at least one organisation on their ranking. The one rule for
+    "has ranked", on the round's page, its figures and its filter."""
+    return applicants.annotate(has_ranked=Exists(Choice.objects.filter(applicant=OuterRef("pk"))))
+
+
 def applicants_of(participant: RoundOrganisation) -> QuerySet[Applicant]:
     """The students who ranked ``participant``, with the motivation each wrote for it (not the place they gave
     it: that is the student's own)."""
@@ -261,6 +267,8 @@ def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant
         raise ValidationError(
             _("The students' ranking is closed, so there is nothing to remind them of."), code="closed"
         )
+    if locked.choices.exists():
+        raise ValidationError(_("%(name)s has ranked already.") % {"name": locked.student}, code="ranked")
     if not may_remind(locked, now):
         raise ValidationError(
             _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
@@ -489,8 +497,8 @@ def _mail_results(matching_round: MatchingRound, run: MatchRun) -> None:
 
 def round_progress(matching_round: MatchingRound) -> dict:
     """How far the round has come: students who ranked, organisations that stated places and that ranked."""
-    applicants = matching_round.applicants.aggregate(
-        total=Count("pk"), ranked=Count("pk", filter=Q(saved_at__isnull=False, choices__isnull=False), distinct=True)
+    applicants = with_ranked(matching_round.applicants.all()).aggregate(
+        total=Count("pk"), ranked=Count("pk", filter=Q(has_ranked=True))
     )
     participants = matching_round.participants.aggregate(
         total=Count("pk"),

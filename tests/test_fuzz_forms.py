@@ -428,17 +428,21 @@ REACHABLE = {
         *("organisation_edit", "password_change", "password_reset", "placement_cancel", "placement_create"),
         *("placement_edit", "placement_transition", "profile", "reminder_send", "report_edit"),
         *("set_language", "student_create", "student_edit", "student_invite"),
+        *("pairing_add", "round_applicants", "round_create", "round_edit", "round_import", "round_organisation"),
+        *("round_remind", "run_make", "run_publish", "pairing_remove"),
     },
     "supervisor_a": {
         *("agreement_part", "agreement_sign", "agreement_step", "calendar_renew", "checkin_detail"),
         *("evaluation_detail", "experience_create", "followup_create", "invitation_accept", "logout"),
         *("office_hour_edit", "onboarding_checklist", "onboarding_item_add", "organisation_edit"),
         *("password_change", "password_reset", "profile", "set_language"),
+        *("round_applicants", "round_organisation"),
     },
     "student_a": {
         *("agreement_part", "agreement_sign", "agreement_step", "calendar_renew", "checkin_detail"),
         *("conversation", "evaluation_detail", "invitation_accept", "logout", "password_change"),
         *("password_reset", "profile", "set_language", "switch_role"),
+        *("round_ranking",),
     },
 }
 

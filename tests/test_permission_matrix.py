@@ -32,18 +32,26 @@ from feedback.models import (
 from innopraksis import access, accounts, invitations
 from innopraksis.models import Invitation, InvitationRole, User
 from orgs.models import Membership, Organisation
-from students import agreement_steps
+from students import agreement_steps, rounds
 from students.models import (
     AgreementState,
     AgreementVersion,
+    Applicant,
+    ApplicantRank,
+    Choice,
     Cohort,
     ExpectationAgreement,
     ImportBatch,
+    MatchingRound,
+    MatchRun,
     OfficeHour,
     OnboardingItem,
     OnboardingTemplateItem,
+    Pairing,
+    PairingKind,
     Placement,
     PlacementState,
+    RoundOrganisation,
     Side,
     Student,
 )
@@ -288,6 +296,84 @@ def placement_a_page(coordinator=OK, insiders=OK, supervisor_a=None, student_a=N
     )
 
 
+def next_cohort(cast) -> dict:
+    """A cohort that has not started, without a matching round."""
+    today = timezone.localdate()
+    next_one = Cohort.objects.create(
+        name="Internship høsten 2027", starts_on=today + timedelta(days=90), ends_on=today + timedelta(days=200)
+    )
+    return {"pk": next_one.pk}
+
+
+def round_in(phase: str):
+    """A matching round for the next cohort, with today in ``phase`` ("students": students rank, and student A
+    has not yet; "organisations": organisations rank, and student A ranked organisation A): organisation A takes
+    part with 1 place. Organisation B and student B take no part."""
+
+    def factory(cast) -> dict:
+        today = timezone.localdate()
+        opens, students_until, organisations_until = {
+            "students": (-5, 5, 10),
+            "organisations": (-10, -1, 5),
+        }[phase]
+        matching_round = MatchingRound.objects.create(
+            cohort_id=next_cohort(cast)["pk"],
+            opens_on=today + timedelta(days=opens),
+            students_until=today + timedelta(days=students_until),
+            organisations_until=today + timedelta(days=organisations_until),
+        )
+        participant = RoundOrganisation.objects.create(round=matching_round, organisation=cast.org_a, capacity=1)
+        applicant = Applicant.objects.create(round=matching_round, student=cast.student_a.student)
+        if phase == "organisations":
+            Choice.objects.create(applicant=applicant, participant=participant, rank=1)
+        return {"pk": matching_round.pk}
+
+    return factory
+
+
+round_ranking_open = round_in("students")
+
+
+def round_org_a(phase: str):
+    def factory(cast) -> dict:
+        return {**round_in(phase)(cast), "organisation": cast.org_a.pk}
+
+    return factory
+
+
+def round_applicant_a(cast) -> dict:
+    kwargs = round_ranking_open(cast)
+    return {**kwargs, "applicant": Applicant.objects.get(round_id=kwargs["pk"]).pk}
+
+
+def round_pairing(cast) -> dict:
+    kwargs = round_ranking_open(cast)
+    pairing = Pairing.objects.create(
+        applicant=Applicant.objects.get(round_id=kwargs["pk"]),
+        participant=RoundOrganisation.objects.get(round_id=kwargs["pk"]),
+        kind=PairingKind.FORBID,
+    )
+    return {**kwargs, "pairing": pairing.pk}
+
+
+def round_run(cast) -> dict:
+    kwargs = round_ranking_open(cast)
+    run = rounds.run_make(matching_round=MatchingRound.objects.get(pk=kwargs["pk"]), user=cast.coordinator, seed=1)
+    return {**kwargs, "number": run.number}
+
+
+def round_page(coordinator=OK, insiders=FORBIDDEN, supervisor_a=None, student_a=None):
+    """The round of ``round_in``: coordinators; organisation A's supervisor and student A take part (here as
+    ``insiders``); supervisor B and student B do not (404)."""
+    return row(
+        coordinator=coordinator,
+        supervisor_a=insiders if supervisor_a is None else supervisor_a,
+        supervisor_b=NOT_FOUND,
+        student_a=insiders if student_a is None else student_a,
+        student_b=NOT_FOUND,
+    )
+
+
 # name: (method, data, kwargs factory, expected per role)
 MATRIX = {
     "home": (
@@ -467,6 +553,35 @@ MATRIX = {
         membership_of_supervisor_a,
         organisation_a_page(coordinator="redirect:organisation_detail", supervisor_a=FORBIDDEN),
     ),
+    # Matching rounds: coordinators run them; the round's students and organisations see their own part.
+    "round_list": ("get", None, without_arguments(round_ranking_open), coordinator_only()),
+    "round_create": ("get", None, next_cohort, coordinator_only()),
+    "round_detail": ("get", None, round_ranking_open, round_page()),
+    "round_edit": ("get", None, round_ranking_open, round_page()),
+    "round_import": ("get", None, round_ranking_open, round_page()),
+    "round_import_template": ("get", None, round_ranking_open, round_page()),
+    # A student ranks for themself; those who see the round but rank nothing there get 403.
+    "round_ranking": ("get", None, round_ranking_open, round_page(coordinator=FORBIDDEN, student_a=OK)),
+    # An organisation's part is its members' and the coordinators'; the round's students get 404.
+    "round_organisation": (
+        "get",
+        None,
+        round_org_a("students"),
+        round_page(insiders=NOT_FOUND, supervisor_a=OK),
+    ),
+    "round_applicants": (
+        "get",
+        None,
+        round_org_a("organisations"),
+        round_page(insiders=NOT_FOUND, supervisor_a=OK),
+    ),
+    "round_remind": ("post", {}, round_applicant_a, round_page(coordinator=redirect_to("round_detail"))),
+    "pairing_add": ("post", {}, round_ranking_open, round_page(coordinator=400)),
+    "pairing_remove": ("get", None, round_pairing, round_page()),
+    "run_make": ("get", None, round_ranking_open, round_page(coordinator=redirect_to("round_detail"))),
+    "run_detail": ("get", None, round_run, round_page()),
+    "run_publish": ("get", None, round_run, round_page()),
+    "run_compare": ("get", None, lambda cast: {"pk": round_run(cast)["pk"]}, round_page()),
 }
 
 
@@ -520,7 +635,7 @@ def test_permission_matrix(cast, name, role):
         assert response.url.startswith(reverse("login") + "?next=")
     elif isinstance(expected, str) and expected.startswith("redirect:"):
         assert response.status_code == 302, response.content[:500]
-        assert resolve(response.url).view_name == expected.removeprefix("redirect:")
+        assert resolve(urlsplit(response.url).path).view_name == expected.removeprefix("redirect:")
     else:
         assert response.status_code == expected
         if expected == OK and response["Content-Type"].startswith("text/html"):
@@ -827,6 +942,60 @@ def report_form(action: str = ""):
 def student_file(cast, kwargs) -> dict:
     content = "email;full_name;study_programme\nemma@example.org;Emma Johansen;Økonomi og administrasjon\n"
     return {"kind": "students", "file": SimpleUploadedFile("studenter.csv", content.encode(), content_type="text/csv")}
+
+
+def round_state(cast, kwargs):
+    """Everything a matching round holds, and the placements publishing makes."""
+    return (
+        list(MatchingRound.objects.order_by("pk").values()),
+        list(RoundOrganisation.objects.order_by("pk").values()),
+        list(Applicant.objects.order_by("pk").values()),
+        list(Choice.objects.order_by("pk").values("applicant", "participant", "rank", "motivation")),
+        list(ApplicantRank.objects.order_by("pk").values("participant", "applicant", "rank", "not_suitable")),
+        list(Pairing.objects.order_by("pk").values("applicant", "participant", "kind")),
+        list(MatchRun.objects.order_by("pk").values_list("number", flat=True)),
+        list(Placement.objects.order_by("pk").values()),
+    )
+
+
+def round_dates(cast, kwargs) -> dict:
+    today = timezone.localdate()
+    return {
+        "opens_on": (today - timedelta(days=5)).isoformat(),
+        "students_until": (today + timedelta(days=8)).isoformat(),
+        "organisations_until": (today + timedelta(days=15)).isoformat(),
+        "organisations": [cast.org_a.pk],
+    }
+
+
+def round_of_two(cast) -> dict:
+    """The round of ``round_in("students")`` with organisation B taking part too."""
+    kwargs = round_ranking_open(cast)
+    RoundOrganisation.objects.create(round_id=kwargs["pk"], organisation=cast.org_b, capacity=1)
+    return kwargs
+
+
+def ranking_of_both(cast, kwargs) -> dict:
+    """Organisation B first, then organisation A."""
+    order = list(RoundOrganisation.objects.filter(round_id=kwargs["pk"]).order_by("-pk").values_list("pk", flat=True))
+    return {"order": order, "action": "save"}
+
+
+def applicant_a_first(cast, kwargs) -> dict:
+    return {f"rank_{Applicant.objects.get(round_id=kwargs['pk']).pk}": "1"}
+
+
+def pin_student_a(cast, kwargs) -> dict:
+    return {
+        "applicant": Applicant.objects.get(round_id=kwargs["pk"]).pk,
+        "participant": RoundOrganisation.objects.get(round_id=kwargs["pk"]).pk,
+        "kind": PairingKind.PIN,
+    }
+
+
+def rankings_file(cast, kwargs) -> dict:
+    content = f"student_email;org_number;choice;motivation\n{cast.student_a.email};{cast.org_a.org_number};1;Revisjon\n"
+    return {"file": SimpleUploadedFile("rangering.csv", content.encode(), content_type="text/csv")}
 
 
 # A key is a URL name, optionally followed by what the POST does there.
@@ -1192,6 +1361,57 @@ WRITES = {
         organisation_a_page(coordinator=redirect_to("report_detail"), supervisor_a=FORBIDDEN),
         reports,
     ),
+    # Matching rounds.
+    "round_create": (next_cohort, round_dates, coordinator_only(ok=redirect_to("round_detail")), round_state),
+    "round_edit": (round_ranking_open, round_dates, round_page(coordinator=redirect_to("round_detail")), round_state),
+    # Organisation B takes part too here, so its supervisor sees the round (403).
+    "round_ranking": (
+        round_of_two,
+        ranking_of_both,
+        row(
+            coordinator=FORBIDDEN,
+            **dict.fromkeys(["supervisor_a", "supervisor_b"], FORBIDDEN),
+            student_a=redirect_to("round_ranking"),
+            student_b=NOT_FOUND,
+        ),
+        round_state,
+    ),
+    "round_organisation": (
+        round_org_a("students"),
+        lambda cast, kwargs: {"capacity": "2", "tasks": "Revisjon og rådgivning", "days": ["2", "4"], "place": "Oslo"},
+        round_page(
+            coordinator=redirect_to("round_organisation"),
+            insiders=NOT_FOUND,
+            supervisor_a=redirect_to("round_organisation"),
+        ),
+        round_state,
+    ),
+    "round_applicants": (
+        round_org_a("organisations"),
+        applicant_a_first,
+        round_page(
+            coordinator=redirect_to("round_applicants"),
+            insiders=NOT_FOUND,
+            supervisor_a=redirect_to("round_applicants"),
+        ),
+        round_state,
+    ),
+    "round_remind": (round_applicant_a, no_data, round_page(coordinator=redirect_to("round_detail")), round_state),
+    "pairing_add": (
+        round_ranking_open,
+        pin_student_a,
+        round_page(coordinator=redirect_to("round_detail")),
+        round_state,
+    ),
+    "pairing_remove": (round_pairing, no_data, round_page(coordinator=redirect_to("round_detail")), round_state),
+    "round_import": (
+        round_ranking_open,
+        rankings_file,
+        round_page(coordinator=redirect_to("round_detail")),
+        round_state,
+    ),
+    "run_make": (round_ranking_open, no_data, round_page(coordinator=redirect_to("run_detail")), round_state),
+    "run_publish": (round_run, no_data, round_page(coordinator=redirect_to("round_detail")), round_state),
 }
 
 

@@ -3,16 +3,19 @@
 The current round is under way on the day the demo is first seeded (it
 started six weeks earlier), and the previous round ended a year before, so
 that deadlines, overdue agreements and due dates look as they would in real
-use. Deterministic and idempotent: running it again finds the rounds it made
-and updates the same rows, creating nothing twice. Passwords are set only
-when a demo user is created, so a password someone changed stays changed.
+use. The current round's placements came from a published matching round;
+the next round's matching round is ready to run: the students have ranked,
+and the organisations have a few days left to rank them. Deterministic and
+idempotent: running it again finds the rounds it made and updates the same
+rows, creating nothing twice. Passwords are set only when a demo user is
+created, so a password someone changed stays changed.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone, translation
@@ -35,15 +38,20 @@ from feedback.models import (
 )
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
-from students import agreement_steps, agreements, onboarding, placements
+from students import agreement_steps, agreements, onboarding, placements, rounds
 from students.models import (
+    Applicant,
     CachedFigures,
     Cohort,
     ExpectationAgreement,
     FeedbackFrequency,
+    MatchingRound,
+    MatchRun,
     OnboardingItem,
+    PairingKind,
     Placement,
     PlacementState,
+    RoundOrganisation,
     Side,
     Student,
     Weekday,
@@ -176,6 +184,198 @@ LAST_NAMES = [
 ]
 STUDY_PROGRAMME = "Bachelor i økonomi og administrasjon"
 INTERNSHIP_COURSES = ["INP3001", "INP3002", "INP3003"]
+
+# The next round's students, numbered on from the current round's thirty: they rank the organisations in the
+# next round's matching round.
+NEXT_STUDENTS = range(31, 61)
+NEXT_FIRST_NAMES = [
+    "Oskar",
+    "Leah",
+    "Isak",
+    "Sofie",
+    "Noah",
+    "Emilie",
+    "Lukas",
+    "Ella",
+    "William",
+    "Julie",
+    "Theodor",
+    "Hanna",
+    "Adrian",
+    "Mathilde",
+    "Even",
+    "Sofia",
+    "Martin",
+    "Vilja",
+    "Sebastian",
+    "Aurora",
+    "Håkon",
+    "Ingeborg",
+    "Peder",
+    "Oda",
+    "Brage",
+    "Marie",
+    "Torstein",
+    "Siri",
+    "Vetle",
+    "Linnea",
+]
+NEXT_LAST_NAMES = [
+    "Halvorsen",
+    "Bakken",
+    "Solheim",
+    "Strøm",
+    "Myhre",
+    "Rønning",
+    "Lunde",
+    "Brekke",
+    "Sæther",
+    "Eide",
+    "Hagen",
+]
+# More than half a year, so that the next round never gets the current round's name (a round starting on
+# 1 July would be named "høsten" again 26 weeks later).
+NEXT_ROUND_AFTER = datetime.timedelta(weeks=27)
+
+# Positions in ORGANISATIONS, to write the rankings below readably.
+SOLBERG, NORDVIK, FJELLHEIM, HAVLYS, GRONN, BRYGGA, TINDRA = range(len(ORGANISATIONS))
+
+# What each organisation states in a matching round: (places in the next round, days, place, tasks).
+# Havlys takes nobody this time; students who ranked it anyway get their next choice.
+ROUND_PARTICIPATION = {
+    SOLBERG: (
+        5,
+        [Weekday.TUESDAY, Weekday.THURSDAY],
+        "Storgata 12, Oslo – kontorlandskapet i 3. etasje",
+        "Årsoppgjør og revisjon for små og mellomstore kunder, avstemminger, kundemøter sammen med en "
+        "revisor og et eget analyseprosjekt om digitale bilag.",
+    ),
+    NORDVIK: (
+        6,
+        [Weekday.MONDAY, Weekday.WEDNESDAY],
+        "Rådhuset i Bodø, økonomiavdelingen",
+        "Budsjettarbeid i kommunen, analyse av innbyggerundersøkelsen, møter i formannskapets sekretariat og "
+        "en uke med plan- og byggesaksavdelingen.",
+    ),
+    FJELLHEIM: (
+        3,
+        [Weekday.TUESDAY, Weekday.THURSDAY],
+        "Bankplassen 3, Gjøvik",
+        "Kredittvurdering av bedriftskunder, bærekraftsrapportering etter nye EU-krav og kundemøter i personmarkedet.",
+    ),
+    HAVLYS: (
+        0,
+        [Weekday.WEDNESDAY, Weekday.FRIDAY],
+        "Kaiveien 8, Ålesund, og anlegget på Hareid",
+        "Eksportstatistikk, prising mot nye markeder i Asia og logistikk fra anlegg til kunde. Vi har ingen "
+        "plasser dette semesteret på grunn av en omorganisering, men vil gjerne være med neste gang.",
+    ),
+    GRONN: (
+        6,
+        [Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY],
+        "Forskningsparken 2, Oslo",
+        "Forretningsmodell og finansiering for en pilot med solcelledrevne kjølerom, søknader til Innovasjon "
+        "Norge og investormøter sammen med daglig leder.",
+    ),
+    BRYGGA: (
+        2,
+        [Weekday.THURSDAY, Weekday.FRIDAY],
+        "Bryggen 5, Bergen",
+        "Publikumsundersøkelse, billettprising og sponsoravtaler, og en hånd med i planleggingen av sommerfestivalen.",
+    ),
+    TINDRA: (
+        6,
+        [Weekday.MONDAY, Weekday.TUESDAY],
+        "Torget 4, Tromsø, med noen dager på hurtigruteterminalen",
+        "Markedsføring mot utenlandske turister, analyse av bookingdata, produktutvikling for vintersesongen "
+        "og kundeservice i høysesong.",
+    ),
+}
+
+# Why a student ranked an organisation, a few ways of saying it per organisation.
+MOTIVATIONS = {
+    SOLBERG: [
+        "Jeg vil bli revisor og vil se hvordan et årsoppgjør faktisk gjøres.",
+        "Liker tall og orden, og vil lære regnskap i praksis.",
+        "Fikk god kontakt med dem på karrieredagen.",
+    ],
+    NORDVIK: [
+        "Vil jobbe i offentlig sektor og forstå hvordan en kommune styrer økonomien.",
+        "Budsjettarbeid og samfunnsnytte – det er derfor jeg valgte studiet.",
+        "Jeg er fra Bodø og vil gjerne bidra hjemme.",
+    ],
+    FJELLHEIM: [
+        "Interessert i bank og kreditt, og særlig bærekraftsrapportering.",
+        "Vil lære kredittvurdering av bedrifter.",
+        "En lokalbank virker som et godt sted å lære hele bredden.",
+    ],
+    HAVLYS: [
+        "Sjømat og eksport er spennende, og jeg har jobbet på fiskemottak om somrene.",
+        "Vil lære om prising i internasjonale markeder.",
+    ],
+    GRONN: [
+        "Vil jobbe med grønn omstilling og gründere.",
+        "Et lite selskap der jeg får ansvar fra første dag.",
+        "Finansiering av nye ideer er akkurat det jeg vil lære mer om.",
+        "Brenner for klima og vil se hvordan det blir forretning.",
+    ],
+    BRYGGA: [
+        "Kultur og økonomi i samme jobb – drømmen.",
+        "Har vært frivillig på festivaler i mange år.",
+    ],
+    TINDRA: [
+        "Reiseliv og markedsføring er det jeg vil jobbe med.",
+        "Snakker tysk og fransk og vil bruke språkene.",
+        "Vil lære å bruke bookingdata til å ta bedre beslutninger.",
+    ],
+}
+
+# The next round's students' rankings, best first, by student number; student 1 (the main demo student) ranks
+# too, so that their home page shows the round.
+NEXT_ROUND_CHOICES = {
+    1: (GRONN, TINDRA, NORDVIK),
+    31: (GRONN, TINDRA, NORDVIK),
+    32: (TINDRA, BRYGGA),
+    33: (SOLBERG, FJELLHEIM, NORDVIK, GRONN),
+    34: (NORDVIK, SOLBERG),
+    35: (GRONN, HAVLYS, TINDRA, FJELLHEIM, NORDVIK),
+    36: (FJELLHEIM, SOLBERG, NORDVIK),
+    37: (BRYGGA, TINDRA, NORDVIK),
+    38: (TINDRA, GRONN, HAVLYS),
+    39: (GRONN, NORDVIK),
+    40: (SOLBERG, FJELLHEIM),
+    41: (HAVLYS, GRONN, TINDRA),
+    42: (NORDVIK, BRYGGA, GRONN, SOLBERG),
+    43: (TINDRA, NORDVIK, SOLBERG),
+    44: (GRONN, TINDRA, BRYGGA, NORDVIK, FJELLHEIM),
+    45: (FJELLHEIM, SOLBERG),
+    46: (NORDVIK, GRONN, FJELLHEIM),
+    47: (TINDRA, HAVLYS),
+    48: (SOLBERG, NORDVIK, TINDRA),
+    49: (GRONN, FJELLHEIM, SOLBERG),
+    50: (BRYGGA, NORDVIK),
+    51: (TINDRA, GRONN, NORDVIK, SOLBERG),
+    52: (NORDVIK, TINDRA),
+    53: (FJELLHEIM, GRONN, SOLBERG, NORDVIK),
+    54: (GRONN, BRYGGA, TINDRA),
+    55: (SOLBERG, TINDRA),
+    56: (TINDRA, SOLBERG, GRONN, HAVLYS, NORDVIK),
+    57: (NORDVIK, FJELLHEIM, SOLBERG),
+    58: (GRONN, TINDRA),
+    59: (HAVLYS, SOLBERG, FJELLHEIM),
+    60: (SOLBERG, GRONN, NORDVIK, TINDRA),
+}
+# The organisations that have ranked their applicants so far, and how many of them (None: all); Nordvik
+# found one student not suitable.
+NEXT_ROUND_RANKED = {NORDVIK: None, FJELLHEIM: None, GRONN: 3}
+NOT_SUITABLE = (NORDVIK, 52)
+# The coordinators' decisions: student 37 has a placement at Brygga agreed beforehand (a special need), and
+# student 45's father is the branch manager at Fjellheim, so that pair is ruled out.
+NEXT_ROUND_PIN = (37, BRYGGA)
+NEXT_ROUND_FORBID = (45, FJELLHEIM)
+# In the current round's matching round, these students' first choice went to students its organisation
+# ranked higher, so they got their second choice: the organisation they are placed at.
+GOT_SECOND_CHOICE = {3, 11, 19, 27}
 
 
 # Placements of the current round by student number: everyone not listed is active.
@@ -314,7 +514,10 @@ def demo_student_email(number: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo data (the current and the previous round) and print one demo login per role."
+    help = (
+        "Create or update the demo data (the previous, current and next round, with their matching rounds) and "
+        "print one demo login per role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
@@ -348,9 +551,13 @@ class Command(BaseCommand):
                 user, was_created = self._user(email, full_name)
                 created += was_created
                 Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
-        for number in range(1, 31):
-            first = FIRST_NAMES[number - 1]
-            last = LAST_NAMES[(number * 7) % len(LAST_NAMES)]
+        for number in [*range(1, 31), *NEXT_STUDENTS]:
+            if number in NEXT_STUDENTS:
+                first = NEXT_FIRST_NAMES[number - NEXT_STUDENTS.start]
+                last = NEXT_LAST_NAMES[(number * 7) % len(NEXT_LAST_NAMES)]
+            else:
+                first = FIRST_NAMES[number - 1]
+                last = LAST_NAMES[(number * 7) % len(LAST_NAMES)]
             user, was_created = self._user(demo_student_email(number), f"{first} {last}")
             created += was_created
             Student.objects.update_or_create(
@@ -374,9 +581,11 @@ class Command(BaseCommand):
         return cohort
 
     def _current_start(self) -> datetime.date:
-        """The current round's start: kept from an earlier run, else six weeks before today."""
+        """The current round's start: kept from an earlier run, else six weeks before today. Found by student 2,
+        who takes part in no later matching round: publishing the next round in the demo places student 1
+        there, and that round must not become the current one."""
         earlier = (
-            Cohort.objects.filter(placements__student__user__email=demo_student_email(1))
+            Cohort.objects.filter(placements__student__user__email=demo_student_email(2))
             .order_by("-starts_on")
             .values_list("starts_on", flat=True)
             .first()
@@ -589,6 +798,8 @@ class Command(BaseCommand):
             self._place(current, student, number, org_number, STATES_NOW.get(number, PlacementState.ACTIVE), starts_on)
         self._gatherings(current)
         self._conversations(current)
+        self._published_round(current)
+        self._next_round(self._cohort(current.starts_on + NEXT_ROUND_AFTER))
         return created
 
     def _conversations(self, current: Cohort) -> None:
@@ -669,11 +880,167 @@ class Command(BaseCommand):
             },
         )
 
+    # Matching rounds. Each is built once, when its cohort has none: a second seeding leaves it, and whatever
+    # was done with it in the demo since (runs, pins, a publication), as it is.
+
+    def _participate(self, matching_round: MatchingRound, places: dict[int, int], days=None) -> dict:
+        """The organisations in ``places`` (a position in ORGANISATIONS: its number of places) take part, as
+        ROUND_PARTICIPATION describes them; ``days`` replaces the days they usually offer."""
+        participants = {}
+        for position, capacity in places.items():
+            _places, usual_days, place, tasks = ROUND_PARTICIPATION[position]
+            participants[position] = RoundOrganisation.objects.create(
+                round=matching_round,
+                organisation=Organisation.objects.get(org_number=ORGANISATIONS[position][0]),
+                capacity=capacity,
+                tasks=tasks,
+                days=days or usual_days,
+                place=place,
+            )
+        return participants
+
+    def _rank(self, applicant: Applicant, choices, participants: dict, day: datetime.date, number: int) -> None:
+        rounds.ranking_save(
+            applicant=applicant,
+            choices=[
+                (participants[position], MOTIVATIONS[position][(number + rank) % len(MOTIVATIONS[position])])
+                for rank, position in enumerate(choices)
+            ],
+            today=day,
+        )
+        # Saved during the students' period, in the afternoon or evening.
+        saved_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(14 + number % 8, number % 60)))
+        Applicant.objects.filter(pk=applicant.pk).update(saved_at=saved_at)
+
+    def _published_round(self, current: Cohort) -> None:
+        """The matching round the current round's placements came from, published before the round started.
+
+        The placements were made above, walked through their lifecycle, so the run is made to give exactly
+        them: every organisation has as many places as it got students, each student ranked their
+        organisation first or (GOT_SECOND_CHOICE) second after one that ranked its own students higher, and
+        every organisation ranked its own students first. The round is then marked published by hand instead
+        of through ``rounds.run_publish``: that skips only students with a live placement, so it would give
+        the student whose placement was cancelled since a second one, and it would e-mail everyone about a
+        round long past.
+        """
+        if MatchingRound.objects.filter(cohort=current).exists():
+            return
+        coordinator = User.objects.get(email=COORDINATORS[0][0])
+        opens_on = current.starts_on - datetime.timedelta(weeks=10)
+        matching_round = MatchingRound(
+            cohort=current,
+            opens_on=opens_on,
+            students_until=opens_on + datetime.timedelta(days=13),
+            organisations_until=opens_on + datetime.timedelta(days=20),
+            created_by=coordinator,
+        )
+        matching_round.full_clean()
+        matching_round.save()
+        count = len(ORGANISATIONS)
+        positions = {row[0]: position for position, row in enumerate(ORGANISATIONS)}
+        numbers = {demo_student_email(number): number for number in range(1, 31)}
+        placed: dict[int, Placement] = {}
+        for placement in (
+            Placement.objects.filter(cohort=current, student__user__email__in=numbers)
+            .select_related("student__user", "organisation")
+            .order_by("pk")
+        ):
+            placed.setdefault(numbers[placement.student.user.email], placement)  # the one made above, the first
+        at = {number: positions[placement.organisation.org_number] for number, placement in placed.items()}
+        places = {position: list(at.values()).count(position) for position in sorted(set(at.values()))}
+        # The days the organisations stated are the placements' work days.
+        participants = self._participate(matching_round, places, days=[Weekday.TUESDAY, Weekday.THURSDAY])
+        for number, placement in placed.items():
+            position = at[number]
+            choices = [(position + 2) % count, position] if number in GOT_SECOND_CHOICE else [position]
+            if number % 3 == 0:
+                choices.append(next(p % count for p in (position + 4, position + 5) if p % count not in choices))
+            applicant = Applicant.objects.create(round=matching_round, student=placement.student)
+            self._rank(applicant, choices, participants, opens_on + datetime.timedelta(days=number % 13), number)
+        ranked_on = matching_round.students_until + datetime.timedelta(days=3)
+        for participant in participants.values():
+            mine = {p.student_id for p in placed.values() if p.organisation_id == participant.organisation_id}
+            # Its own students first, the others after them.
+            order = sorted(
+                rounds.applicants_of(participant),
+                key=lambda applicant, mine=mine: (applicant.student_id not in mine, applicant.pk),
+            )
+            rounds.applicants_rank(
+                participant=participant,
+                marks={applicant.pk: (rank, False) for rank, applicant in enumerate(order, start=1)},
+                today=ranked_on,
+            )
+        run = rounds.run_make(matching_round=matching_round, user=coordinator, seed=current.starts_on.toordinal())
+        expected = {placement.student_id: placement.organisation_id for placement in placed.values()}
+        if rounds.run_placed(run) != expected:
+            raise CommandError("The demo's published matching round does not give the current round's placements.")
+        run_on = matching_round.organisations_until + datetime.timedelta(days=1)
+        MatchRun.objects.filter(pk=run.pk).update(made_at=_noon(run_on))
+        RoundOrganisation.objects.filter(round=matching_round).update(ranked_at=_noon(ranked_on))
+        MatchingRound.objects.filter(pk=matching_round.pk).update(
+            created_at=_noon(opens_on - datetime.timedelta(days=1)),
+            published_run=run,
+            published_at=_noon(run_on) + datetime.timedelta(hours=2),
+        )
+
+    def _next_round(self, cohort: Cohort) -> None:
+        """The next round's matching round, ready to run: the students' ranking closed a few days ago, and the
+        organisations rank the students who chose them for a few days more. Not run yet."""
+        if MatchingRound.objects.filter(cohort=cohort).exists():
+            return
+        coordinator = User.objects.get(email=COORDINATORS[0][0])
+        today = timezone.localdate()
+        matching_round = MatchingRound(
+            cohort=cohort,
+            opens_on=today - datetime.timedelta(days=24),
+            students_until=today - datetime.timedelta(days=3),
+            organisations_until=today + datetime.timedelta(days=4),
+            created_by=coordinator,
+        )
+        matching_round.full_clean()
+        matching_round.save()
+        MatchingRound.objects.filter(pk=matching_round.pk).update(
+            created_at=_noon(matching_round.opens_on - datetime.timedelta(days=1))
+        )
+        participants = self._participate(
+            matching_round, {position: row[0] for position, row in ROUND_PARTICIPATION.items()}
+        )
+        # The main demo student joins only while they have no placement in the cohort (publishing the round
+        # in the demo would give them one).
+        live = Placement.objects.filter(cohort=cohort).exclude(state=PlacementState.CANCELLED)
+        numbers = [
+            number
+            for number in NEXT_ROUND_CHOICES
+            if number in NEXT_STUDENTS or not live.filter(student__user__email=demo_student_email(number)).exists()
+        ]
+        applicants = {}
+        span = (matching_round.students_until - matching_round.opens_on).days + 1
+        for number in numbers:
+            student = Student.objects.get(user__email=demo_student_email(number))
+            applicants[number] = Applicant.objects.create(round=matching_round, student=student)
+            day = matching_round.opens_on + datetime.timedelta(days=(number * 5) % span)
+            self._rank(applicants[number], NEXT_ROUND_CHOICES[number], participants, day, number)
+        for position, how_many in NEXT_ROUND_RANKED.items():
+            participant = participants[position]
+            order = list(rounds.applicants_of(participant))
+            order = order[position:] + order[:position]  # not simply by name
+            unsuitable = applicants[NOT_SUITABLE[1]].pk if NOT_SUITABLE[0] == position else None
+            order = [applicant for applicant in order if applicant.pk != unsuitable][:how_many]
+            marks = {applicant.pk: (rank, False) for rank, applicant in enumerate(order, start=1)}
+            if unsuitable:
+                marks[unsuitable] = (None, True)
+            rounds.applicants_rank(participant=participant, marks=marks, today=today)
+        for (number, position), kind in [(NEXT_ROUND_PIN, PairingKind.PIN), (NEXT_ROUND_FORBID, PairingKind.FORBID)]:
+            rounds.pairing_add(
+                applicant=applicants[number], participant=participants[position], kind=kind, user=coordinator
+            )
+
     def _print_logins(self, created: int) -> None:
         rows = [
             ("Koordinator / coordinator", COORDINATORS[0][0]),
             ("Veileder / supervisor", ORGANISATIONS[0][5][0][0]),
             ("Student", demo_student_email(1)),
+            ("Student i matchingen / matching", demo_student_email(NEXT_STUDENTS.start)),
             ("Koordinator og veileder / both", COORDINATORS[1][0]),
         ]
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new users)."))
