@@ -26,7 +26,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -655,3 +655,23 @@ def get_run_for(user: User, pk: int, number: int) -> MatchRun:
     run = get_object_or_404(MatchRun.objects.filter(round=matching_round), number=number)
     run.round = matching_round
     return run
+
+
+def round_entries_for_student_home(user: User, today: datetime.date) -> QuerySet[Applicant]:
+    """The student's own places in matching rounds of cohorts that have not ended, with how many organisations
+    they have ranked."""
+    return (
+        Applicant.objects.filter(student__user=user, round__cohort__ends_on__gte=today)
+        .select_related("round__cohort")
+        .annotate(choice_count=Count("choices"))
+        .order_by("-round__cohort__starts_on")
+    )
+
+
+def round_entries_for_supervisor_home(user: User, today: datetime.date) -> QuerySet[RoundOrganisation]:
+    """The user's organisations' parts in matching rounds of cohorts that have not ended."""
+    return (
+        RoundOrganisation.objects.filter(organisation__in=_my_organisations(user), round__cohort__ends_on__gte=today)
+        .select_related("round__cohort", "organisation")
+        .order_by("-round__cohort__starts_on", "organisation__name")
+    )

@@ -63,6 +63,8 @@ def cohort_detail(request, pk: int):
     )
     context = {
         "cohort": cohort,
+        "matching_round": access.rounds_visible_to(request.user).filter(cohort=cohort).first(),
+        "today": timezone.localdate(),
         "page": paginate(request, listed),
         "states": [
             (PlacementState(row["state"]).label, row["count"])

@@ -478,7 +478,7 @@ class TestQueryCounts:
     # active yet, so no check-ins or evaluations are loaded).
     @pytest.mark.parametrize(
         ("url_name", "user", "expected"),
-        [("home_supervisor", "supervisor_a", 5), ("calendar_feed", "supervisor_a", 8)],
+        [("home_supervisor", "supervisor_a", 6), ("calendar_feed", "supervisor_a", 8)],
     )
     def test_pages_do_not_grow_with_placements(self, cast, cohort, url_name, user, expected):
         person = getattr(cast, user)

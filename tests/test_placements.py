@@ -277,7 +277,7 @@ def test_home_page_query_count_does_not_grow_with_the_cohort(cast, cohort, home,
 # Supervisor: session, user with roles, memberships, the placements with their flags, their open items,
 # check-ins and evaluations; student: session, user, profile, the placements with their flags and
 # supervisors, their open items, check-ins and evaluations.
-EXPECTED_HOME_QUERIES = {"home_supervisor": 7, "home_student": 8}
+EXPECTED_HOME_QUERIES = {"home_supervisor": 8, "home_student": 9}
 
 
 class TestEveryChangeShows:

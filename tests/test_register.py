@@ -317,7 +317,7 @@ EXPECTED_QUERIES = {
     "organisation_list": 5,
     "student_list": 5,
     "placement_list": 6,
-    "cohort_detail": 6,
+    "cohort_detail": 7,
     "organisation_detail": 6,
 }
 

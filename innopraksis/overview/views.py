@@ -119,8 +119,13 @@ def home_supervisor(request):
         "-cohort__starts_on", "student__user__full_name"
     )
     placements = _with_flags_and_todos(placements, view, Side.ORGANISATION)
+    rounds = list(access.round_entries_for_supervisor_home(request.user, view.today))
+    for entry in rounds:
+        entry.may_describe = entry.round.organisations_may_describe(view.today)
+        entry.may_rank = entry.round.organisations_may_rank(view.today)
     context = {
         "memberships": memberships,
+        "rounds": rounds,
         "current": [placement for placement in placements if placement.state in CURRENT_STATES],
         "earlier": [placement for placement in placements if placement.state not in CURRENT_STATES],
         "today": view.today,
@@ -137,8 +142,12 @@ def home_student(request):
         .order_by("-cohort__starts_on")
     )
     placements = _with_flags_and_todos(placements, view, Side.STUDENT)
+    rounds = list(access.round_entries_for_student_home(request.user, view.today))
+    for entry in rounds:
+        entry.may_rank = entry.round.students_may_rank(view.today)
     context = {
         "student": access.get_student_profile(request.user),
+        "rounds": rounds,
         "placements": placements,
         # Every placement's to-dos together, earliest first.
         "todos": sorted(
