@@ -417,9 +417,7 @@ def round_ranking(request, pk: int):
         "today": today,
     }
     if matching_round.is_published:
-        run = matching_round.published_run
-        explanation = rounds.explain(run, applicant.student_id)
-        context["result"] = rounds.describe(run, explanation, _names(run))
+        context["result"] = rounds.result_of(matching_round.published_run, applicant.student_id, _names)
     return render(request, "students/round_ranking.html", context, status=400 if form.errors else 200)
 
 

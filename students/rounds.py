@@ -572,6 +572,14 @@ def describe(run: MatchRun, explanation: matching.Explanation, names: dict[int, 
     return lines
 
 
+def result_of(run: MatchRun, student_id: int, names_of) -> list[str]:
+    """A student's result in ``run`` as sentences; a student who joined the round after the run has none.
+    ``names_of(run)`` gives the organisations' names by id."""
+    if str(student_id) not in run.placed:
+        return [_("You joined the round after this match was run. The coordinators will contact you about a place.")]
+    return describe(run, explain(run, student_id), names_of(run))
+
+
 def not_got(run: MatchRun, organisation_id: int) -> dict[int, str]:
     """For each student an organisation ranked and did not get, why, in words: the student went to an
     organisation they ranked higher, was placed beforehand, or the places went to students ranked above them."""

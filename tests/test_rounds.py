@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from innopraksis.models import User
+from innopraksis.overview import personal_data, retention
 from orgs.models import Membership, Organisation
 from students import rounds
 from students.models import (
@@ -461,3 +462,29 @@ def test_the_round_pages_query_counts_do_not_grow_with_the_round(cast, matching_
         client.get(url)  # the session and the user are loaded once in both sizes
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
+
+
+def test_a_student_added_after_the_published_run_is_told_so_instead_of_an_error(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    Applicant.objects.filter(student__user=cast.student_b).delete()
+    client = client_for(cast.coordinator)
+    run = run_match(client, matching_round)
+    Applicant.objects.create(round=matching_round, student=cast.student_b.student)
+    publish(client, run)
+    in_english(cast.student_b)
+    page = client_for(cast.student_b).get(ranking_url(matching_round))
+    assert page.status_code == 200
+    assert "You joined the round after this match was run." in page.content.decode()
+
+
+def test_a_students_rankings_are_in_their_data_export_and_blanked_when_the_cohort_is_anonymised(cast, matching_round):
+    rounds.ranking_save(
+        applicant=applicant(matching_round, cast.student_a),
+        choices=[(participant(matching_round, cast.org_b), "Jeg vil jobbe i kommunen.")],
+        today=TODAY,
+    )
+    sections = {section["name"]: section["data"] for section in personal_data.export_for(cast.student_a)["sections"]}
+    assert sections["matching_rankings"][0]["motivation"] == "Jeg vil jobbe i kommunen."
+    assert sections["matching_rankings"][0]["organisation"] == "Nordvik kommune"
+    retention.anonymise(matching_round.cohort)
+    assert list(Choice.objects.values_list("motivation", flat=True)) == [""]

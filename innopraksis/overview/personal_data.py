@@ -18,7 +18,7 @@ from feedback.models import CheckIn, Evaluation, Experience, FollowUp, Message
 from innopraksis.models import Invitation, User
 from orgs.models import Membership
 from students import agreement_steps
-from students.models import OnboardingItem, Placement, Side
+from students.models import Choice, OnboardingItem, Placement, Side
 
 
 def _plain(value):
@@ -118,6 +118,23 @@ def export_for(person: User) -> dict:
                 for message in Message.objects.filter(
                     Q(placement__student__user=person) | Q(author=person)
                 ).select_related("placement__organisation", "checkin")
+            ],
+        ),
+        _section(
+            "matching_rankings",
+            _("Your rankings of the organisations in matching rounds, written by you or imported by a coordinator."),
+            _("You and the coordinators; each organisation sees your motivation for it, not where you ranked it."),
+            [
+                {
+                    "cohort": choice.applicant.round.cohort.name,
+                    "choice": choice.rank,
+                    "organisation": choice.participant.organisation.name,
+                    "motivation": choice.motivation,
+                    "saved_at": _plain(choice.applicant.saved_at),
+                }
+                for choice in Choice.objects.filter(applicant__student__user=person).select_related(
+                    "applicant__round__cohort", "participant__organisation"
+                )
             ],
         ),
         _section(

@@ -17,7 +17,15 @@ from django.utils import timezone
 from feedback.models import CheckIn, Evaluation, FollowUp, Message
 from innopraksis import accounts
 from innopraksis.models import Invitation, LoginFailure, PasswordResetRequest, User
-from students.models import AgreementChange, AgreementVersion, Cohort, ExpectationAgreement, OnboardingItem, Student
+from students.models import (
+    AgreementChange,
+    AgreementVersion,
+    Choice,
+    Cohort,
+    ExpectationAgreement,
+    OnboardingItem,
+    Student,
+)
 
 AGREEMENT_TEXT = [
     "student_wants",
@@ -90,6 +98,7 @@ def anonymise(cohort: Cohort) -> Outcome:
     Evaluation.objects.filter(placement__in=placements).update(**dict.fromkeys(EVALUATION_TEXT, ""))
     Evaluation.history.filter(placement_id__in=placements.values("pk")).update(**dict.fromkeys(EVALUATION_TEXT, ""))
     OnboardingItem.objects.filter(placement__in=placements).update(note="")
+    Choice.objects.filter(applicant__round__cohort=cohort).update(motivation="")
     for student in _students_only_in(cohort).select_related("user"):
         user: User = student.user
         Invitation.objects.filter(email__iexact=user.email).delete()
