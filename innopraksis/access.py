@@ -586,8 +586,9 @@ def rounds_visible_to(user: User) -> QuerySet[MatchingRound]:
     matching_rounds = MatchingRound.objects.select_related("cohort")
     if has_role(user, Role.COORDINATOR):
         return matching_rounds
-    mine = Q(applicants__student__user=user) | Q(participants__organisation__in=_my_organisations(user))
-    return matching_rounds.filter(pk__in=MatchingRound.objects.filter(mine).values("pk"))
+    as_student = Applicant.objects.filter(round=OuterRef("pk"), student__user=user)
+    as_member = RoundOrganisation.objects.filter(round=OuterRef("pk"), organisation__in=_my_organisations(user))
+    return matching_rounds.filter(Exists(as_student) | Exists(as_member))
 
 
 def get_round_for(user: User, pk: int) -> MatchingRound:

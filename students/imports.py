@@ -361,7 +361,7 @@ def _model_errors(line: int, error: ValidationError, columns: dict[str, str]) ->
     return errors
 
 
-class _RowChecker:
+class RowChecker:
     """Collects the problems of one row."""
 
     def __init__(self, line: int):
@@ -443,7 +443,7 @@ def _check_organisations(rows) -> tuple[list[Change], list[RowError]]:
         [normalize_org_number(v["org_number"]) for _l, v in rows], field_name="org_number"
     )
     for line, values in rows:
-        check = _RowChecker(line)
+        check = RowChecker(line)
         number = normalize_org_number(values["org_number"])
         organisation = existing.get(number) or Organisation(org_number=number)
         before = _organisation_fields(organisation) if organisation.pk else None
@@ -533,7 +533,7 @@ def _check_supervisors(rows) -> tuple[list[Change], list[RowError]]:
         for m in Membership.objects.filter(user__in=users.values(), organisation__in=organisations.values())
     }
     for line, values in rows:
-        check = _RowChecker(line)
+        check = RowChecker(line)
         email = check.email("email", values["email"])
         check.name("full_name", values["full_name"])
         organisation = organisations.get(normalize_org_number(values["org_number"]))
@@ -597,7 +597,7 @@ def _check_students(rows) -> tuple[list[Change], list[RowError]]:
     changes, errors = [], _duplicates(rows, lambda v: v["email"].lower(), "email")
     users = _people_by_email(rows)
     for line, values in rows:
-        check = _RowChecker(line)
+        check = RowChecker(line)
         email = check.email("email", values["email"])
         check.name("full_name", values["full_name"])
         user = users.get(email) if email else None
@@ -689,7 +689,7 @@ def _check_placements(rows) -> tuple[list[Change], list[RowError]]:
         .prefetch_related("supervisors")
     }
     for line, values in rows:
-        check = _RowChecker(line)
+        check = RowChecker(line)
         cohort = cohorts.get(values["cohort"].strip().lower())
         if cohort is None:
             check.add(

@@ -903,6 +903,19 @@ class CachedFigures(models.Model):
 # students.matching the match itself).
 
 
+class RoundPhase(models.TextChoices):
+    NOT_OPEN = "not_open", _("Not open yet")
+    STUDENTS = "students", _("Students are ranking")
+    ORGANISATIONS = "organisations", _("Organisations are ranking")
+    READY = "ready", _("Ready to run and publish")
+    PUBLISHED = "published", _("Published")
+
+
+def cohort_may_get_round(cohort: Cohort, today: datetime.date) -> bool:
+    """A matching round is for a cohort that has not started: its students are still to be placed."""
+    return cohort.starts_on > today
+
+
 class MatchingRound(models.Model):
     """Where students and organisations state their wishes for a cohort, and the coordinators match them.
 
@@ -983,21 +996,37 @@ class MatchingRound(models.Model):
                 code="organisations_until",
             )
 
-    # The round's phases, each written once: pages, forms and services ask these.
+    # The round's phases, written once: pages, forms and services ask these.
 
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
 
+    def phase(self, today: datetime.date) -> RoundPhase:
+        if self.is_published:
+            return RoundPhase.PUBLISHED
+        if today < self.opens_on:
+            return RoundPhase.NOT_OPEN
+        if today <= self.students_until:
+            return RoundPhase.STUDENTS
+        if today <= self.organisations_until:
+            return RoundPhase.ORGANISATIONS
+        return RoundPhase.READY
+
     def students_may_rank(self, today: datetime.date) -> bool:
-        return not self.is_published and self.opens_on <= today <= self.students_until
+        return self.phase(today) == RoundPhase.STUDENTS
 
     def applicants_shown(self, today: datetime.date) -> bool:
         """Organisations see who ranked them only once the students can no longer change their rankings."""
         return today > self.students_until
 
     def organisations_may_rank(self, today: datetime.date) -> bool:
-        return not self.is_published and self.students_until < today <= self.organisations_until
+        return self.phase(today) == RoundPhase.ORGANISATIONS
+
+    def may_publish(self, today: datetime.date) -> bool:
+        """A run is published once the students' ranking is closed, so that it holds every student's last word;
+        publishing while organisations may still rank closes theirs early (the confirmation says so)."""
+        return self.phase(today) in (RoundPhase.ORGANISATIONS, RoundPhase.READY)
 
     def organisations_may_describe(self, today: datetime.date) -> bool:
         """Until their last day, organisations state their places and describe the work; coordinators always
@@ -1150,6 +1179,12 @@ class ApplicantRank(models.Model):
                 name="students_applicantrank_once",
                 violation_error_message=_("The organisation has ranked this student already."),
             ),
+            models.UniqueConstraint(
+                fields=["participant", "rank"],
+                condition=models.Q(rank__isnull=False),
+                name="students_applicantrank_place_once",
+                violation_error_message=_("Each place in the organisation's order can be given once."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(rank__isnull=True) | models.Q(not_suitable=False),
                 name="students_applicantrank_ranked_or_not_suitable",
@@ -1201,7 +1236,7 @@ class Pairing(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["applicant"],
-                condition=models.Q(kind="pin"),
+                condition=models.Q(kind=PairingKind.PIN),
                 name="students_pairing_one_pin_per_student",
                 violation_error_message=_("This student is placed beforehand already. Remove that first."),
             ),
@@ -1225,9 +1260,10 @@ class MatchRun(models.Model):
     )
     number = models.PositiveIntegerField(_("run"))
     seed = models.BigIntegerField(_("seed"))
-    inputs = models.JSONField(_("inputs"))
-    placed = models.JSONField(_("result"))
-    figures = models.JSONField(_("figures"))
+    # A round without students is run too (to an empty result): the fields may hold empty mappings.
+    inputs = models.JSONField(_("inputs"), blank=True)
+    placed = models.JSONField(_("result"), blank=True)
+    figures = models.JSONField(_("figures"), blank=True)
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -1243,7 +1279,11 @@ class MatchRun(models.Model):
         verbose_name = _("run of the match")
         verbose_name_plural = _("runs of the match")
         constraints = [
-            models.UniqueConstraint(fields=["round", "number"], name="students_matchrun_number_once"),
+            models.UniqueConstraint(
+                fields=["round", "number"],
+                name="students_matchrun_number_once",
+                violation_error_message=_("Another run was made at the same moment. Run the match again."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -88,7 +88,8 @@ class RankingForm(forms.Form):
     def clean_action(self) -> tuple[str, int | None]:
         value = self.cleaned_data["action"] or "save"
         name, _sep, target = value.partition(":")
-        if name not in ACTIONS or (name != "save" and not _is_id(target)):
+        # "save" names no organisation; every other action names one.
+        if name not in ACTIONS or (name == "save") != (target == "") or (target and not _is_id(target)):
             raise forms.ValidationError(_("Use the buttons on the page."), code="action")
         pk = int(target) if target else None
         if pk is not None and pk not in self.participants:

@@ -15,14 +15,24 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innopraksis.models import normalize_email
 from orgs.validators import normalize_org_number, validate_org_number
 from students import imports
-from students.imports import RowError, Spec, _RowChecker
-from students.models import Applicant, Choice, MatchingRound, RoundOrganisation, Student
+from students.imports import RowChecker, RowError, Spec
+from students.models import (
+    Applicant,
+    ApplicantRank,
+    Choice,
+    MatchingRound,
+    Placement,
+    PlacementState,
+    RoundOrganisation,
+    Student,
+)
 from students.rounds import refuse_if_published
 
 COLUMNS = ("student_email", "org_number", "choice", "motivation")
@@ -93,8 +103,14 @@ def _check(matching_round: MatchingRound, rows: list[tuple[int, dict[str, str]]]
         for participant in matching_round.participants.select_related("organisation")
     }
     emails = {normalize_email(values["student_email"]) for _line, values in rows}
+    # Only students the round could be for: active, and not placed yet (the rule of rounds.students_of,
+    # whatever their course: a paper form from the career day is evidence enough of wanting a place).
+    placed = Placement.objects.filter(student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
     students = {
-        student.user.email: student for student in Student.objects.filter(user__email__in=emails).select_related("user")
+        student.user.email: student
+        for student in Student.objects.filter(user__email__in=emails)
+        .select_related("user")
+        .annotate(is_placed=Exists(placed))
     }
     checked: list[_Row] = []
     errors: list[RowError] = []
@@ -102,7 +118,7 @@ def _check(matching_round: MatchingRound, rows: list[tuple[int, dict[str, str]]]
     organisation_lines: dict[tuple[int, int], int] = {}
     number_lines: dict[tuple[int, int], int] = {}
     for line, values in rows:
-        check = _RowChecker(line)
+        check = RowChecker(line)
         student = _student(check, values["student_email"], students)
         participant = _participant(check, values["org_number"], participants)
         number = _number(check, values["choice"])
@@ -138,7 +154,7 @@ def _check(matching_round: MatchingRound, rows: list[tuple[int, dict[str, str]]]
     return checked, errors
 
 
-def _student(check: _RowChecker, value: str, students: dict[str, Student]) -> Student | None:
+def _student(check: RowChecker, value: str, students: dict[str, Student]) -> Student | None:
     email = check.email("student_email", value)
     if email is None:
         return None
@@ -148,12 +164,17 @@ def _student(check: _RowChecker, value: str, students: dict[str, Student]) -> St
             "student_email",
             _("No student has the address %(email)s. Import or add the student first.") % {"email": value},
         )
+    elif not student.user.is_active or student.is_placed:
+        check.add(
+            "student_email",
+            _("%(name)s has a placement already, or can no longer sign in: leave them out of the file.")
+            % {"name": student},
+        )
+        return None
     return student
 
 
-def _participant(
-    check: _RowChecker, value: str, participants: dict[str, RoundOrganisation]
-) -> RoundOrganisation | None:
+def _participant(check: RowChecker, value: str, participants: dict[str, RoundOrganisation]) -> RoundOrganisation | None:
     if not value:
         check.add("org_number", _("The organisation number is required."))
         return None
@@ -173,7 +194,7 @@ def _participant(
     return participant
 
 
-def _number(check: _RowChecker, value: str) -> int | None:
+def _number(check: RowChecker, value: str) -> int | None:
     if not value:
         check.add("choice", _("The choice is required: 1 for the student's first choice, 2 for the second, and so on."))
         return None
@@ -188,7 +209,7 @@ def _number(check: _RowChecker, value: str) -> int | None:
 
 
 def _save(matching_round: MatchingRound, rows: list[_Row]) -> PreferencesResult:
-    """Replace the rankings of the file's students: at most five queries, whatever the number of rows."""
+    """Replace the rankings of the file's students: at most six queries, whatever the number of rows."""
     now = timezone.now()
     by_student: dict[int, list[_Row]] = {}
     for row in rows:
@@ -215,4 +236,7 @@ def _save(matching_round: MatchingRound, rows: list[_Row]) -> PreferencesResult:
         # The rules _check applied, once more on what is saved (ranks closed up); no queries.
         choice.full_clean(exclude=["applicant", "participant"], validate_unique=False, validate_constraints=False)
     Choice.objects.bulk_create(choices)
+    # An organisation's ranking of a student who no longer chose it would order nobody: it goes with the choice.
+    kept = Choice.objects.filter(applicant=OuterRef("applicant"), participant=OuterRef("participant"))
+    ApplicantRank.objects.filter(applicant__in=applicants.values()).exclude(Exists(kept)).delete()
     return PreferencesResult(students=len(by_student), choices=len(choices), added=len(new))

@@ -12,15 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from innopraksis import access
 from innopraksis.access import role_required
 from innopraksis.lists import PAGE_SIZE, paginate
 from innopraksis.models import Role
-from orgs.models import Organisation
 from students import imports, round_imports, rounds
-from students.models import MatchRun, PairingKind, Student
+from students.models import MatchRun, PairingKind
 from students.round_forms import (
     ApplicantRankForm,
     CompareForm,
@@ -44,12 +44,8 @@ def _refused(request, error: ValidationError) -> None:
 
 @role_required(Role.COORDINATOR)
 def round_list(request):
-    matching_rounds = access.rounds_visible_to(request.user).annotate(
-        participant_count=Count("participants", distinct=True), applicant_count=Count("applicants", distinct=True)
-    )
-    cohorts = access.cohorts_visible_to(request.user).filter(
-        matching_round__isnull=True, starts_on__gt=timezone.localdate()
-    )
+    matching_rounds = rounds.with_counts(access.rounds_visible_to(request.user))
+    cohorts = rounds.cohorts_without_round(access.cohorts_visible_to(request.user), timezone.localdate())
     context = {"page": paginate(request, matching_rounds.order_by("-cohort__starts_on")), "cohorts": cohorts}
     return render(request, "students/round_list.html", context)
 
@@ -63,7 +59,11 @@ def round_create(request, pk: int):
     form.instance.cohort = cohort
     students = rounds.students_of(cohort).count()
     if request.method == "POST" and form.is_valid():
-        matching_round = rounds.round_open(form=form, user=request.user)
+        try:
+            matching_round = rounds.round_open(form=form, user=request.user)
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("cohort_detail", pk=pk)
         messages.success(
             request,
             _("The matching round for %(cohort)s is open. Its students and organisations have been e-mailed.")
@@ -91,7 +91,7 @@ def round_edit(request, pk: int):
     )
 
 
-def _detail(request, matching_round, *, pairing_form=None, run_form=None, status=200):
+def _detail(request, matching_round, *, pairing_form=None, run_form=None):
     """The round's page for coordinators: who has ranked, the organisations' places, pins and ruled-out
     pairs, and the runs."""
     today = timezone.localdate()
@@ -113,6 +113,7 @@ def _detail(request, matching_round, *, pairing_form=None, run_form=None, status
     context = {
         "matching_round": matching_round,
         "today": today,
+        "phase": matching_round.phase(today),
         "progress": rounds.round_progress(matching_round),
         "page": page,
         "shown": shown,
@@ -125,7 +126,7 @@ def _detail(request, matching_round, *, pairing_form=None, run_form=None, status
         if len(runs) > 1
         else None,
     }
-    return render(request, "students/round_detail.html", context, status=status)
+    return render(request, "students/round_detail.html", context)
 
 
 def round_detail(request, pk: int):
@@ -161,7 +162,7 @@ def pairing_add(request, pk: int):
         else:
             messages.success(request, _("Saved: %(pairing)s. It counts from the next run.") % {"pairing": pairing})
             return redirect(reverse("round_detail", kwargs={"pk": pk}) + "#pairings")
-    return _detail(request, matching_round, pairing_form=form, status=400)
+    return _detail(request, matching_round, pairing_form=form)
 
 
 def pairing_remove(request, pk: int, pairing: int):
@@ -206,7 +207,7 @@ def round_import(request, pk: int):
             )
             return redirect("round_detail", pk=pk)
     context = {"matching_round": matching_round, "form": form, "result": result}
-    return render(request, "students/round_import.html", context, status=400 if form.errors or result else 200)
+    return render(request, "students/round_import.html", context)
 
 
 def round_import_template(request, pk: int):
@@ -232,68 +233,28 @@ def run_make(request, pk: int):
             return redirect("round_detail", pk=pk)
         messages.success(request, _("Run %(number)s is done.") % {"number": run.number})
         return redirect(run)
-    return _detail(request, matching_round, run_form=form, status=400)
-
-
-def _names(run: MatchRun) -> dict[int, str]:
-    return dict(
-        Organisation.objects.filter(pk__in=[int(pk) for pk in run.inputs["capacities"]]).values_list("pk", "name")
-    )
-
-
-def _students(ids) -> dict[int, Student]:
-    return {student.pk: student for student in Student.objects.filter(pk__in=list(ids)).select_related("user")}
+    return _detail(request, matching_round, run_form=form)
 
 
 def run_detail(request, pk: int, number: int):
     """A run's figures and every student's result with its explanation, a page at a time; ``?unmatched=1``
     lists the unmatched students with the organisations that still have room."""
     run = access.get_run_for(request.user, pk, number)
-    names = _names(run)
-    placed = rounds.run_placed(run)
+    kept = rounds.KeptRun(run)
     unmatched_only = request.GET.get("unmatched") == "1"
-    ids = sorted(run.figures["unmatched"] if unmatched_only else placed)
-    students = dict(
-        Student.objects.filter(pk__in=ids).order_by("user__full_name", "pk").values_list("pk", "user__full_name")
-    )
-    ordered = [pk for pk in students]  # by name
-    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
-    inputs = rounds.run_inputs(run)
-    shown = _students(page.object_list)
-    rows = []
-    room = {int(o): places for o, places in run.figures["unused"].items()}
-    for student_id in page.object_list:
-        explanation = rounds.explain(run, student_id)
-        rows.append(
-            {
-                "student": shown[student_id],
-                "organisation": names.get(placed.get(student_id)),
-                "choice": explanation.choice,
-                "pinned": explanation.pinned,
-                "lines": rounds.describe(run, explanation, names),
-                "room": [
-                    (names[o], places, o in inputs.preferences.get(student_id, ()))
-                    for o, places in room.items()
-                    if (student_id, o) not in inputs.forbidden and (o, student_id) not in inputs.unsuitable
-                ],
-            }
-        )
-    blocking_students = _students(pair[0] for pair in run.figures["blocking"]) | _students(
-        pair[2] for pair in run.figures["blocking"] if pair[2]
-    )
+    listed = rounds.students_by_name(run.figures["unmatched"] if unmatched_only else kept.placed)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "run": run,
         "matching_round": run.round,
         "page": page,
-        "rows": rows,
+        "rows": kept.rows(page.object_list),
         "unmatched_only": unmatched_only,
-        "by_choice": sorted((int(choice), count) for choice, count in run.figures["by_choice"].items()),
-        "unused": sorted((names[int(o)], places) for o, places in run.figures["unused"].items()),
-        "blocking": [
-            (blocking_students[s], names[o], blocking_students.get(instead))
-            for s, o, instead in run.figures["blocking"]
-        ],
+        "by_choice": kept.by_choice(),
+        "unused": kept.unused(),
+        "blocking": kept.blocking(),
         "is_published_run": run.round.published_run_id == run.pk,
+        "may_publish": run.round.may_publish(timezone.localdate()),
     }
     return render(request, "students/run_detail.html", context)
 
@@ -308,7 +269,11 @@ def run_publish(request, pk: int, number: int):
             return redirect(run)
         messages.success(
             request,
-            _("Run %(number)s is published: %(count)s placements have been created and everyone has been e-mailed.")
+            ngettext(
+                "Run %(number)s is published: %(count)s placement has been created and everyone has been e-mailed.",
+                "Run %(number)s is published: %(count)s placements have been created and everyone has been e-mailed.",
+                len(published.placements),
+            )
             % {"number": run.number, "count": len(published.placements)},
         )
         for student in published.placed_already:
@@ -318,6 +283,20 @@ def run_publish(request, pk: int, number: int):
                 % {"name": student},
             )
         return redirect("round_detail", pk=pk)
+    consequences = []
+    if run.round.organisations_may_rank(timezone.localdate()):
+        consequences.append(
+            _("Organisations can still rank their students until %(date)s; publishing now closes their ranking.")
+            % {"date": formats.date_format(run.round.organisations_until)}
+        )
+    if not rounds.run_is_current(run):
+        consequences.append(
+            _(
+                "Rankings, places or decisions have changed since this run was made, and it does not hold those "
+                "changes. Run the match again to publish them."
+            )
+        )
+    consequences.append(_("The round cannot be changed or run again afterwards."))
     context = {
         "title": _("Publish run %(number)s") % {"number": run.number},
         "question": _(
@@ -325,7 +304,7 @@ def run_publish(request, pk: int, number: int):
             "told their result."
         )
         % {"number": run.number, "count": run.figures["placed"]},
-        "consequence": _("The round cannot be changed or run again afterwards."),
+        "consequence": " ".join(consequences),
         "confirm_label": _("Publish"),
         "back_url": run.get_absolute_url(),
     }
@@ -340,24 +319,21 @@ def run_compare(request, pk: int):
     context = {"matching_round": matching_round, "form": form}
     if form.is_valid():
         by_number = {run.number: run for run in runs}
-        first, second = by_number[form.cleaned_data["first"]], by_number[form.cleaned_data["second"]]
-        names = _names(first) | _names(second)
-        placed_first, placed_second = rounds.run_placed(first), rounds.run_placed(second)
-        differ = [s for s in placed_first.keys() | placed_second.keys() if placed_first.get(s) != placed_second.get(s)]
-        ordered = list(
-            Student.objects.filter(pk__in=differ).order_by("user__full_name", "pk").values_list("pk", flat=True)
-        )
-        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
-        shown = _students(page.object_list)
+        first = rounds.KeptRun(by_number[form.cleaned_data["first"]])
+        second = rounds.KeptRun(by_number[form.cleaned_data["second"]])
+        differ = rounds.runs_differ(first, second)
+        page = Paginator(differ, PAGE_SIZE).get_page(request.GET.get("page"))
+        names = first.names | second.names
         context |= {
-            "first": first,
-            "second": second,
+            "first": first.run,
+            "second": second.run,
             "differ": len(differ),
             "page": page,
-            "figures": [_figures_row(first), _figures_row(second)],
-            "choices": sorted({int(c) for run in (first, second) for c in run.figures["by_choice"]}),
+            "figures": [_figures_row(first.run), _figures_row(second.run)],
+            "choices": sorted({int(c) for run in (first.run, second.run) for c in run.figures["by_choice"]}),
             "rows": [
-                (shown[s], names.get(placed_first.get(s)), names.get(placed_second.get(s))) for s in page.object_list
+                (student, names.get(first.placed.get(student.pk)), names.get(second.placed.get(student.pk)))
+                for student in rounds.students_listed(page.object_list)
             ],
         }
     return render(request, "students/run_compare.html", context)
@@ -390,6 +366,8 @@ def round_ranking(request, pk: int):
         participants=participants,
         initial={f"motivation_{participant}": motivation for participant, motivation in saved},
     )
+    if request.method == "POST" and not may_rank:
+        raise PermissionDenied  # 403: their own ranking, shown, but closed
     if request.method == "POST" and form.is_valid():
         try:
             rounds.ranking_save(applicant=applicant, choices=form.choices(), today=today)
@@ -415,10 +393,11 @@ def round_ranking(request, pk: int):
         "others": [participant for participant in participants if participant.pk not in ranked],
         "may_rank": may_rank,
         "today": today,
+        "phase": matching_round.phase(today),
     }
     if matching_round.is_published:
-        context["result"] = rounds.result_of(matching_round.published_run, applicant.student_id, _names)
-    return render(request, "students/round_ranking.html", context, status=400 if form.errors else 200)
+        context["result"] = rounds.KeptRun(matching_round.published_run).result_of(applicant.student_id)
+    return render(request, "students/round_ranking.html", context)
 
 
 # Organisations
@@ -450,12 +429,13 @@ def round_organisation(request, pk: int, organisation: int):
         "participant": participant,
         "form": form,
         "today": today,
+        "phase": matching_round.phase(today),
         "applicants_shown": matching_round.applicants_shown(today),
         "may_rank": matching_round.organisations_may_rank(today),
         "applicant_count": participant.choices.count(),
         "is_coordinator": is_coordinator,
     }
-    return render(request, "students/round_organisation.html", context, status=400 if form and form.errors else 200)
+    return render(request, "students/round_organisation.html", context)
 
 
 def round_applicants(request, pk: int, organisation: int):
@@ -493,13 +473,9 @@ def round_applicants(request, pk: int, organisation: int):
         "applicants_shown": matching_round.applicants_shown(today),
         "may_rank": may_rank,
         "today": today,
+        "phase": matching_round.phase(today),
     }
     if matching_round.is_published:
-        run = matching_round.published_run
-        placed = rounds.run_placed(run)
-        got = [s for s, o in placed.items() if o == participant.organisation_id]
-        context["got"] = list(Student.objects.filter(pk__in=got).select_related("user"))
-        reasons = rounds.not_got(run, participant.organisation_id)
-        others = _students(reasons)
-        context["not_got"] = [(others[s], reason) for s, reason in reasons.items() if s in others]
-    return render(request, "students/round_applicants.html", context, status=400 if form.errors else 200)
+        kept = rounds.KeptRun(matching_round.published_run)
+        context["got"], context["not_got"] = kept.organisation_result(participant.organisation_id)
+    return render(request, "students/round_applicants.html", context)

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history
 
 from innopraksis.mail import absolute_url, send_templated_mail
 from innopraksis.models import User
@@ -38,6 +40,7 @@ from students.models import (
     PlacementState,
     RoundOrganisation,
     Student,
+    cohort_may_get_round,
     hosted_before,
     organisations_returning_in,
 )
@@ -50,15 +53,33 @@ SEED_LIMIT = 2**62
 
 
 def students_of(cohort: Cohort) -> QuerySet[Student]:
-    """The students a round for ``cohort`` is for: those taking one of its internship courses who have not been
-    placed yet, in it or in an earlier cohort (a cancelled placement does not count)."""
+    """The students a round for ``cohort`` is for: those taking one of its internship courses, whose account is
+    active, who have not been placed yet, in it or in an earlier cohort (a cancelled placement does not count)."""
     placed = Placement.objects.filter(student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
-    return Student.objects.filter(internship_course__in=cohort.course_codes).exclude(Exists(placed))
+    return Student.objects.filter(internship_course__in=cohort.course_codes, user__is_active=True).exclude(
+        Exists(placed)
+    )
 
 
 def organisations_for(cohort: Cohort) -> QuerySet[Organisation]:
     """The register's organisations, each marked returning or first-time in ``cohort``."""
     return organisations_returning_in(Organisation.objects.all(), cohort).order_by("name")
+
+
+def with_counts(matching_rounds: QuerySet[MatchingRound]) -> QuerySet[MatchingRound]:
+    """Annotate how many organisations and students take part, each counted on its own (not over a join of
+    both)."""
+    participants = RoundOrganisation.objects.filter(round=OuterRef("pk")).values("round").annotate(n=Count("pk"))
+    applicants = Applicant.objects.filter(round=OuterRef("pk")).values("round").annotate(n=Count("pk"))
+    return matching_rounds.annotate(
+        participant_count=Coalesce(Subquery(participants.values("n")), 0),
+        applicant_count=Coalesce(Subquery(applicants.values("n")), 0),
+    )
+
+
+def cohorts_without_round(cohorts: QuerySet[Cohort], today: datetime.date) -> list[Cohort]:
+    """The cohorts a round can be opened for now (``cohort_may_get_round``)."""
+    return [cohort for cohort in cohorts.filter(matching_round__isnull=True) if cohort_may_get_round(cohort, today)]
 
 
 def participants_of(matching_round: MatchingRound) -> QuerySet[RoundOrganisation]:
@@ -95,6 +116,8 @@ def round_open(*, form, user: User) -> MatchingRound:
     """Open a round from a valid RoundForm: the organisations chosen take part, the cohort's students are
     asked to rank them, and each organisation's members are asked for their places, each in their language."""
     matching_round = form.save(commit=False)
+    if not cohort_may_get_round(matching_round.cohort, timezone.localdate()):
+        raise ValidationError(_("A matching round is for a cohort that has not started yet."), code="started")
     matching_round.created_by = user
     matching_round.full_clean()
     matching_round.save()
@@ -128,9 +151,17 @@ def refuse_if_published(matching_round: MatchingRound) -> None:
 
 @transaction.atomic
 def round_save(*, form) -> MatchingRound:
-    """Change a round's dates (a RoundDatesForm)."""
+    """Change a round's dates (a RoundDatesForm). Once an organisation has ranked the students who chose it,
+    the students' last day stays where it was: reopening their ranking would change whom the organisations
+    ranked."""
     matching_round = MatchingRound.objects.select_for_update().get(pk=form.instance.pk)
     refuse_if_published(matching_round)
+    organisations_ranked = ApplicantRank.objects.filter(participant__round=matching_round).exists()
+    if organisations_ranked and form.instance.students_until != matching_round.students_until:
+        raise ValidationError(
+            _("Organisations have ranked the students who chose them, so the students' last day can no longer move."),
+            code="organisations_ranked",
+        )
     saved = form.save(commit=False)
     saved.full_clean()
     saved.save()
@@ -158,8 +189,8 @@ def ranking_save(
     *, applicant: Applicant, choices: list[tuple[RoundOrganisation, str]], today: datetime.date
 ) -> Applicant:
     """Store a student's ranking as it stands: the organisations in ``choices`` in that order (best first),
-    each with the student's motivation. Every save is kept, so a draft is never lost; the ranking at the
-    students' last day is the one the match uses."""
+    each with the student's motivation. Each save replaces the one before, so what was saved last is never
+    lost; the ranking at the students' last day is the one the match uses."""
     matching_round = MatchingRound.objects.select_for_update().get(pk=applicant.round_id)
     if not matching_round.students_may_rank(today):
         raise ValidationError(
@@ -222,13 +253,19 @@ def applicants_rank(
     allowed = set(applicants_of(participant).values_list("pk", flat=True))
     if not set(marks) <= allowed:
         raise ValidationError(_("Rank only students who ranked your organisation."), code="not_applicant")
-    participant.rankings.all().delete()
-    ApplicantRank.objects.bulk_create(
+    rows = [
         ApplicantRank(participant=participant, applicant_id=pk, rank=rank, not_suitable=not_suitable)
         for pk, (rank, not_suitable) in marks.items()
         if rank is not None or not_suitable
-    )
-    participant.ranked_at = timezone.now()
+    ]
+    for row in rows:
+        row.full_clean(exclude=["participant", "applicant"], validate_unique=False, validate_constraints=False)
+    places = [row.rank for row in rows if row.rank is not None]
+    if len(places) != len(set(places)):
+        raise ValidationError(_("Each place in the organisation's order can be given once."), code="twice")
+    participant.rankings.all().delete()
+    ApplicantRank.objects.bulk_create(rows)
+    participant.ranked_at = timezone.now() if rows else None
     participant.save(update_fields=["ranked_at"])
     return participant
 
@@ -267,8 +304,10 @@ def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant
         raise ValidationError(
             _("The students' ranking is closed, so there is nothing to remind them of."), code="closed"
         )
-    if locked.choices.exists():
+    if with_ranked(Applicant.objects.filter(pk=locked.pk)).filter(has_ranked=True).exists():
         raise ValidationError(_("%(name)s has ranked already.") % {"name": locked.student}, code="ranked")
+    if not locked.student.user.is_active:
+        raise ValidationError(_("%(name)s can no longer sign in.") % {"name": locked.student}, code="inactive")
     if not may_remind(locked, now):
         raise ValidationError(
             _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
@@ -359,6 +398,11 @@ def run_inputs(run: MatchRun) -> matching.Inputs:
     )
 
 
+def run_is_current(run: MatchRun) -> bool:
+    """Whether the round still holds what the run was made from: no ranking, place or decision has changed."""
+    return _inputs_to_json(round_inputs(run.round, run.seed)) == run.inputs
+
+
 def run_placed(run: MatchRun) -> dict[int, int | None]:
     """Each student id of the run and the organisation id they were matched with, or None."""
     return {int(student): organisation for student, organisation in run.placed.items()}
@@ -397,13 +441,6 @@ def run_make(*, matching_round: MatchingRound, user: User, seed: int | None = No
     return run
 
 
-def explain(run: MatchRun, student_id: int) -> matching.Explanation:
-    """Why a student of ``run`` got what they got, derived from what the run kept."""
-    inputs = run_inputs(run)
-    placed = run_placed(run)
-    return matching.explain(inputs, matching.Outcome(placed=placed, orders={}, lists={}), student_id)
-
-
 @dataclass(frozen=True)
 class Published:
     placements: list[Placement]
@@ -419,6 +456,12 @@ def run_publish(*, run: MatchRun, user: User) -> Published:
     two coordinators) is refused and creates nothing."""
     locked = MatchingRound.objects.select_for_update().select_related("cohort").get(pk=run.round_id)
     refuse_if_published(locked)
+    if not locked.may_publish(timezone.localdate()):
+        raise ValidationError(
+            _("Publish after the students' last day, %(date)s, so that the run holds every student's ranking.")
+            % {"date": formats.date_format(locked.students_until)},
+            code="too_early",
+        )
     cohort = locked.cohort
     placed = {student: organisation for student, organisation in run_placed(run).items() if organisation is not None}
     already = set(
@@ -426,6 +469,7 @@ def run_publish(*, run: MatchRun, user: User) -> Published:
         .exclude(state=PlacementState.CANCELLED)
         .values_list("student_id", flat=True)
     )
+    days = dict(locked.participants.values_list("organisation_id", "days"))
     new = [
         Placement(
             cohort=cohort,
@@ -433,13 +477,14 @@ def run_publish(*, run: MatchRun, user: User) -> Published:
             organisation_id=organisation,
             starts_on=cohort.starts_on,
             ends_on=cohort.ends_on,
+            work_days=days.get(organisation, []),
         )
         for student, organisation in sorted(placed.items())
         if student not in already
     ]
     for placement in new:
         placement.full_clean(exclude=["cohort", "student", "organisation"], validate_constraints=False)
-    created = Placement.objects.bulk_create(new)
+    created = bulk_create_with_history(new, Placement, default_user=user)
     supervisors: dict[int, list[int]] = {}
     main_contacts: dict[int, list[int]] = {}
     for organisation, person, role in Membership.objects.filter(
@@ -458,14 +503,16 @@ def run_publish(*, run: MatchRun, user: User) -> Published:
     locked.published_at = timezone.now()
     locked.save(update_fields=["published_run", "published_at"])
     CachedFigures.objects.clear(cohorts=[cohort.pk])
-    _mail_results(locked, run)
+    _mail_results(locked, run, leave_out=already)
     return Published(
         placements=created, placed_already=list(Student.objects.filter(pk__in=already).select_related("user"))
     )
 
 
-def _mail_results(matching_round: MatchingRound, run: MatchRun) -> None:
-    placed = run_placed(run)
+def _mail_results(matching_round: MatchingRound, run: MatchRun, *, leave_out: set[int]) -> None:
+    """Tell every student and organisation member their result. Students in ``leave_out`` got a placement
+    another way before publication: the run's result is not theirs, and nobody is told it."""
+    placed = {student: organisation for student, organisation in run_placed(run).items() if student not in leave_out}
     names = dict(Organisation.objects.filter(pk__in=set(placed.values()) - {None}).values_list("pk", "name"))
     student_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
     for student in Student.objects.filter(pk__in=placed, user__is_active=True).select_related("user"):
@@ -511,94 +558,188 @@ def round_progress(matching_round: MatchingRound) -> dict:
 # What a run says, in words
 
 
-def describe(run: MatchRun, explanation: matching.Explanation, names: dict[int, str]) -> list[str]:
-    """A student's result as sentences, from ``explain``: what they got, then why not each choice they ranked
-    higher. ``names`` gives the organisations' names by id."""
-    ranked_by = set(run.inputs["rankings"])
-    lines = []
-    if explanation.pinned:
-        lines.append(
-            _("The coordinators placed you with %(organisation)s before the match.")
-            % {"organisation": names[explanation.got]}
-        )
-        return lines
-    if explanation.got is None and not run.inputs["preferences"].get(str(explanation.student)):
-        lines.append(_("You did not rank any organisation, so the match could not place you."))
-    elif explanation.got is None:
-        lines.append(_("The match did not place you with any of the organisations you ranked."))
-    else:
-        lines.append(
-            _("You got your %(choice)s choice, %(organisation)s.")
-            % {"choice": ordinal(explanation.choice), "organisation": names[explanation.got]}
-        )
-    for passed in explanation.passed:
-        context = {
-            "choice": ordinal(passed.choice),
-            "organisation": names[passed.organisation],
-            "places": passed.places,
-        }
-        if passed.reason == matching.Reason.FULL and str(passed.organisation) in ranked_by:
-            text = ngettext(
-                "Your %(choice)s choice, %(organisation)s, had %(places)s place; it went to a student it ranked "
-                "above you.",
-                "Your %(choice)s choice, %(organisation)s, had %(places)s places; all of them went to students it "
-                "ranked above you.",
-                passed.places,
-            )
-        elif passed.reason == matching.Reason.FULL:
-            text = ngettext(
-                "Your %(choice)s choice, %(organisation)s, had %(places)s place; it did not rank the students who "
-                "chose it, and the lot put another student before you.",
-                "Your %(choice)s choice, %(organisation)s, had %(places)s places; it did not rank the students who "
-                "chose it, and the lot put the students who got them before you.",
-                passed.places,
-            )
-        elif passed.reason == matching.Reason.NOT_SUITABLE:
-            text = _("Your %(choice)s choice, %(organisation)s, did not find this placement suitable for you.")
-        elif passed.reason == matching.Reason.RULED_OUT:
-            text = _("Your %(choice)s choice, %(organisation)s, was ruled out for you by the coordinators.")
+@dataclass(frozen=True)
+class ResultRow:
+    """One student's result in a run, as the run's page shows it."""
+
+    student: Student
+    organisation: str | None
+    choice: int | None  # the place of ``organisation`` on their list; None if unmatched or not on it
+    pinned: bool
+    lines: list[str]  # why, in words
+    room: list[tuple[str, int, bool]]  # for the unmatched: (organisation, places left, ranked by the student)
+
+
+class KeptRun:
+    """A kept run read once for a page or an e-mail: its inputs and result parsed, and its organisations'
+    names loaded in one query."""
+
+    def __init__(self, run: MatchRun):
+        self.run = run
+        self.inputs = run_inputs(run)
+        self.placed = run_placed(run)
+        self.names = dict(Organisation.objects.filter(pk__in=list(self.inputs.capacities)).values_list("pk", "name"))
+
+    def explain(self, student_id: int) -> matching.Explanation:
+        outcome = matching.Outcome(placed=self.placed, orders={}, lists={})
+        return matching.explain(self.inputs, outcome, student_id)
+
+    def result_of(self, student_id: int) -> list[str]:
+        """A student's result as sentences: what they got, then why not each choice they ranked higher. A
+        student who joined the round after the run has none."""
+        if student_id not in self.placed:
+            return [
+                _("You joined the round after this match was run. The coordinators will contact you about a place.")
+            ]
+        return self._describe(self.explain(student_id))
+
+    def _describe(self, explanation: matching.Explanation) -> list[str]:
+        names = self.names
+        if explanation.pinned:
+            return [
+                _("The coordinators placed you with %(organisation)s before the match.")
+                % {"organisation": names[explanation.got]}
+            ]
+        if explanation.got is None and not self.inputs.preferences.get(explanation.student):
+            lines = [_("You did not rank any organisation, so the match could not place you.")]
+        elif explanation.got is None:
+            lines = [_("The match did not place you with any of the organisations you ranked.")]
         else:
-            text = _("Your %(choice)s choice, %(organisation)s, took no students this time.")
-        lines.append(text % context)
-        if passed.pinned_there and passed.reason == matching.Reason.FULL:
-            lines.append(
-                ngettext(
-                    "The coordinators had placed %(count)s student there before the match.",
-                    "The coordinators had placed %(count)s students there before the match.",
-                    passed.pinned_there,
+            lines = [
+                _("You got your %(choice)s choice, %(organisation)s.")
+                % {"choice": ordinal(explanation.choice), "organisation": names[explanation.got]}
+            ]
+        for passed in explanation.passed:
+            context = {
+                "choice": ordinal(passed.choice),
+                "organisation": names[passed.organisation],
+                "places": passed.places,
+            }
+            if passed.reason == matching.Reason.FULL and passed.organisation in self.inputs.rankings:
+                text = ngettext(
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s place; it went to a student it ranked "
+                    "above you.",
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s places; all of them went to students "
+                    "it ranked above you.",
+                    passed.places,
                 )
-                % {"count": passed.pinned_there}
+            elif passed.reason == matching.Reason.FULL:
+                text = ngettext(
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s place; it did not rank the students "
+                    "who chose it, and the lot put another student before you.",
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s places; it did not rank the students "
+                    "who chose it, and the lot put the students who got them before you.",
+                    passed.places,
+                )
+            elif passed.reason == matching.Reason.NOT_SUITABLE:
+                text = _("Your %(choice)s choice, %(organisation)s, did not find this placement suitable for you.")
+            elif passed.reason == matching.Reason.RULED_OUT:
+                text = _("Your %(choice)s choice, %(organisation)s, was ruled out for you by the coordinators.")
+            else:
+                text = _("Your %(choice)s choice, %(organisation)s, took no students this time.")
+            lines.append(text % context)
+            if passed.pinned_there and passed.reason == matching.Reason.FULL:
+                lines.append(
+                    ngettext(
+                        "The coordinators had placed %(count)s student there before the match.",
+                        "The coordinators had placed %(count)s students there before the match.",
+                        passed.pinned_there,
+                    )
+                    % {"count": passed.pinned_there}
+                )
+        return lines
+
+    def rows(self, student_ids: list[int]) -> list[ResultRow]:
+        """The results of these students, in this order (one query for the students)."""
+        students = _students_by_id(student_ids)
+        room = {int(o): places for o, places in self.run.figures["unused"].items()}
+        rows = []
+        for student_id in student_ids:
+            explanation = self.explain(student_id)
+            rows.append(
+                ResultRow(
+                    student=students[student_id],
+                    organisation=self.names.get(self.placed.get(student_id)),
+                    choice=explanation.choice,
+                    pinned=explanation.pinned,
+                    lines=self._describe(explanation),
+                    room=[
+                        (self.names[o], places, o in self.inputs.preferences.get(student_id, ()))
+                        for o, places in room.items()
+                        if self.placed.get(student_id) is None and self._may_go(student_id, o)
+                    ],
+                )
             )
-    return lines
+        return rows
+
+    def _may_go(self, student_id: int, organisation_id: int) -> bool:
+        """Nobody ruled the pair out: neither the coordinators nor the organisation."""
+        return (student_id, organisation_id) not in self.inputs.forbidden and (
+            organisation_id,
+            student_id,
+        ) not in self.inputs.unsuitable
+
+    def blocking(self) -> list[tuple[Student, str, Student | None]]:
+        """The pairs that would rather have each other, with the pinned student each would replace."""
+        pairs = self.run.figures["blocking"]
+        students = _students_by_id([s for s, _o, _i in pairs] + [i for _s, _o, i in pairs if i])
+        return [(students[s], self.names[o], students.get(instead)) for s, o, instead in pairs]
+
+    def unused(self) -> list[tuple[str, int]]:
+        return sorted((self.names[int(o)], places) for o, places in self.run.figures["unused"].items())
+
+    def by_choice(self) -> list[tuple[int, int]]:
+        return sorted((int(choice), count) for choice, count in self.run.figures["by_choice"].items())
+
+    def organisation_result(self, organisation_id: int) -> tuple[list[Student], list[tuple[Student, str]]]:
+        """Whom an organisation got, and for each student it ranked and did not get, why: the student was
+        placed beforehand elsewhere, the pair was ruled out, the student went to an organisation they ranked
+        higher, or its places went to students it ranked above them."""
+        got = [s for s, o in self.placed.items() if o == organisation_id]
+        reasons = {}
+        for student in self.inputs.rankings.get(organisation_id, ()):
+            placed = self.placed.get(student, organisation_id)
+            if placed == organisation_id:
+                continue
+            preferences = self.inputs.preferences.get(student, ())
+            if student in self.inputs.pins:
+                reasons[student] = _("The coordinators placed them elsewhere before the match.")
+            elif (student, organisation_id) in self.inputs.forbidden:
+                reasons[student] = _("The coordinators ruled out this pair.")
+            elif (
+                placed is not None
+                and placed in preferences
+                and organisation_id in preferences
+                and (preferences.index(placed) < preferences.index(organisation_id))
+            ):
+                reasons[student] = _("They went to an organisation they ranked higher.")
+            elif self.inputs.capacities.get(organisation_id, 0) <= 0:
+                reasons[student] = _("Your organisation took no students this time.")
+            else:
+                reasons[student] = _("Your places went to students you ranked above them.")
+        students = _students_by_id(got + list(reasons))
+        return (
+            sorted((students[s] for s in got), key=str),
+            [(students[s], reason) for s, reason in sorted(reasons.items(), key=lambda item: str(students[item[0]]))],
+        )
 
 
-def result_of(run: MatchRun, student_id: int, names_of) -> list[str]:
-    """A student's result in ``run`` as sentences; a student who joined the round after the run has none.
-    ``names_of(run)`` gives the organisations' names by id."""
-    if str(student_id) not in run.placed:
-        return [_("You joined the round after this match was run. The coordinators will contact you about a place.")]
-    return describe(run, explain(run, student_id), names_of(run))
+def _students_by_id(ids) -> dict[int, Student]:
+    return {student.pk: student for student in Student.objects.filter(pk__in=list(ids)).select_related("user")}
 
 
-def not_got(run: MatchRun, organisation_id: int) -> dict[int, str]:
-    """For each student an organisation ranked and did not get, why, in words: the student went to an
-    organisation they ranked higher, was placed beforehand, or the places went to students ranked above them."""
-    inputs = run_inputs(run)
-    placed = run_placed(run)
-    reasons = {}
-    for student in inputs.rankings.get(organisation_id, ()):
-        got = placed.get(student)
-        if got == organisation_id:
-            continue
-        preferences = inputs.preferences.get(student, ())
-        if student in inputs.pins:
-            reasons[student] = _("The coordinators placed them elsewhere before the match.")
-        elif (
-            got is not None
-            and organisation_id in preferences
-            and preferences.index(got) < preferences.index(organisation_id)
-        ):
-            reasons[student] = _("They went to an organisation they ranked higher.")
-        else:
-            reasons[student] = _("Your places went to students you ranked above them.")
-    return reasons
+def students_by_name(ids) -> list[int]:
+    """Student ids in the order of their names, for a page of results."""
+    return list(Student.objects.filter(pk__in=list(ids)).order_by("user__full_name", "pk").values_list("pk", flat=True))
+
+
+def students_listed(ids: list[int]) -> list[Student]:
+    """These students, in this order."""
+    students = _students_by_id(ids)
+    return [students[pk] for pk in ids]
+
+
+def runs_differ(first: KeptRun, second: KeptRun) -> list[int]:
+    """The students whose result differs between two runs, by name."""
+    students = first.placed.keys() | second.placed.keys()
+    return students_by_name(s for s in students if first.placed.get(s) != second.placed.get(s))

@@ -26,7 +26,7 @@ from students.forms import (
     StudentFilterForm,
     StudentForm,
 )
-from students.models import ImportBatch, ImportKind, PlacementState, Side
+from students.models import ImportBatch, ImportKind, PlacementState, Side, cohort_may_get_round
 
 # Cohorts
 
@@ -64,7 +64,7 @@ def cohort_detail(request, pk: int):
     context = {
         "cohort": cohort,
         "matching_round": access.rounds_visible_to(request.user).filter(cohort=cohort).first(),
-        "today": timezone.localdate(),
+        "may_open_round": cohort_may_get_round(cohort, timezone.localdate()),
         "page": paginate(request, listed),
         "states": [
             (PlacementState(row["state"]).label, row["count"])

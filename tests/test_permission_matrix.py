@@ -362,6 +362,13 @@ def round_run(cast) -> dict:
     return {**kwargs, "number": run.number}
 
 
+def round_run_to_publish(cast) -> dict:
+    """A run of a round whose students' last day has passed, so that it may be published."""
+    kwargs = round_in("organisations")(cast)
+    run = rounds.run_make(matching_round=MatchingRound.objects.get(pk=kwargs["pk"]), user=cast.coordinator, seed=1)
+    return {**kwargs, "number": run.number}
+
+
 def round_page(coordinator=OK, insiders=FORBIDDEN, supervisor_a=None, student_a=None):
     """The round of ``round_in``: coordinators; organisation A's supervisor and student A take part (here as
     ``insiders``); supervisor B and student B do not (404)."""
@@ -576,7 +583,7 @@ MATRIX = {
         round_page(insiders=NOT_FOUND, supervisor_a=OK),
     ),
     "round_remind": ("post", {}, round_applicant_a, round_page(coordinator=redirect_to("round_detail"))),
-    "pairing_add": ("post", {}, round_ranking_open, round_page(coordinator=400)),
+    "pairing_add": ("post", {}, round_ranking_open, round_page()),
     "pairing_remove": ("get", None, round_pairing, round_page()),
     "run_make": ("get", None, round_ranking_open, round_page(coordinator=redirect_to("round_detail"))),
     "run_detail": ("get", None, round_run, round_page()),
@@ -1411,7 +1418,7 @@ WRITES = {
         round_state,
     ),
     "run_make": (round_ranking_open, no_data, round_page(coordinator=redirect_to("run_detail")), round_state),
-    "run_publish": (round_run, no_data, round_page(coordinator=redirect_to("round_detail")), round_state),
+    "run_publish": (round_run_to_publish, no_data, round_page(coordinator=redirect_to("round_detail")), round_state),
 }
 
 

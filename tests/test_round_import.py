@@ -299,7 +299,7 @@ def test_the_import_takes_the_same_number_of_queries_for_3_and_for_30_rows(
 
     # Lock, the round's organisations, the students, their places in the round, add the new ones, mark all saved,
     # delete the old rankings, save the new ones; and the transaction's savepoint and its release.
-    assert len(queries) == 10
+    assert len(queries) == 11
     with django_assert_num_queries(len(queries)):
         result = import_file(matching_round, _file_for(large, cast))
     assert (result.errors, result.choices, result.added) == ([], 30, 9)

@@ -121,6 +121,7 @@ def home_supervisor(request):
     placements = _with_flags_and_todos(placements, view, Side.ORGANISATION)
     rounds = list(access.round_entries_for_supervisor_home(request.user, view.today))
     for entry in rounds:
+        entry.phase = entry.round.phase(view.today)
         entry.may_describe = entry.round.organisations_may_describe(view.today)
         entry.may_rank = entry.round.organisations_may_rank(view.today)
     context = {
@@ -144,6 +145,7 @@ def home_student(request):
     placements = _with_flags_and_todos(placements, view, Side.STUDENT)
     rounds = list(access.round_entries_for_student_home(request.user, view.today))
     for entry in rounds:
+        entry.phase = entry.round.phase(view.today)
         entry.may_rank = entry.round.students_may_rank(view.today)
     context = {
         "student": access.get_student_profile(request.user),

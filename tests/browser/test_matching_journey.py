@@ -104,7 +104,7 @@ def test_students_and_an_organisation_rank_and_the_coordinator_matches_and_publi
     page.get_by_role("link", name="Kjøring 2").first.click()
     page.get_by_role("link", name="Publiser denne kjøringen").click()
     page.get_by_role("button", name="Publiser").click()
-    expect(page.get_by_text("Kjøring 2 er publisert: 1 praksisplasser er opprettet")).to_be_visible()
+    expect(page.get_by_text("Kjøring 2 er publisert: 1 praksisplass er opprettet")).to_be_visible()
     sign_out(page)
 
     # The student sees the result and why.
