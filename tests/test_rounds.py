@@ -463,10 +463,17 @@ def test_the_round_pages_query_counts_do_not_grow_with_the_round(cast, matching_
         reverse("run_compare", kwargs={"pk": matching_round.pk}) + "?first=1&second=2": 8,
         applicants_url(matching_round, cast.org_a): 6,
     }
+    pages[reverse("round_list")] = 5
+    pages[reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": cast.org_a.pk})] = 5
     for url, queries in pages.items():
         client.get(url)  # the session and the user are loaded once in both sizes
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
+    student = client_for(cast.student_a)
+    rank(matching_round, cast.student_a, *Organisation.objects.all())
+    student.get(ranking_url(matching_round))
+    with django_assert_num_queries(6):
+        assert student.get(ranking_url(matching_round)).status_code == 200
 
 
 def test_a_student_added_after_the_published_run_is_told_so_instead_of_an_error(cast, matching_round):
