@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from innopraksis.audit import AuditedQuerySet, audit_trail
@@ -985,6 +985,14 @@ class MatchingRound(models.Model):
         if self.students_until and self.opens_on and self.students_until < self.opens_on:
             raise ValidationError(
                 {"students_until": _("Students must have at least the opening day to rank.")}, code="students_until"
+            )
+        if self.cohort_id and self.organisations_until and self.organisations_until >= self.cohort.starts_on:
+            raise ValidationError(
+                {
+                    "organisations_until": _("The round must end before the cohort starts (%(date)s).")
+                    % {"date": formats.date_format(self.cohort.starts_on)}
+                },
+                code="after_start",
             )
         if self.organisations_until and self.students_until and self.organisations_until <= self.students_until:
             raise ValidationError(

@@ -84,6 +84,8 @@ class RankingForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=_("A few sentences on what draws you to it. The organisation reads this."),
             )
+            # The browser would cut a longer text without a word; the server says what is too long instead.
+            self.fields[f"motivation_{participant.pk}"].widget.attrs.pop("maxlength", None)
 
     def clean_action(self) -> tuple[str, int | None]:
         value = self.cleaned_data["action"] or "save"

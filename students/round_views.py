@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -142,7 +142,14 @@ def round_remind(request, pk: int, applicant: int):
         _refused(request, error)
     else:
         messages.success(request, _("%(name)s has been reminded by e-mail.") % {"name": applicant.student})
-    return redirect(reverse("round_detail", kwargs={"pk": pk}) + "#students")
+    # Back to the same list and page the coordinator reminded from.
+    kept = QueryDict(mutable=True)
+    if request.POST.get("show") in ("waiting", "ranked"):
+        kept["show"] = request.POST["show"]
+    if request.POST.get("page", "").isdecimal():
+        kept["page"] = request.POST["page"]
+    query = f"?{kept.urlencode()}" if kept else ""
+    return redirect(reverse("round_detail", kwargs={"pk": pk}) + query + "#students")
 
 
 @require_POST
@@ -375,14 +382,18 @@ def round_ranking(request, pk: int):
             _refused(request, error)
             return redirect("round_ranking", pk=pk)
         moved = form.cleaned_data["moved"]
-        if moved is None:
-            messages.success(
-                request,
-                _("Your ranking has been saved. You can change it until %(date)s.")
-                % {"date": formats.date_format(matching_round.students_until)},
-            )
-            return redirect("round_ranking", pk=pk)
-        return redirect(reverse("round_ranking", kwargs={"pk": pk}) + f"#choice-{moved}")
+        # Each answer names where the page continues: a redirect without a fragment would keep the one in the
+        # address (a card moved earlier), and the browser would scroll there instead.
+        if moved is not None:
+            return redirect(reverse("round_ranking", kwargs={"pk": pk}) + f"#choice-{moved}")
+        if form.cleaned_data["action"][0] == "remove":
+            return redirect(reverse("round_ranking", kwargs={"pk": pk}) + "#choices")
+        messages.success(
+            request,
+            _("Your ranking has been saved. You can change it until %(date)s.")
+            % {"date": formats.date_format(matching_round.students_until)},
+        )
+        return redirect(reverse("round_ranking", kwargs={"pk": pk}) + "#messages")
     rows = form.rows([participant for participant, _motivation in saved])
     ranked = {participant.pk for participant, _field in rows}
     context = {

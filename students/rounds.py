@@ -54,10 +54,12 @@ SEED_LIMIT = 2**62
 
 def students_of(cohort: Cohort) -> QuerySet[Student]:
     """The students a round for ``cohort`` is for: those taking one of its internship courses, whose account is
-    active, who have not been placed yet, in it or in an earlier cohort (a cancelled placement does not count)."""
+    active, who have not been placed yet, in it or in an earlier cohort (a cancelled placement does not count),
+    and who are not in another round still open."""
     placed = Placement.objects.filter(student=OuterRef("pk")).exclude(state=PlacementState.CANCELLED)
+    in_open_round = Applicant.objects.filter(student=OuterRef("pk"), round__published_at__isnull=True)
     return Student.objects.filter(internship_course__in=cohort.course_codes, user__is_active=True).exclude(
-        Exists(placed)
+        Exists(placed) | Exists(in_open_round)
     )
 
 
@@ -278,6 +280,22 @@ def pairing_add(*, applicant: Applicant, participant: RoundOrganisation, kind: P
     pairing = Pairing(applicant=applicant, participant=participant, kind=kind, made_by=user)
     if participant.round_id != applicant.round_id:
         raise ValidationError(_("Choose a student and an organisation of the same round."), code="other_round")
+    if kind == PairingKind.PIN:
+        # A student placed beforehand uses one of the organisation's places: there must be one left.
+        locked = RoundOrganisation.objects.select_for_update().get(pk=participant.pk)
+        pinned = Pairing.objects.filter(participant=locked, kind=PairingKind.PIN).exclude(applicant=applicant).count()
+        if pinned >= (locked.capacity or 0):
+            raise ValidationError(
+                ngettext(
+                    "%(organisation)s has %(places)s place, and it is taken by a student placed beforehand. "
+                    "Give it more places first.",
+                    "%(organisation)s has %(places)s places, and all are taken by students placed beforehand. "
+                    "Give it more places first.",
+                    locked.capacity or 0,
+                )
+                % {"organisation": locked.organisation, "places": locked.capacity or 0},
+                code="no_place",
+            )
     pairing.full_clean()
     pairing.save()
     return pairing
@@ -615,12 +633,21 @@ class KeptRun:
                 "organisation": names[passed.organisation],
                 "places": passed.places,
             }
-            if passed.reason == matching.Reason.FULL and passed.organisation in self.inputs.rankings:
+            ranked_by_it = self.inputs.rankings.get(passed.organisation, ())
+            if passed.reason == matching.Reason.FULL and explanation.student in ranked_by_it:
                 text = ngettext(
                     "Your %(choice)s choice, %(organisation)s, had %(places)s place; it went to a student it ranked "
                     "above you.",
                     "Your %(choice)s choice, %(organisation)s, had %(places)s places; all of them went to students "
                     "it ranked above you.",
+                    passed.places,
+                )
+            elif passed.reason == matching.Reason.FULL and ranked_by_it:
+                text = ngettext(
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s place; it went to a student it "
+                    "ranked, or to one the lot put before you, as it did not rank you.",
+                    "Your %(choice)s choice, %(organisation)s, had %(places)s places; they went to the students it "
+                    "ranked and to those the lot put before you among the students it did not rank, you included.",
                     passed.places,
                 )
             elif passed.reason == matching.Reason.FULL:

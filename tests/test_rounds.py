@@ -597,3 +597,43 @@ def test_an_organisation_is_told_when_the_coordinators_ruled_out_a_student_it_ra
     publish(client, run_match(client, matching_round))
     page = client_for(cast.supervisor_a).get(applicants_url(matching_round, cast.org_a)).content.decode()
     assert "Siri Student: The coordinators ruled out this pair." in page
+
+
+def test_a_student_cannot_be_placed_beforehand_where_no_place_is_left(cast, matching_round):
+    RoundOrganisation.objects.filter(organisation=cast.org_b).update(capacity=0)
+    in_english(cast.coordinator)
+    response = client_for(cast.coordinator).post(
+        reverse("pairing_add", kwargs={"pk": matching_round.pk}),
+        {
+            "applicant": applicant(matching_round, cast.student_a).pk,
+            "participant": participant(matching_round, cast.org_b).pk,
+            "kind": PairingKind.PIN,
+        },
+    )
+    assert "Nordvik kommune has 0 places" in response.content.decode()
+    assert not Pairing.objects.exists()
+
+
+def test_a_student_in_another_open_round_is_not_asked_again(cast, matching_round):
+    Student.objects.filter(user__in=[cast.student_a, cast.student_b]).update(internship_course="INP3001")
+    later = Cohort.objects.create(
+        name="Praksis vår 2028", starts_on=TODAY + 240 * DAY, ends_on=TODAY + 360 * DAY, internship_courses="INP3001"
+    )
+    assert list(rounds.students_of(later)) == []
+    MatchingRound.objects.filter(pk=matching_round.pk).update(published_at=timezone.now())
+    assert {str(student) for student in rounds.students_of(later)} == {"Siri Student", "Sander Student"}
+
+
+def test_a_round_that_would_end_after_the_cohort_starts_is_refused(cast, matching_round):
+    in_english(cast.coordinator)
+    response = client_for(cast.coordinator).post(
+        reverse("round_edit", kwargs={"pk": matching_round.pk}),
+        {
+            "opens_on": matching_round.opens_on.isoformat(),
+            "students_until": matching_round.students_until.isoformat(),
+            "organisations_until": (matching_round.cohort.starts_on + DAY).isoformat(),
+        },
+    )
+    assert "The round must end before the cohort starts" in response.content.decode()
+    matching_round.refresh_from_db()
+    assert matching_round.organisations_until == TODAY + 10 * DAY
