@@ -65,7 +65,7 @@ def test_students_and_an_organisation_rank_and_the_coordinator_matches_and_publi
     expect(page.get_by_label(f"Hvorfor {org_c.name}?")).to_have_value("Jeg vil jobbe med kunder i en bank.")
     tab_to(page, page.get_by_role("button", name="Lagre rangeringen min"))
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Rangeringen din er lagret.")).to_be_visible()
+    expect(page.get_by_text("Rangeringen din er lagret.")).to_be_in_viewport()
     sign_out(page)
 
     # After the students' last day, the organisation ranks the students who chose it.
