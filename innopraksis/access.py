@@ -646,7 +646,9 @@ def get_round_applicant_to_manage(user: User, pk: int, applicant_pk: int) -> App
 def get_pairing_to_manage(user: User, pk: int, pairing_pk: int) -> Pairing:
     matching_round = get_round_to_manage(user, pk)
     return get_object_or_404(
-        Pairing.objects.select_related("participant", "applicant"), participant__round=matching_round, pk=pairing_pk
+        Pairing.objects.select_related("participant__round", "applicant"),
+        participant__round=matching_round,
+        pk=pairing_pk,
     )
 
 

@@ -39,6 +39,12 @@ def _refused(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _read_only(request, matching_round):
+    """The round's page instead of a form that a published round would refuse."""
+    messages.info(request, _("The round has been published and can no longer be changed."))
+    return redirect("round_detail", pk=matching_round.pk)
+
+
 # Coordinators
 
 
@@ -75,6 +81,8 @@ def round_create(request, pk: int):
 
 def round_edit(request, pk: int):
     matching_round = access.get_round_to_manage(request.user, pk)
+    if matching_round.is_published:
+        return _read_only(request, matching_round)
     form = RoundDatesForm(request.POST or None, instance=matching_round)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,6 +182,8 @@ def pairing_add(request, pk: int):
 
 def pairing_remove(request, pk: int, pairing: int):
     pairing = access.get_pairing_to_manage(request.user, pk, pairing)
+    if pairing.participant.round.is_published:
+        return _read_only(request, pairing.participant.round)
     back = reverse("round_detail", kwargs={"pk": pk}) + "#pairings"
     if request.method == "POST":
         try:
@@ -195,6 +205,8 @@ def pairing_remove(request, pk: int, pairing: int):
 
 def round_import(request, pk: int):
     matching_round = access.get_round_to_manage(request.user, pk)
+    if matching_round.is_published:
+        return _read_only(request, matching_round)
     form = PreferencesImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -268,6 +280,8 @@ def run_detail(request, pk: int, number: int):
 
 def run_publish(request, pk: int, number: int):
     run = access.get_run_for(request.user, pk, number)
+    if run.round.is_published:
+        return _read_only(request, run.round)
     if request.method == "POST":
         try:
             published = rounds.run_publish(run=run, user=request.user)

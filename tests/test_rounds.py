@@ -637,3 +637,25 @@ def test_a_round_that_would_end_after_the_cohort_starts_is_refused(cast, matchin
     assert "The round must end before the cohort starts" in response.content.decode()
     matching_round.refresh_from_db()
     assert matching_round.organisations_until == TODAY + 10 * DAY
+
+
+def test_a_published_rounds_forms_lead_back_to_the_round(cast, matching_round):
+    rank(matching_round, cast.student_a, cast.org_a)
+    client = client_for(cast.coordinator)
+    run = run_match(client, matching_round)
+    pairing = Pairing.objects.create(
+        applicant=applicant(matching_round, cast.student_b),
+        participant=participant(matching_round, cast.org_b),
+        kind=PairingKind.FORBID,
+    )
+    publish(client, run)
+    in_english(cast.coordinator)
+    for name, kwargs in [
+        ("round_edit", {}),
+        ("round_import", {}),
+        ("pairing_remove", {"pairing": pairing.pk}),
+        ("run_publish", {"number": run.number}),
+    ]:
+        response = client.get(reverse(name, kwargs={"pk": matching_round.pk, **kwargs}), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("round_detail", kwargs={"pk": matching_round.pk}), name
+        assert "The round has been published and can no longer be changed." in response.content.decode()
