@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback import todos
 from feedback.models import Reminder, ReminderNow
-from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.mail import absolute_url, may_remind_by_hand, refuse_if_reminded_lately, send_templated_mail
 from innopraksis.models import User
 from students.agreements import people_acting_for
 from students.models import Placement, PlacementState, Side
@@ -144,13 +144,9 @@ def late_todos(placement: Placement, today: datetime.date) -> dict[str, list[tod
     return {side: items for side, items in late.items() if items}
 
 
-# A party reminded by hand is not reminded by hand again before this much time has passed.
-REMIND_BY_HAND_GAP = datetime.timedelta(hours=20)
-
-
 def may_remind_again(latest: ReminderNow | None, now: datetime.datetime) -> bool:
     """Whether a party whose latest reminder by hand is ``latest`` may be reminded by hand now."""
-    return latest is None or latest.sent_at <= now - REMIND_BY_HAND_GAP
+    return may_remind_by_hand(latest and latest.sent_at, now)
 
 
 @transaction.atomic
@@ -162,17 +158,7 @@ def reminder_send_now(*, placement: Placement, side: str, user: User, today: dat
     placement's row is locked while this runs), when nothing is late, and when nobody can receive it."""
     Placement.objects.select_for_update().get(pk=placement.pk)  # one coordinator at a time
     latest = ReminderNow.objects.filter(placement=placement, side=side).first()
-    if not may_remind_again(latest, timezone.now()):
-        raise ValidationError(
-            _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
-            % {
-                "when": formats.date_format(timezone.localtime(latest.sent_at), "SHORT_DATETIME_FORMAT"),
-                "next": formats.date_format(
-                    timezone.localtime(latest.sent_at + REMIND_BY_HAND_GAP), "SHORT_DATETIME_FORMAT"
-                ),
-            },
-            code="reminded_lately",
-        )
+    refuse_if_reminded_lately(latest and latest.sent_at, timezone.now())
     todos.load([placement], today)
     late = late_todos(placement, today).get(side)
     if not late:

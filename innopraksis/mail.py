@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+# Someone reminded by hand (a party late with a placement, a student who has not ranked) is not reminded by hand
+# again before this much time has passed, so that two coordinators pressing at once do not fill their inbox.
+REMIND_BY_HAND_GAP = datetime.timedelta(hours=20)
 
 
 def send_templated_mail(*, to: str, template: str, context: dict, language: str, now: bool = False) -> None:
@@ -30,3 +38,22 @@ def send_templated_mail(*, to: str, template: str, context: dict, language: str,
 def absolute_url(path: str) -> str:
     """A link for an e-mail: the portal's public address (PORTAL_URL) and ``path``."""
     return settings.PORTAL_URL + path
+
+
+def may_remind_by_hand(last_sent: datetime.datetime | None, now: datetime.datetime) -> bool:
+    """Whether someone last reminded by hand at ``last_sent`` (None: never) may be reminded by hand now."""
+    return last_sent is None or last_sent <= now - REMIND_BY_HAND_GAP
+
+
+def refuse_if_reminded_lately(last_sent: datetime.datetime | None, now: datetime.datetime) -> None:
+    """Refuse, saying when the next reminder can go, unless ``may_remind_by_hand``."""
+    if may_remind_by_hand(last_sent, now):
+        return
+    raise ValidationError(
+        _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
+        % {
+            "when": formats.date_format(timezone.localtime(last_sent), "SHORT_DATETIME_FORMAT"),
+            "next": formats.date_format(timezone.localtime(last_sent + REMIND_BY_HAND_GAP), "SHORT_DATETIME_FORMAT"),
+        },
+        code="reminded_lately",
+    )

@@ -434,9 +434,7 @@ def round_organisation(request, pk: int, organisation: int):
     matching_round = participant.round
     today = timezone.localdate()
     is_coordinator = access.has_role(request.user, Role.COORDINATOR)
-    may_change = not matching_round.is_published and (
-        is_coordinator or matching_round.organisations_may_describe(today)
-    )
+    may_change = rounds.may_change_places(matching_round, by_coordinator=is_coordinator, today=today)
     form = ParticipantForm(request.POST or None, instance=participant) if may_change else None
     if request.method == "POST":
         if form is None:

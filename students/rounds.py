@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.mail import absolute_url, may_remind_by_hand, refuse_if_reminded_lately, send_templated_mail
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation
 from students import matching
@@ -45,9 +45,6 @@ from students.models import (
     organisations_returning_in,
 )
 
-# A student is reminded by hand at most once in this time, so that two coordinators pressing at once, or one
-# pressing twice, do not fill their inbox.
-REMIND_GAP = datetime.timedelta(hours=20)
 # The seeds a run draws: any integer a database's bigint holds.
 SEED_LIMIT = 2**62
 
@@ -103,8 +100,14 @@ def pairings_of(matching_round: MatchingRound) -> QuerySet[Pairing]:
     )
 
 
-def _members(organisation_ids) -> QuerySet[User]:
-    return User.objects.filter(memberships__organisation__in=organisation_ids, is_active=True).distinct()
+def _members_of(organisation_ids) -> dict[int, list[User]]:
+    """Each organisation's members who can sign in, in one query."""
+    members: dict[int, list[User]] = {}
+    for membership in Membership.objects.filter(organisation__in=organisation_ids, user__is_active=True).select_related(
+        "user"
+    ):
+        members.setdefault(membership.organisation_id, []).append(membership.user)
+    return members
 
 
 def _mail(person: User, template: str, context: dict) -> None:
@@ -130,14 +133,14 @@ def round_open(*, form, user: User) -> MatchingRound:
     students = list(students_of(matching_round.cohort).select_related("user"))
     Applicant.objects.bulk_create(Applicant(round=matching_round, student=student) for student in students)
     round_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
-    for student in students:
-        if student.user.is_active:
-            _mail(student.user, "round_opened_student", {"round": matching_round, "link": round_link})
+    for student in students:  # all active (students_of)
+        _mail(student.user, "round_opened_student", {"round": matching_round, "link": round_link})
+    members = _members_of([organisation.pk for organisation in organisations])
     for organisation in organisations:
         link = absolute_url(
             reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": organisation.pk})
         )
-        for person in _members([organisation.pk]):
+        for person in members.get(organisation.pk, []):
             _mail(
                 person,
                 "round_opened_organisation",
@@ -170,13 +173,18 @@ def round_save(*, form) -> MatchingRound:
     return saved
 
 
+def may_change_places(matching_round: MatchingRound, *, by_coordinator: bool, today: datetime.date) -> bool:
+    """Organisations state their places until their last day; coordinators change them until publication."""
+    return not matching_round.is_published and (by_coordinator or matching_round.organisations_may_describe(today))
+
+
 @transaction.atomic
 def participant_save(*, form, by_coordinator: bool, today: datetime.date) -> RoundOrganisation:
     """An organisation states its places and what a student would do (a ParticipantForm). Organisations may
     until their last day; coordinators until the round is published."""
     matching_round = MatchingRound.objects.select_for_update().get(pk=form.instance.round_id)
     refuse_if_published(matching_round)
-    if not by_coordinator and not matching_round.organisations_may_describe(today):
+    if not may_change_places(matching_round, by_coordinator=by_coordinator, today=today):
         raise ValidationError(
             _("The organisations' last day has passed. Ask the coordinators to change your places."), code="closed"
         )
@@ -309,13 +317,13 @@ def pairing_remove(*, pairing: Pairing) -> None:
 
 
 def may_remind(applicant: Applicant, now: datetime.datetime) -> bool:
-    return applicant.reminded_at is None or applicant.reminded_at <= now - REMIND_GAP
+    return may_remind_by_hand(applicant.reminded_at, now)
 
 
 @transaction.atomic
 def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant:
-    """Remind a student by e-mail to rank the organisations, at most once in REMIND_GAP (the row is locked, so
-    two coordinators pressing at once send one)."""
+    """Remind a student by e-mail to rank the organisations, at most once in REMIND_BY_HAND_GAP (the row is
+    locked, so two coordinators pressing at once send one)."""
     locked = Applicant.objects.select_for_update().select_related("round__cohort", "student__user").get(pk=applicant.pk)
     now = timezone.now()
     if not locked.round.students_may_rank(today):
@@ -326,17 +334,7 @@ def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant
         raise ValidationError(_("%(name)s has ranked already.") % {"name": locked.student}, code="ranked")
     if not locked.student.user.is_active:
         raise ValidationError(_("%(name)s can no longer sign in.") % {"name": locked.student}, code="inactive")
-    if not may_remind(locked, now):
-        raise ValidationError(
-            _("They were reminded %(when)s. The next reminder can be sent from %(next)s.")
-            % {
-                "when": formats.date_format(timezone.localtime(locked.reminded_at), "SHORT_DATETIME_FORMAT"),
-                "next": formats.date_format(
-                    timezone.localtime(locked.reminded_at + REMIND_GAP), "SHORT_DATETIME_FORMAT"
-                ),
-            },
-            code="reminded_lately",
-        )
+    refuse_if_reminded_lately(locked.reminded_at, now)
     link = absolute_url(reverse("round_ranking", kwargs={"pk": locked.round_id}))
     _mail(locked.student.user, "round_reminder", {"round": locked.round, "link": link})
     locked.reminded_at = now
@@ -533,21 +531,24 @@ def _mail_results(matching_round: MatchingRound, run: MatchRun, *, leave_out: se
     placed = {student: organisation for student, organisation in run_placed(run).items() if student not in leave_out}
     names = dict(Organisation.objects.filter(pk__in=set(placed.values()) - {None}).values_list("pk", "name"))
     student_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
-    for student in Student.objects.filter(pk__in=placed, user__is_active=True).select_related("user"):
-        organisation = placed[student.pk]
-        _mail(
-            student.user,
-            "round_result_student",
-            {"round": matching_round, "organisation": names.get(organisation), "link": student_link},
-        )
     students_at: dict[int, list[str]] = {}
-    for student in Student.objects.filter(pk__in=[s for s, o in placed.items() if o]).select_related("user"):
-        students_at.setdefault(placed[student.pk], []).append(str(student))
-    for participant in matching_round.participants.select_related("organisation"):
+    for student in Student.objects.filter(pk__in=placed).select_related("user"):
+        organisation = placed[student.pk]
+        if organisation is not None:
+            students_at.setdefault(organisation, []).append(str(student))
+        if student.user.is_active:
+            _mail(
+                student.user,
+                "round_result_student",
+                {"round": matching_round, "organisation": names.get(organisation), "link": student_link},
+            )
+    participants = list(matching_round.participants.select_related("organisation"))
+    members = _members_of([participant.organisation_id for participant in participants])
+    for participant in participants:
         link = absolute_url(
             reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": participant.organisation_id})
         )
-        for person in _members([participant.organisation_id]):
+        for person in members.get(participant.organisation_id, []):
             _mail(
                 person,
                 "round_result_organisation",

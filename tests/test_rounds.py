@@ -192,7 +192,7 @@ def test_a_motivation_too_long_is_refused_and_the_typed_ranking_comes_back(cast,
         {"order": [b.pk, a.pk], f"motivation_{a.pk}": "x" * 1001, f"motivation_{b.pk}": "Kommunen", "action": "save"},
     )
     body = response.content.decode()
-    assert "Ensure this value has at most 1000 characters" in body or "1000" in body
+    assert "Sørg for at denne verdien har 1000 eller færre tegn (den har nå 1001)." in body
     assert "Kommunen" in body and "x" * 1001 in body
     assert body.index(f'id="choice-{b.pk}"') < body.index(f'id="choice-{a.pk}"')
     assert ranked_organisations(matching_round, cast.student_a) == ["Solberg & Dahl Revisjon AS"]
