@@ -75,6 +75,13 @@ PUBLIC_URL_NAMES = frozenset(
         "password_reset_confirm",
         "password_reset_complete",
         "invitation_accept",
+        "invitation_accept_feide",
+        # Feide (django-allauth): going there, coming back, giving up there; the second factor after the password.
+        "openid_connect_login",
+        "openid_connect_callback",
+        "socialaccount_login_cancelled",
+        "mfa_authenticate",
+        "account_login",
         "calendar_feed",  # the secret address is the credential: calendar apps cannot sign in
         "privacy",
         "set_language",

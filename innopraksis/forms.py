@@ -38,7 +38,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         if lock is not None:
             minutes = throttle.minutes_until(lock.until)
             security.log_event("sign_in_throttled", self.request, email=normalize_email(email), scope=lock.scope)
-            raise forms.ValidationError(self._throttled_message(lock, minutes), code="throttled")
+            raise forms.ValidationError(throttle.throttled_message(lock, minutes), code="throttled")
         self.user_cache = authenticate(self.request, username=email, password=password)
         if self.user_cache is None:
             throttle.record_failure(email, ip_address)
@@ -46,32 +46,6 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.confirm_login_allowed(self.user_cache)
         throttle.clear_failures(email, ip_address)
         return self.cleaned_data
-
-    @staticmethod
-    def _throttled_message(lock: throttle.Lock, minutes: int) -> str:
-        if lock.scope == throttle.Scope.ADDRESS:
-            message = ngettext(
-                "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minute and try again.",
-                "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minutes and try again.",
-                minutes,
-            )
-        elif lock.scope == throttle.Scope.ACCOUNT:
-            message = ngettext(
-                "Too many failed sign-ins for this account. "
-                "Wait %(minutes)s minute and try again, or reset your password.",
-                "Too many failed sign-ins for this account. "
-                "Wait %(minutes)s minutes and try again, or reset your password.",
-                minutes,
-            )
-        else:
-            message = ngettext(
-                "Too many failed sign-ins for this account from your address. "
-                "Wait %(minutes)s minute and try again, or reset your password.",
-                "Too many failed sign-ins for this account from your address. "
-                "Wait %(minutes)s minutes and try again, or reset your password.",
-                minutes,
-            )
-        return message % {"minutes": minutes}
 
 
 class LanguageAwarePasswordResetForm(PasswordResetForm):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from allauth.mfa import signals as mfa_signals
+from allauth.socialaccount import signals as social_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -44,3 +46,23 @@ def _signed_out(sender, request, user, **kwargs):
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     # Django masks the password in ``credentials``; only the address tried is logged.
     log_event("sign_in_failed", request, email=credentials.get("username", "-"))
+
+
+@receiver(mfa_signals.authenticator_added)
+def _second_factor_added(sender, request, user, authenticator, **kwargs):
+    log_event("second_factor_added", request, user=user, kind=authenticator.type)
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _second_factor_removed(sender, request, user, authenticator, **kwargs):
+    log_event("second_factor_removed", request, user=user, kind=authenticator.type)
+
+
+@receiver(mfa_signals.authenticator_reset)
+def _recovery_codes_made_again(sender, request, user, authenticator, **kwargs):
+    log_event("second_factor_renewed", request, user=user, kind=authenticator.type)
+
+
+@receiver(social_signals.social_account_added)
+def _feide_linked(sender, request, sociallogin, **kwargs):
+    log_event("feide_linked", request, user=sociallogin.user, provider=sociallogin.account.provider)

@@ -81,12 +81,14 @@ UNUSED_BROWSER_FEATURES = [
     "microphone",
     "midi",
     "payment",
-    "publickey-credentials-get",
     "screen-wake-lock",
     "usb",
     "xr-spatial-tracking",
 ]
 PERMISSIONS_POLICY = {feature: [] for feature in UNUSED_BROWSER_FEATURES}
+# Passkeys and security keys (the second factor) are used by the portal's own pages only.
+PERMISSIONS_POLICY["publickey-credentials-get"] = ["self"]
+PERMISSIONS_POLICY["publickey-credentials-create"] = ["self"]
 
 INSTALLED_APPS = [
     "innopraksis",
@@ -107,6 +109,12 @@ INSTALLED_APPS = [
     "js_lib_bootstrap_icons",
     "csp",
     "simple_history",
+    # Feide sign-in (OpenID Connect) and the second factor: innopraksis/signin.py.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +129,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "innopraksis.middleware.SessionLifetimeMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "innopraksis.second_factor.SecondFactorRequiredMiddleware",
     "innopraksis.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,6 +196,67 @@ PASSWORD_RESET_MAIL_LIMIT = env_int("PASSWORD_RESET_MAIL_LIMIT", 3, minimum=1)
 PASSWORD_RESET_MAIL_WINDOW = timedelta(minutes=env_int("PASSWORD_RESET_MAIL_WINDOW_MINUTES", 60, minimum=1))
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+
+# Signing in goes through django-allauth's login flow (innopraksis/signin.py), so that a person with a second
+# factor gives it whichever way they signed in; nobody signs up, and allauth's own pages for e-mail
+# addresses and passwords are not used (the portal has its own).
+ACCOUNT_ADAPTER = "innopraksis.signin.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "innopraksis.signin.FeideAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# Failed codes count in the portal's own throttle (innopraksis/throttle.py), shared by every app server.
+ACCOUNT_RATE_LIMITS = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+
+# Feide: the portal is registered as a service in Feide's customer portal (see README). Without a client id,
+# the sign-in page offers password sign-in only.
+FEIDE_CLIENT_ID = env_str("FEIDE_CLIENT_ID", "")
+FEIDE_CLIENT_SECRET = env_str("FEIDE_CLIENT_SECRET", "")
+FEIDE_ISSUER = env_str("FEIDE_ISSUER", "https://auth.dataporten.no").rstrip("/")
+# Only identities from these realms (the part after @ in the Feide name, e.g. uio.no) may sign in; empty: any.
+FEIDE_REALMS = [realm.lower() for realm in env_list("FEIDE_REALMS", [])]
+# openid: the stable identifier that signs a person in; userid-feide: the Feide name, whose realm is checked;
+# profile: the name, for an invitation that gives none.
+FEIDE_SCOPES = ["openid", "userid-feide", "profile"]
+
+
+def feide_providers(client_id: str, secret: str, issuer: str) -> dict:
+    """django-allauth's OpenID Connect app for Feide, at ``/accounts/oidc/feide/``; none without a client id."""
+    app = {
+        "provider_id": "feide",
+        "name": "Feide",
+        "client_id": client_id,
+        "secret": secret,
+        "settings": {"server_url": issuer, "scope": FEIDE_SCOPES, "oauth_pkce_enabled": True},
+    }
+    return {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app] if client_id else []}}
+
+
+SOCIALACCOUNT_PROVIDERS = feide_providers(FEIDE_CLIENT_ID, FEIDE_CLIENT_SECRET, FEIDE_ISSUER)
+
+# The second factor: an authenticator app (TOTP) or a passkey or security key (WebAuthn), with recovery codes.
+# Coordinators, who see every student's answers, must have one (innopraksis/second_factor.py).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_FORMS = {
+    "authenticate": "innopraksis.second_factor.ThrottledAuthenticateForm",
+    "reauthenticate": "innopraksis.second_factor.ThrottledReauthenticateForm",
+}
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # the portal's addresses come from the programme's register
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_TOTP_ISSUER = "InnoPraksis"
+# A code from the 30 seconds before or after is accepted too: a phone's clock is seldom exact.
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers allow passkeys on http://localhost; the server must then accept that origin too.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("en", _("English"))]

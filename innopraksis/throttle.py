@@ -30,6 +30,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from innopraksis.models import LoginFailure, PasswordResetRequest, normalize_email
 
@@ -84,6 +85,32 @@ def lock_for(email: str, ip_address: str, *, now: datetime | None = None) -> Loc
             # Newest first: the oldest failure that still counts decides.
             locks.append(Lock(until=recent[-1] + settings.LOGIN_COOLOFF, scope=scope))
     return max(locks, key=lambda lock: lock.until, default=None)
+
+
+def throttled_message(lock: Lock, minutes: int) -> str:
+    """What a person locked out of signing in is told: why, and for how long."""
+    if lock.scope == Scope.ADDRESS:
+        message = ngettext(
+            "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minute and try again.",
+            "Too many failed sign-ins from your network (IP) address. Wait %(minutes)s minutes and try again.",
+            minutes,
+        )
+    elif lock.scope == Scope.ACCOUNT:
+        message = ngettext(
+            "Too many failed sign-ins for this account. Wait %(minutes)s minute and try again, or reset your password.",
+            "Too many failed sign-ins for this account. "
+            "Wait %(minutes)s minutes and try again, or reset your password.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Too many failed sign-ins for this account from your address. "
+            "Wait %(minutes)s minute and try again, or reset your password.",
+            "Too many failed sign-ins for this account from your address. "
+            "Wait %(minutes)s minutes and try again, or reset your password.",
+            minutes,
+        )
+    return message % {"minutes": minutes}
 
 
 def minutes_until(moment: datetime, *, now: datetime | None = None) -> int:

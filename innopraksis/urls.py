@@ -1,3 +1,5 @@
+from allauth.account import views as allauth_account_views
+from allauth.socialaccount import views as allauth_social_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -24,6 +26,25 @@ urlpatterns = [
     path("calendar/<str:token>.ics", overview.calendar_feed, name="calendar_feed"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/feide/link/", views.feide_link, name="feide_link"),
+    path("profile/feide/unlink/", views.feide_unlink, name="feide_unlink"),
+    path("invitation/<str:token>/feide/", views.invitation_accept_feide, name="invitation_accept_feide"),
+    # django-allauth: Feide (OpenID Connect) at accounts/oidc/feide/, the second factor at accounts/2fa/, and
+    # confirming one's password again before changing the second factor. Only these of allauth's pages are used.
+    path(
+        "accounts/",
+        include(
+            [
+                path("", include("allauth.socialaccount.providers.openid_connect.urls")),
+                path("2fa/", include("allauth.mfa.urls")),
+                path("reauthenticate/", allauth_account_views.reauthenticate, name="account_reauthenticate"),
+                path("feide/cancelled/", allauth_social_views.login_cancelled, name="socialaccount_login_cancelled"),
+            ]
+        ),
+    ),
+    # The names allauth's flows send people to, for the portal's own pages.
+    path("sign-in/", views.SignInView.as_view(), name="account_login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="account_logout"),
     path(
         "password/change/", auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm), name="password_change"
     ),

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from allauth.account.internal.flows import login as login_flow
+from allauth.account.models import Login
+from allauth.account.utils import perform_login
+from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from innopraksis import access, accounts, invitations, security
+from innopraksis import access, accounts, invitations, second_factor, security, signin
 from innopraksis.access import public, role_required
 from innopraksis.forms import (
     EmailAuthenticationForm,
@@ -47,35 +52,22 @@ def switch_role(request):
     return redirect("home")
 
 
-LANGUAGE_CHOSEN_KEY = "language_chosen"
-
-
 class SignInView(auth_views.LoginView):
-    """Sign in by e-mail address; a language chosen on the sign-in page becomes the person's language."""
+    """Sign in by e-mail address and password, or with Feide when it is set up. A person with a second factor
+    gives it next (django-allauth's login flow); a language chosen on the sign-in page becomes theirs."""
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        chosen = self.request.session.pop(LANGUAGE_CHOSEN_KEY, None)
-        response = super().form_valid(form)
         user = form.get_user()
-        if chosen in dict(settings.LANGUAGES):
-            accounts.user_set_language(user=user, language=chosen)
-        # The browser remembers it too, so the page after signing out is in the same language.
-        _remember_language(response, user.language)
-        return response
+        # The password was just given: for the next few minutes (ACCOUNT_REAUTHENTICATION_TIMEOUT) setting up a
+        # second factor does not ask for it again.
+        login_flow.record_authentication(self.request, user, "password", email=user.email, reauthenticated=True)
+        return login_flow.perform_login(self.request, Login(user=user, redirect_url=self.get_success_url()))
 
-
-def _remember_language(response, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "feide": signin.feide_enabled()}
 
 
 @public
@@ -88,9 +80,16 @@ def set_language(request):
     if request.user.is_authenticated:
         accounts.user_set_language(user=request.user, language=language)
     else:
-        # Chosen before signing in: the sign-in keeps it (SignInView), over the language saved earlier.
-        request.session[LANGUAGE_CHOSEN_KEY] = language
-    _remember_language(response, language)
+        # Chosen before signing in: signing in keeps it (signin.remember_language), over the language saved earlier.
+        request.session[signin.LANGUAGE_CHOSEN_KEY] = language
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
     return response
 
 
@@ -101,8 +100,41 @@ def profile(request):
         translation.activate(user.language)  # confirm in the language just chosen
         messages.success(request, _("Your profile has been saved."))
         return redirect("profile")
-    context = {"form": form, "roles": access.roles_of(request.user)}
+    context = {
+        "form": form,
+        "roles": access.roles_of(request.user),
+        "feide": signin.feide_enabled(),
+        "feide_identity": signin.feide_identity_of(request.user),
+        "second_factors": list(second_factor.second_factors(request.user)),
+        "second_factor_required": second_factor.requires_second_factor(request.user),
+    }
     return render(request, "innopraksis/profile.html", context)
+
+
+def _feide_sign_in(request):
+    """Off to Feide (django-allauth's login view, which answers a POST with the redirect); 404 when Feide is not
+    set up."""
+    return oidc_views.login(request, provider_id=signin.FEIDE)
+
+
+@require_POST
+def feide_link(request):
+    """From the profile: sign in at Feide, and the identity is linked to the signed-in person."""
+    request.POST = request.POST.copy()
+    request.POST.update({"process": AuthProcess.CONNECT, "next": reverse("profile")})
+    return _feide_sign_in(request)
+
+
+@require_POST
+def feide_unlink(request):
+    try:
+        signin.feide_unlink(user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        security.log_event("feide_unlinked", request)
+        messages.success(request, _("Feide no longer signs you in. Use your e-mail address and password."))
+    return redirect("profile")
 
 
 def ping(request):
@@ -170,8 +202,25 @@ def invitation_accept(request, token: str):
                 request, "innopraksis/invitation_unusable.html", {"status": InvitationStatus.USED}, status=410
             )
         security.log_event("invitation_accepted", request, user=user, invitation=invitation.pk)
-        login(request, user, backend="innopraksis.backends.SignInBackend")
+        response = perform_login(request, user, redirect_url=reverse("home"))
         request.session[access.ACTIVE_ROLE_SESSION_KEY] = invitation.role
         messages.success(request, _("Welcome to InnoPraksis! Your password is set and you are signed in."))
-        return redirect("home")
-    return render(request, "innopraksis/invitation_accept.html", {"form": form, "invitation": invitation})
+        return response
+    context = {"form": form, "invitation": invitation, "feide": signin.feide_enabled()}
+    return render(request, "innopraksis/invitation_accept.html", context)
+
+
+@public
+@require_POST
+def invitation_accept_feide(request, token: str):
+    """Accept an invitation by signing in with Feide: the invitation, remembered while the person is at Feide,
+    names whom the Feide identity is linked to (innopraksis.signin.FeideAdapter)."""
+    invitation = invitations.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "innopraksis/invitation_unusable.html", {"status": None}, status=404)
+    if invitation.status != InvitationStatus.PENDING:
+        return render(request, "innopraksis/invitation_unusable.html", {"status": invitation.status}, status=410)
+    request.session[signin.INVITATION_SESSION_KEY] = invitation.token_hash
+    request.POST = request.POST.copy()
+    request.POST.update({"process": AuthProcess.LOGIN, "next": reverse("home")})
+    return _feide_sign_in(request)

@@ -43,21 +43,36 @@ def student_save(
     return student
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, full_name: str, password: str) -> User:
-    """Use an invitation: create or update the person, give them the role, and spend the link."""
-    digest = hash_token(token)
+def _pending_invitation(token_hash: str) -> Invitation:
+    """The invitation of a link, locked, if it can still be used."""
     # Lock only the invitation row: PostgreSQL cannot lock the nullable side of the join.
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation")
-        .filter(token_hash=digest)
+        .filter(token_hash=token_hash)
         .first()
     )
     if invitation is None or invitation.status != InvitationStatus.PENDING:
         # Raced with another use, or replaced between showing the form and posting it.
         raise ValidationError(_("This invitation link can no longer be used."), code="not_pending")
+    return invitation
 
+
+def _give_role_and_spend(invitation: Invitation, user: User) -> None:
+    if invitation.role == InvitationRole.STUDENT:
+        Student.objects.get_or_create(user=user)
+    else:
+        Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": MembershipRole.SUPERVISOR}
+        )
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str) -> User:
+    """Use an invitation: create or update the person, give them the role, and spend the link."""
+    invitation = _pending_invitation(hash_token(token))
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         user = User(email=invitation.email, language=invitation.language)
@@ -66,14 +81,22 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     user.full_clean()
     user.save()
     accounts.password_changed(user=user)
+    _give_role_and_spend(invitation, user)
+    return user
 
-    if invitation.role == InvitationRole.STUDENT:
-        Student.objects.get_or_create(user=user)
-    else:
-        Membership.objects.get_or_create(
-            user=user, organisation=invitation.organisation, defaults={"role": MembershipRole.SUPERVISOR}
-        )
 
-    invitation.used_at = timezone.now()
-    invitation.save(update_fields=["used_at"])
+@transaction.atomic
+def invitation_accept_with_feide(*, token_hash: str, name_from_feide: str) -> User:
+    """Use an invitation by signing in with Feide rather than choosing a password: create the person named by
+    the invitation if new (with no password; Feide signs them in), give them the role, and spend the link. The
+    caller links the Feide identity to the person returned."""
+    invitation = _pending_invitation(token_hash)
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        user = User(email=invitation.email, language=invitation.language)
+        user.set_unusable_password()
+    user.full_name = user.full_name or invitation.full_name or name_from_feide[:150]
+    user.full_clean()
+    user.save()
+    _give_role_and_spend(invitation, user)
     return user

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.core.cache import cache
 from django.test import Client
 
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation
 from students.models import Student
+from tests.oidc_server import PORTAL_REDIRECT_URIS, OidcProvider, running_provider
 
 PASSWORD = "correct-horse-battery"
 
@@ -46,6 +50,32 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # A second-factor code is refused when it was used already (kept in the cache for its 30 seconds).
+    cache.clear()
+
+
+# The authenticator app of the coordinators made here: coordinators must have a second factor.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_authenticator_app(user: User, secret: str = TOTP_SECRET) -> None:
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app with this secret shows now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> OidcProvider:
+    """A real OpenID Connect provider shaped like Feide, on 127.0.0.1, for this test process."""
+    with running_provider(tmp_path_factory.mktemp("oidc-provider"), PORTAL_REDIRECT_URIS) as provider:
+        yield provider
+
+
 @dataclass
 class Cast:
     org_a: Organisation
@@ -61,7 +91,11 @@ class Cast:
 
 
 def make_user(email: str, full_name: str, **fields) -> User:
-    return User.objects.create_user(email, PASSWORD, full_name=full_name, **fields)
+    """A person who signs in with PASSWORD; a coordinator also with the authenticator app of TOTP_SECRET."""
+    user = User.objects.create_user(email, PASSWORD, full_name=full_name, **fields)
+    if user.is_coordinator:
+        give_authenticator_app(user)
+    return user
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ LAYER_NAMES = ["core", "orgs", "students", "feedback", "access", "views", "top"]
 APP_LAYERS = {"innopraksis": CORE, "orgs": ORGS, "students": STUDENTS, "feedback": FEEDBACK}
 
 ACCESS_MODULES = {"innopraksis.access", "innopraksis.backends", "innopraksis.context_processors"}
-# Pages that show what an app holds, and the admin's; the forms of the sign-in pages, which use the access rules.
-VIEW_MODULES = {"urls", "views", "admin", "templatetags.portal"}
+# Pages that show what an app holds, and the admin's; the forms of the sign-in pages, which use the access rules;
+# and how signing in by password or Feide proceeds (innopraksis.signin), which accepts invitations.
+VIEW_MODULES = {"urls", "views", "admin", "templatetags.portal", "signin"}
 
 
 def layer_of(module: str) -> int:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
@@ -381,6 +382,19 @@ def round_page(coordinator=OK, insiders=FORBIDDEN, supervisor_a=None, student_a=
     )
 
 
+def each_signed_in(expected) -> dict:
+    """The same answer for everyone signed in; anonymous visitors are sent to sign in."""
+    return row(**{role: expected for role in ROLES[1:]})
+
+
+def feide(cast) -> dict:
+    return {"provider_id": "feide"}
+
+
+def coordinators_authenticator(cast) -> dict:
+    return {"pk": Authenticator.objects.get(user=cast.coordinator).pk}
+
+
 # name: (method, data, kwargs factory, expected per role)
 MATRIX = {
     "home": (
@@ -429,6 +443,68 @@ MATRIX = {
         {role: (OK if role == "anonymous" else redirect_to("home")) for role in ROLES},
     ),
     "logout": ("post", {}, None, {role: (LOGIN if role == "anonymous" else redirect_to("login")) for role in ROLES}),
+    "account_login": (
+        "get",
+        None,
+        None,
+        {role: (OK if role == "anonymous" else redirect_to("home")) for role in ROLES},
+    ),
+    "account_logout": (
+        "post",
+        {},
+        None,
+        {role: (LOGIN if role == "anonymous" else redirect_to("login")) for role in ROLES},
+    ),
+    # Feide is not set up here (test_feide sets it up): its pages are not there.
+    "feide_link": ("post", {}, None, row(**{role: NOT_FOUND for role in ROLES[1:]})),
+    "feide_unlink": ("post", {}, None, each_signed_in(redirect_to("profile"))),
+    "invitation_accept_feide": ("post", {}, accept_token, {role: NOT_FOUND for role in ROLES}),
+    "openid_connect_login": ("get", None, feide, {role: NOT_FOUND for role in ROLES}),
+    "openid_connect_callback": ("get", None, feide, {role: NOT_FOUND for role in ROLES}),
+    "socialaccount_login_cancelled": ("get", None, None, {role: OK for role in ROLES}),
+    # The second factor: everyone's own. Changing it asks for the password again first (the test client's
+    # sign-in gave none); the code after the password is asked only in the middle of signing in.
+    "mfa_index": ("get", None, None, row()),
+    # Outside signing in, there is nothing to give a code for.
+    "mfa_authenticate": (
+        "get",
+        None,
+        None,
+        {role: redirect_to("home") for role in ROLES} | {"anonymous": redirect_to("login")},
+    ),
+    "mfa_reauthenticate": (
+        "get",
+        None,
+        None,
+        each_signed_in(redirect_to("account_reauthenticate")) | {"coordinator": OK},
+    ),
+    "account_reauthenticate": ("get", None, None, row()),
+    "mfa_activate_totp": ("get", None, None, each_signed_in(redirect_to("account_reauthenticate"))),
+    "mfa_deactivate_totp": (
+        "get",
+        None,
+        None,
+        row(**{role: NOT_FOUND for role in ROLES[2:]}, coordinator=redirect_to("account_reauthenticate")),
+    ),
+    "mfa_view_recovery_codes": ("get", None, None, each_signed_in(NOT_FOUND)),
+    "mfa_download_recovery_codes": ("get", None, None, each_signed_in(NOT_FOUND)),
+    "mfa_generate_recovery_codes": ("get", None, None, each_signed_in(redirect_to("account_reauthenticate"))),
+    "mfa_list_webauthn": ("get", None, None, row()),
+    "mfa_add_webauthn": ("get", None, None, each_signed_in(redirect_to("account_reauthenticate"))),
+    "mfa_reauthenticate_webauthn": ("get", None, None, each_signed_in(redirect_to("account_reauthenticate"))),
+    # A passkey is changed after giving the password again; then only one's own (test_second_factor).
+    "mfa_remove_webauthn": (
+        "get",
+        None,
+        coordinators_authenticator,
+        each_signed_in(redirect_to("account_reauthenticate")),
+    ),
+    "mfa_edit_webauthn": (
+        "get",
+        None,
+        coordinators_authenticator,
+        each_signed_in(redirect_to("account_reauthenticate")),
+    ),
     "password_change": ("get", None, None, row()),
     "password_change_done": ("get", None, None, row()),
     "password_reset": ("get", None, None, row(anonymous=OK)),
@@ -658,8 +734,13 @@ def test_permission_matrix(cast, name, role):
 # session; set_language, which answers every visitor with the same redirect, saving the language of a signed-in
 # person and only the session of anybody else (test_language); password_reset, which e-mails the address's
 # owner; and password_reset_confirm, whose address with the e-mailed token sets no password but leads to the
-# form that does (test_password_reset). test_fuzz_forms checks that every form posts to a row or to one of these.
-LEFT_OUT = {"login", "logout", "switch_role", "set_language", "password_reset", "password_reset_confirm"}
+# form that does (test_password_reset); and account_reauthenticate and mfa_reauthenticate, where a person confirms
+# their own password or code before changing their second factor, which marks only their session
+# (test_second_factor). test_fuzz_forms checks that every form posts to a row or to one of these.
+LEFT_OUT = {
+    *("login", "logout", "switch_role", "set_language", "password_reset", "password_reset_confirm"),
+    *("account_reauthenticate", "mfa_reauthenticate"),
+}
 
 START = datetime.date(2023, 1, 9)
 END = datetime.date(2023, 5, 19)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from innopraksis import invitations
 from innopraksis.models import LoginFailure
-from tests.conftest import PASSWORD, client_for, invitation_token
+from tests.conftest import PASSWORD, client_for, invitation_token, totp_code
 
 
 def sign_in(client, email, password=PASSWORD, **extra):
@@ -25,13 +25,17 @@ def test_student_signs_in_with_email_in_any_case_and_lands_on_the_student_home(c
 
 def test_each_role_lands_on_its_own_home_page(client, cast):
     for user, home in [
-        (cast.coordinator, "home_coordinator"),
         (cast.supervisor_a, "home_supervisor"),
         (cast.student_b, "home_student"),
     ]:
         response = sign_in(client, user.email, follow=True)
         assert response.redirect_chain[-1][0] == reverse(home)
         client.post(reverse("logout"))
+    # A coordinator gives the code of their authenticator app after the password.
+    response = sign_in(client, cast.coordinator.email, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home_coordinator")
 
 
 def test_wrong_password_says_what_to_check_and_keeps_the_email(client, cast):

@@ -22,6 +22,7 @@ from innopraksis.management.commands.seed_demo import COORDINATORS, DEMO_PASSWOR
 from innopraksis.models import InvitationRole, User
 from orgs.models import Membership
 from students.models import ImportBatch, Placement
+from tests.browser.test_journeys import sign_in
 from tests.conftest import invitation_token
 from tests.test_permission_matrix import MATRIX
 
@@ -126,10 +127,7 @@ def _patterns() -> dict[str, str]:
 
 def sign_in_as(page, email: str) -> None:
     page.context.clear_cookies()
-    page.goto(reverse("login"))
-    page.get_by_label("E-postadresse").fill(email)
-    page.get_by_label("Passord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
+    sign_in(page, email, DEMO_PASSWORD)
     page.wait_for_url(re.compile(r".*/(coordinator|supervisor|student)/$"))
 
 

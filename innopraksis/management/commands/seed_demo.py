@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import datetime
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -58,6 +61,8 @@ from students.models import (
 )
 
 DEMO_PASSWORD = "innopraksis-demo"
+# The demo coordinators' authenticator app (coordinators must give a second factor): the key to type into one.
+DEMO_TOTP_SECRET = "INNOPRAKSISDEMOKEYFORTOTPAPPS234"
 
 COORDINATORS = [
     ("koordinator@innopraksis.example", "Kari Nordmann"),
@@ -541,7 +546,11 @@ class Command(BaseCommand):
     def _seed(self) -> int:
         created = 0
         for email, name in COORDINATORS:
-            created += self._user(email, name, is_coordinator=True)[1]
+            coordinator, made = self._user(email, name, is_coordinator=True)
+            created += made
+            codes = self._second_factor(coordinator)
+            if email == COORDINATORS[0][0]:
+                self.recovery_codes = codes
         for org_number, name, sector, address, website, supervisors in ORGANISATIONS:
             organisation, _ = Organisation.objects.update_or_create(
                 org_number=org_number,
@@ -1035,6 +1044,12 @@ class Command(BaseCommand):
                 applicant=applicants[number], participant=participants[position], kind=kind, user=coordinator
             )
 
+    def _second_factor(self, coordinator: User) -> list[str]:
+        """The demo key in an authenticator app, and fresh recovery codes (each run of the demo), returned."""
+        Authenticator.objects.filter(user=coordinator).delete()
+        TOTP.activate(coordinator, DEMO_TOTP_SECRET)
+        return RecoveryCodes.activate(coordinator).generate_codes()
+
     def _print_logins(self, created: int) -> None:
         rows = [
             ("Koordinator / coordinator", COORDINATORS[0][0]),
@@ -1047,3 +1062,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for label, email in rows:
             self.stdout.write(f"  {label:<32} {email}")
+        self.stdout.write(
+            "Coordinators give a second factor after the password: a code from an authenticator app with the key "
+            f"{DEMO_TOTP_SECRET}, or, for {COORDINATORS[0][0]}, one of the recovery codes "
+            f"{', '.join(self.recovery_codes[:3])} (each works once; "
+            "seeding again makes new ones)."
+        )

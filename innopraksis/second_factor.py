@@ -1,0 +1,125 @@
+"""The second factor: who must have one, whether they have one, codes throttled like passwords, and an
+operator's reset for a lost phone.
+
+The factors themselves (an authenticator app, passkeys and security keys, recovery codes) are django-allauth's
+``allauth.mfa``; its login flow asks for one whenever a person who has one signs in, by password or by Feide.
+"""
+
+from __future__ import annotations
+
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
+from django import forms
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import redirect
+
+from innopraksis import security, throttle
+from innopraksis.mail import send_templated_mail
+from innopraksis.models import User
+
+# Recovery codes stand in for a lost factor; they are not one on their own.
+FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+
+def requires_second_factor(user: User) -> bool:
+    """Coordinators see every student's answers and private messages, and the admin sees everything: a
+    stolen password alone must not open either."""
+    return user.is_active and (user.is_coordinator or user.is_superuser)
+
+
+def second_factors(user: User) -> QuerySet[Authenticator]:
+    return Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES)
+
+
+def has_second_factor_expression() -> Exists:
+    """For annotating users (``has_second_factor``): whether they have set up a second factor."""
+    return Exists(Authenticator.objects.filter(user=OuterRef("pk"), type__in=FACTOR_TYPES))
+
+
+def has_second_factor(user: User) -> bool:
+    """Read from the annotation the signed-in user is loaded with, or asked of the database."""
+    annotated = getattr(user, "has_second_factor", None)
+    if annotated is not None:
+        return annotated
+    return second_factors(user).exists()
+
+
+class _Throttled:
+    """A code is checked like a password: refused while the account is locked at this address, and a wrong
+    one counts as a failed sign-in for it (innopraksis/throttle.py)."""
+
+    user: User
+    reauthentication = False
+
+    def clean_code(self) -> str:
+        request = context.request
+        address = throttle.client_ip(request)
+        lock = throttle.lock_for(self.user.email, address)
+        if lock is not None:
+            security.log_event("second_factor_throttled", request, user=self.user, scope=lock.scope)
+            message = throttle.throttled_message(lock, throttle.minutes_until(lock.until))
+            raise forms.ValidationError(message, code="throttled")
+        try:
+            code = super().clean_code()
+        except forms.ValidationError:
+            throttle.record_failure(self.user.email, address)
+            security.log_event("second_factor_failed", request, user=self.user)
+            raise
+        if self.authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            security.log_event("recovery_code_used", request, user=self.user, again=self.reauthentication)
+        return code
+
+
+class ThrottledAuthenticateForm(_Throttled, AuthenticateForm):
+    pass
+
+
+class ThrottledReauthenticateForm(_Throttled, ReauthenticateForm):
+    reauthentication = True
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User) -> int:
+    """Remove every second factor and recovery code of the person (who lost their phone), and tell them by
+    e-mail. A coordinator is asked to set up a new one at their next sign-in. Returns how many were removed."""
+    removed, _by_model = Authenticator.objects.filter(user=user).delete()
+    send_templated_mail(to=user.email, template="second_factor_reset", context={"user": user}, language=user.language)
+    return removed
+
+
+# What a person who must set up a second factor may open before they have one: the pages that set it up, and
+# the ways out. Nothing else, and so no page with personal data.
+SECOND_FACTOR_SETUP_PAGES = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_add_webauthn",
+    "mfa_list_webauthn",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "account_reauthenticate",
+    "logout",
+    "account_logout",
+    "set_language",
+    "privacy",
+}
+
+
+class SecondFactorRequiredMiddleware:
+    """Takes a person who must have a second factor (innopraksis.second_factor) and has none to set one up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or not requires_second_factor(user) or has_second_factor(user):
+            return None
+        if request.resolver_match.url_name in SECOND_FACTOR_SETUP_PAGES:
+            return None
+        return redirect("mfa_index")

@@ -1,0 +1,144 @@
+"""Signing in by password or with Feide, through django-allauth's login flow, so that a person who has a second
+factor is asked for it whichever way they came; and linking a Feide identity to a person.
+
+A Feide identity is never matched to a person by e-mail address (Feide does not vouch for addresses). It is
+linked by opening an invitation and choosing Feide there (the invitation names the person), or by a signed-in
+person from their profile; after that, Feide's subject identifier signs that person in. Anyone else is told they
+have no access yet, and nothing is created.
+"""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialAccount, SocialLogin
+from allauth.socialaccount.providers.base import AuthProcess
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from innopraksis import accounts, security
+from innopraksis.models import User
+from students import people
+
+FEIDE = "feide"  # the provider id of Feide's OpenID Connect app (settings.SOCIALACCOUNT_PROVIDERS)
+# The Feide name (user@realm), given with the scope userid-feide.
+PRINCIPAL_NAME_CLAIM = "https://n.feide.no/claims/eduPersonPrincipalName"
+# The invitation being accepted with Feide, by the hash of its token, while the person is away at Feide.
+INVITATION_SESSION_KEY = "feide_invitation"
+# A language chosen on the sign-in page, before signing in; signing in makes it the person's language.
+LANGUAGE_CHOSEN_KEY = "language_chosen"
+
+
+def feide_enabled() -> bool:
+    return bool(settings.FEIDE_CLIENT_ID)
+
+
+def feide_identity_of(user: User) -> SocialAccount | None:
+    return SocialAccount.objects.filter(user=user, provider=FEIDE).first()
+
+
+def _claims(sociallogin: SocialLogin) -> dict:
+    data = sociallogin.account.extra_data or {}
+    return {**data.get("id_token", {}), **data.get("userinfo", {})}
+
+
+def feide_name(sociallogin: SocialLogin) -> str:
+    """The Feide name, ``user@realm``; empty when Feide did not give it."""
+    return str(_claims(sociallogin).get(PRINCIPAL_NAME_CLAIM, "")).strip().lower()
+
+
+def realm_allowed(principal_name: str) -> bool:
+    """Whether an identity from this realm may sign in (FEIDE_REALMS; empty: any realm)."""
+    if not settings.FEIDE_REALMS:
+        return True
+    _user, _at, realm = principal_name.rpartition("@")
+    return bool(_at) and realm in settings.FEIDE_REALMS
+
+
+def remember_language(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    """A language chosen on the sign-in page becomes the person's; the browser remembers theirs too, so that
+    the page after signing out is in the same language."""
+    chosen = request.session.pop(LANGUAGE_CHOSEN_KEY, None)
+    if chosen in dict(settings.LANGUAGES):
+        accounts.user_set_language(user=user, language=chosen)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+
+
+@transaction.atomic
+def feide_unlink(*, user: User) -> None:
+    """Remove the person's Feide identity: Feide no longer signs them in. Refused when they have no password,
+    as they could then not sign in at all."""
+    if not user.has_usable_password():
+        raise ValidationError(
+            _(
+                "You have no password yet, so you could not sign in without Feide. Set one first with "
+                "“Forgotten your password?” on the sign-in page."
+            ),
+            code="no_password",
+        )
+    SocialAccount.objects.filter(user=user, provider=FEIDE).delete()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Nobody signs up: people come in through an invitation."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def post_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse:
+        response = super().post_login(request, user, **kwargs)
+        remember_language(request, response, user)
+        return response
+
+
+class FeideAdapter(DefaultSocialAccountAdapter):
+    """Decides what a Feide identity that has just signed in at Feide may do here."""
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False
+
+    def authenticate_by_email(self, login: SocialLogin):
+        return None  # never: Feide does not vouch for e-mail addresses
+
+    def get_connect_redirect_url(self, request: HttpRequest, socialaccount) -> str:
+        return reverse("profile")
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        invitation_hash = request.session.pop(INVITATION_SESSION_KEY, None)
+        principal_name = feide_name(sociallogin)
+        if not realm_allowed(principal_name):
+            security.log_event("feide_refused", request, reason="realm", feide_name=principal_name or "-")
+            raise ImmediateHttpResponse(
+                render(request, "innopraksis/feide_refused.html", {"feide_name": principal_name}, status=403)
+            )
+        if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
+            return  # signs in the person it is linked to, or is linked to the signed-in person
+        if invitation_hash:
+            try:
+                user = people.invitation_accept_with_feide(
+                    token_hash=invitation_hash, name_from_feide=str(_claims(sociallogin).get("name", ""))
+                )
+            except ValidationError:
+                raise ImmediateHttpResponse(
+                    render(request, "innopraksis/invitation_unusable.html", {"status": "used"}, status=410)
+                ) from None
+            sociallogin.connect(request, user)
+            security.log_event("invitation_accepted", request, user=user, with_feide=True)
+            return
+        security.log_event("feide_refused", request, reason="not_linked", feide_name=principal_name or "-")
+        raise ImmediateHttpResponse(
+            render(request, "innopraksis/feide_no_access.html", {"feide_name": principal_name}, status=403)
+        )
