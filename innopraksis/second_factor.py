@@ -10,10 +10,12 @@ from __future__ import annotations
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
+from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
 from innopraksis import security, throttle
 from innopraksis.mail import send_templated_mail
@@ -70,6 +72,15 @@ class _Throttled:
         if self.authenticator.type == Authenticator.Type.RECOVERY_CODES:
             security.log_event("recovery_code_used", request, user=self.user, again=self.reauthentication)
         return code
+
+
+class NamedKeyForm(AddWebAuthnForm):
+    """A passkey or security key is added with a name the person knows it by."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name of the key")
+        self.fields["name"].help_text = _("For example “Phone” or “Laptop”, so that you know which one to remove.")
 
 
 class ThrottledAuthenticateForm(_Throttled, AuthenticateForm):

@@ -248,6 +248,7 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_FORMS = {
     "authenticate": "innopraksis.second_factor.ThrottledAuthenticateForm",
     "reauthenticate": "innopraksis.second_factor.ThrottledReauthenticateForm",
+    "add_webauthn": "innopraksis.second_factor.NamedKeyForm",
 }
 MFA_ALLOW_UNVERIFIED_EMAIL = True  # the portal's addresses come from the programme's register
 MFA_RECOVERY_CODES_SHOW_ONCE = True

@@ -9,6 +9,8 @@ have no access yet, and nothing is created.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -37,6 +39,15 @@ LANGUAGE_CHOSEN_KEY = "language_chosen"
 
 def feide_enabled() -> bool:
     return bool(settings.FEIDE_CLIENT_ID)
+
+
+def let_forms_go_to_feide(response: HttpResponse) -> HttpResponse:
+    """A page with a Feide button: its form leads to Feide's sign-in page, which the Content-Security-Policy
+    (form-action 'self') must then allow."""
+    if feide_enabled():
+        issuer = urlsplit(settings.FEIDE_ISSUER)
+        response._csp_update = {"form-action": [f"{issuer.scheme}://{issuer.netloc}"]}
+    return response
 
 
 def feide_identity_of(user: User) -> SocialAccount | None:

@@ -69,6 +69,9 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "feide": signin.feide_enabled()}
 
+    def render_to_response(self, context, **response_kwargs):
+        return signin.let_forms_go_to_feide(super().render_to_response(context, **response_kwargs))
+
 
 @public
 @require_POST
@@ -108,7 +111,7 @@ def profile(request):
         "second_factors": list(second_factor.second_factors(request.user)),
         "second_factor_required": second_factor.requires_second_factor(request.user),
     }
-    return render(request, "innopraksis/profile.html", context)
+    return signin.let_forms_go_to_feide(render(request, "innopraksis/profile.html", context))
 
 
 def _feide_sign_in(request):
@@ -207,7 +210,7 @@ def invitation_accept(request, token: str):
         messages.success(request, _("Welcome to InnoPraksis! Your password is set and you are signed in."))
         return response
     context = {"form": form, "invitation": invitation, "feide": signin.feide_enabled()}
-    return render(request, "innopraksis/invitation_accept.html", context)
+    return signin.let_forms_go_to_feide(render(request, "innopraksis/invitation_accept.html", context))
 
 
 @public
