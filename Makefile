@@ -59,6 +59,7 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.instal
 # After the migrations, placements' status is computed from their rows (a no-op once it is up to date).
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py recompute_status
 
 lint: setup-dev

@@ -70,6 +70,8 @@ from students.models import (
 PUBLIC_URL_NAMES = frozenset(
     {
         "login",
+        "logout",  # also a sign-in given up at the second factor, before anyone is signed in
+        "account_logout",
         "password_reset",
         "password_reset_done",
         "password_reset_confirm",
@@ -80,6 +82,9 @@ PUBLIC_URL_NAMES = frozenset(
         "openid_connect_login",
         "openid_connect_callback",
         "socialaccount_login_cancelled",
+        "feide_no_access",
+        "feide_realm_refused",
+        "feide_taken",
         "mfa_authenticate",
         "account_login",
         "calendar_feed",  # the secret address is the credential: calendar apps cannot sign in

@@ -10,5 +10,5 @@ def navigation(request):
     return {
         "user_roles": access.roles_of(user),
         "active_role": access.active_role(request),
-        "must_set_up": second_factor.requires_second_factor(user) and not second_factor.has_second_factor(user),
+        "must_set_up": second_factor.must_set_up_second_factor(user),
     }

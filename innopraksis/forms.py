@@ -44,7 +44,7 @@ class EmailAuthenticationForm(AuthenticationForm):
             throttle.record_failure(email, ip_address)
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
-        throttle.clear_failures(email, ip_address)
+        # The failures stop counting once signing in is complete, second factor and all (signin.AccountAdapter).
         return self.cleaned_data
 
 

@@ -249,11 +249,14 @@ MFA_FORMS = {
     "authenticate": "innopraksis.second_factor.ThrottledAuthenticateForm",
     "reauthenticate": "innopraksis.second_factor.ThrottledReauthenticateForm",
     "add_webauthn": "innopraksis.second_factor.NamedKeyForm",
+    "edit_webauthn": "innopraksis.second_factor.RenamedKeyForm",
 }
 MFA_ALLOW_UNVERIFIED_EMAIL = True  # the portal's addresses come from the programme's register
 MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_TOTP_ISSUER = "InnoPraksis"
-# A code from the 30 seconds before or after is accepted too: a phone's clock is seldom exact.
+# A code from the 30 seconds before or after is accepted too: a phone's clock is seldom exact. A used code is
+# remembered for that long in the shared cache, and refused again (innopraksis/second_factor.py).
+MFA_TOTP_PERIOD = 30
 MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = False
 # Browsers allow passkeys on http://localhost; the server must then accept that origin too.
@@ -317,6 +320,10 @@ REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 2, minimum=0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The cache every app server shares: a table in the database (`manage.py createcachetable`, which `make run`
+# and the tests' database set-up run). It remembers the second factor's used codes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "innopraksis_cache"}}
 
 # Confirmations travel in a signed cookie (the session only when too long): showing one costs no database write.
 MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"

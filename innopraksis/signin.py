@@ -12,27 +12,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialAccount, SocialLogin
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from innopraksis import accounts, security
+from innopraksis import accounts, security, throttle
+from innopraksis.access import ACTIVE_ROLE_SESSION_KEY
 from innopraksis.models import User
 from students import people
 
 FEIDE = "feide"  # the provider id of Feide's OpenID Connect app (settings.SOCIALACCOUNT_PROVIDERS)
 # The Feide name (user@realm), given with the scope userid-feide.
 PRINCIPAL_NAME_CLAIM = "https://n.feide.no/claims/eduPersonPrincipalName"
-# The invitation being accepted with Feide, by the hash of its token, while the person is away at Feide.
-INVITATION_SESSION_KEY = "feide_invitation"
 # A language chosen on the sign-in page, before signing in; signing in makes it the person's language.
 LANGUAGE_CHOSEN_KEY = "language_chosen"
 
@@ -72,20 +74,35 @@ def realm_allowed(principal_name: str) -> bool:
     return bool(_at) and realm in settings.FEIDE_REALMS
 
 
-def remember_language(request: HttpRequest, response: HttpResponse, user: User) -> None:
-    """A language chosen on the sign-in page becomes the person's; the browser remembers theirs too, so that
-    the page after signing out is in the same language."""
-    chosen = request.session.pop(LANGUAGE_CHOSEN_KEY, None)
-    if chosen in dict(settings.LANGUAGES):
-        accounts.user_set_language(user=user, language=chosen)
+def to_feide(request: HttpRequest, process: str, *, next_url: str, **state) -> HttpResponse:
+    """Send the browser to Feide to sign in. ``state`` travels with this one trip and comes back with the
+    identity (``sociallogin.state``); a trip given up at Feide leaves nothing behind. 404 when Feide is not
+    set up."""
+    try:
+        provider = get_social_adapter().get_provider(request, FEIDE)
+    except SocialApp.DoesNotExist:
+        raise Http404 from None
+    return provider.redirect(request, process, next_url=next_url, **state)
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The browser remembers the language, so that the page after signing out is in the same language."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
-        user.language,
+        language,
         max_age=365 * 24 * 3600,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
     )
+
+
+def remember_language(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    """A language chosen on the sign-in page becomes the person's, and the browser remembers theirs."""
+    chosen = request.session.pop(LANGUAGE_CHOSEN_KEY, None)
+    if chosen in dict(settings.LANGUAGES):
+        accounts.user_set_language(user=user, language=chosen)
+    set_language_cookie(response, user.language)
 
 
 @transaction.atomic
@@ -110,9 +127,25 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def post_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse:
+        """Signing in is complete (both factors, if the person has two): only now do this account's failed
+        attempts from this address stop counting, so that a right password cannot hide wrong codes."""
+        throttle.clear_failures(user.email, throttle.client_ip(request))
         response = super().post_login(request, user, **kwargs)
         remember_language(request, response, user)
         return response
+
+    def reauthenticate(self, user, password: str) -> bool:
+        """Giving the password again (before changing the second factor) is throttled like signing in."""
+        request = context.request
+        address = throttle.client_ip(request)
+        lock = throttle.lock_for(user.email, address)
+        if lock is not None:
+            security.log_event("sign_in_throttled", request, user=user, scope=lock.scope, again=True)
+            raise ValidationError(throttle.throttled_message(lock, throttle.minutes_until(lock.until)))
+        if super().reauthenticate(user, password):
+            return True
+        throttle.record_failure(user.email, address)
+        return False
 
 
 class FeideAdapter(DefaultSocialAccountAdapter):
@@ -128,28 +161,41 @@ class FeideAdapter(DefaultSocialAccountAdapter):
         return reverse("profile")
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        invitation_hash = request.session.pop(INVITATION_SESSION_KEY, None)
+        invitation_hash = sociallogin.state.get("invitation")
         principal_name = feide_name(sociallogin)
         if not realm_allowed(principal_name):
-            security.log_event("feide_refused", request, reason="realm", feide_name=principal_name or "-")
-            raise ImmediateHttpResponse(
-                render(request, "innopraksis/feide_refused.html", {"feide_name": principal_name}, status=403)
-            )
-        if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
-            return  # signs in the person it is linked to, or is linked to the signed-in person
+            _refuse(request, "realm", principal_name)
+        if sociallogin.state.get("process") == AuthProcess.CONNECT:
+            return  # linked to the signed-in person (allauth refuses an identity linked to someone else)
+        if sociallogin.is_existing:
+            if invitation_hash and not people.invitation_is_for(token_hash=invitation_hash, user=sociallogin.user):
+                _refuse(request, "taken", principal_name)  # the invitation names someone else
+            return  # signs in the person it is linked to
         if invitation_hash:
             try:
-                user = people.invitation_accept_with_feide(
-                    token_hash=invitation_hash, name_from_feide=str(_claims(sociallogin).get("name", ""))
-                )
+                with transaction.atomic():  # the invitation is spent only with the identity linked
+                    user, invitation = people.invitation_accept_with_feide(
+                        token_hash=invitation_hash, name_from_feide=str(_claims(sociallogin).get("name", ""))
+                    )
+                    sociallogin.connect(request, user)  # writes the SocialAccount
             except ValidationError:
                 raise ImmediateHttpResponse(
                     render(request, "innopraksis/invitation_unusable.html", {"status": "used"}, status=410)
                 ) from None
-            sociallogin.connect(request, user)
-            security.log_event("invitation_accepted", request, user=user, with_feide=True)
+            security.log_event("invitation_accepted", request, user=user, invitation=invitation.pk, with_feide=True)
+            request.session[ACTIVE_ROLE_SESSION_KEY] = invitation.role
+            messages.success(request, _("Welcome to InnoPraksis! Feide signs you in from now on."))
             return
-        security.log_event("feide_refused", request, reason="not_linked", feide_name=principal_name or "-")
-        raise ImmediateHttpResponse(
-            render(request, "innopraksis/feide_no_access.html", {"feide_name": principal_name}, status=403)
-        )
+        _refuse(request, "not_linked", principal_name)
+
+
+# Why a Feide identity was refused, and the page that says so (a page of its own, so that reloading it or
+# changing its language does not send Feide's one-time answer again).
+REFUSAL_PAGES = {"not_linked": "feide_no_access", "realm": "feide_realm_refused", "taken": "feide_taken"}
+REFUSED_NAME_KEY = "feide_refused_name"
+
+
+def _refuse(request: HttpRequest, reason: str, principal_name: str) -> None:
+    security.log_event("feide_refused", request, reason=reason, feide_name=principal_name or "-")
+    request.session[REFUSED_NAME_KEY] = principal_name
+    raise ImmediateHttpResponse(redirect(REFUSAL_PAGES[reason]))

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from innopraksis import views
+from innopraksis.access import public
 from innopraksis.forms import ChangePasswordForm, LanguageAwarePasswordResetForm, NewPasswordForm
 from innopraksis.overview import views as overview
 
@@ -25,7 +26,10 @@ urlpatterns = [
     path("ping/", views.ping, name="ping"),
     path("calendar/<str:token>.ics", overview.calendar_feed, name="calendar_feed"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("feide/no-access/", views.feide_refused, {"reason": "not_linked"}, name="feide_no_access"),
+    path("feide/not-accepted/", views.feide_refused, {"reason": "realm"}, name="feide_realm_refused"),
+    path("feide/linked-to-another/", views.feide_refused, {"reason": "taken"}, name="feide_taken"),
     path("profile/feide/link/", views.feide_link, name="feide_link"),
     path("profile/feide/unlink/", views.feide_unlink, name="feide_unlink"),
     path("invitation/<str:token>/feide/", views.invitation_accept_feide, name="invitation_accept_feide"),
@@ -44,7 +48,7 @@ urlpatterns = [
     ),
     # The names allauth's flows send people to, for the portal's own pages.
     path("sign-in/", views.SignInView.as_view(), name="account_login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="account_logout"),
+    path("sign-out/", public(auth_views.LogoutView.as_view()), name="account_logout"),
     path(
         "password/change/", auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm), name="password_change"
     ),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from allauth.account.internal.flows import login as login_flow
-from allauth.account.models import Login
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
 from allauth.socialaccount.providers.base import AuthProcess
-from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -63,8 +61,8 @@ class SignInView(auth_views.LoginView):
         user = form.get_user()
         # The password was just given: for the next few minutes (ACCOUNT_REAUTHENTICATION_TIMEOUT) setting up a
         # second factor does not ask for it again.
-        login_flow.record_authentication(self.request, user, "password", email=user.email, reauthenticated=True)
-        return login_flow.perform_login(self.request, Login(user=user, redirect_url=self.get_success_url()))
+        record_authentication(self.request, user, "password", email=user.email, reauthenticated=True)
+        return perform_login(self.request, user, redirect_url=self.get_success_url())
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "feide": signin.feide_enabled()}
@@ -85,14 +83,7 @@ def set_language(request):
     else:
         # Chosen before signing in: signing in keeps it (signin.remember_language), over the language saved earlier.
         request.session[signin.LANGUAGE_CHOSEN_KEY] = language
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
+    signin.set_language_cookie(response, language)
     return response
 
 
@@ -114,22 +105,27 @@ def profile(request):
     return signin.let_forms_go_to_feide(render(request, "innopraksis/profile.html", context))
 
 
-def _feide_sign_in(request):
-    """Off to Feide (django-allauth's login view, which answers a POST with the redirect); 404 when Feide is not
-    set up."""
-    return oidc_views.login(request, provider_id=signin.FEIDE)
+@public
+def feide_refused(request, reason: str):
+    """Why Feide's sign-in was not accepted here, and what to do; another Feide account can be tried."""
+    templates = {"not_linked": "feide_no_access", "realm": "feide_refused", "taken": "feide_taken"}
+    context = {"feide_name": request.session.get(signin.REFUSED_NAME_KEY, ""), "feide": signin.feide_enabled()}
+    response = render(request, f"innopraksis/{templates[reason]}.html", context, status=403)
+    return signin.let_forms_go_to_feide(response)
 
 
 @require_POST
 def feide_link(request):
     """From the profile: sign in at Feide, and the identity is linked to the signed-in person."""
-    request.POST = request.POST.copy()
-    request.POST.update({"process": AuthProcess.CONNECT, "next": reverse("profile")})
-    return _feide_sign_in(request)
+    return signin.to_feide(request, AuthProcess.CONNECT, next_url=reverse("profile"))
 
 
-@require_POST
 def feide_unlink(request):
+    """Unlink Feide, after a confirmation page."""
+    if request.method != "POST":
+        return render(
+            request, "innopraksis/feide_unlink_confirm.html", {"identity": signin.feide_identity_of(request.user)}
+        )
     try:
         signin.feide_unlink(user=request.user)
     except ValidationError as error:
@@ -186,14 +182,28 @@ def invitation_resend(request, pk: int):
     return redirect("invitation_list")
 
 
-@public
-def invitation_accept(request, token: str):
+def _invitation_unusable(request, status):
+    """The page for a link that cannot be used (``status`` None: not recognised), with its status code."""
+    return render(
+        request, "innopraksis/invitation_unusable.html", {"status": status}, status=404 if status is None else 410
+    )
+
+
+def _usable_invitation(request, token: str):
+    """The invitation of a link if it can still be used, or the page that says why not."""
     invitation = invitations.invitation_for_token(token)
     if invitation is None:
-        return render(request, "innopraksis/invitation_unusable.html", {"status": None}, status=404)
-    status = invitation.status
-    if status != InvitationStatus.PENDING:
-        return render(request, "innopraksis/invitation_unusable.html", {"status": status}, status=410)
+        return None, _invitation_unusable(request, None)
+    if invitation.status != InvitationStatus.PENDING:
+        return None, _invitation_unusable(request, invitation.status)
+    return invitation, None
+
+
+@public
+def invitation_accept(request, token: str):
+    invitation, unusable = _usable_invitation(request, token)
+    if unusable:
+        return unusable
     form = InvitationAcceptForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,13 +211,11 @@ def invitation_accept(request, token: str):
                 token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"]
             )
         except ValidationError:
-            return render(
-                request, "innopraksis/invitation_unusable.html", {"status": InvitationStatus.USED}, status=410
-            )
+            return _invitation_unusable(request, InvitationStatus.USED)
         security.log_event("invitation_accepted", request, user=user, invitation=invitation.pk)
         response = perform_login(request, user, redirect_url=reverse("home"))
         request.session[access.ACTIVE_ROLE_SESSION_KEY] = invitation.role
-        messages.success(request, _("Welcome to InnoPraksis! Your password is set and you are signed in."))
+        messages.success(request, _("Welcome to InnoPraksis! Your password is set."))
         return response
     context = {"form": form, "invitation": invitation, "feide": signin.feide_enabled()}
     return signin.let_forms_go_to_feide(render(request, "innopraksis/invitation_accept.html", context))
@@ -216,14 +224,9 @@ def invitation_accept(request, token: str):
 @public
 @require_POST
 def invitation_accept_feide(request, token: str):
-    """Accept an invitation by signing in with Feide: the invitation, remembered while the person is at Feide,
+    """Accept an invitation by signing in with Feide: the invitation travels with this one trip to Feide and
     names whom the Feide identity is linked to (innopraksis.signin.FeideAdapter)."""
-    invitation = invitations.invitation_for_token(token)
-    if invitation is None:
-        return render(request, "innopraksis/invitation_unusable.html", {"status": None}, status=404)
-    if invitation.status != InvitationStatus.PENDING:
-        return render(request, "innopraksis/invitation_unusable.html", {"status": invitation.status}, status=410)
-    request.session[signin.INVITATION_SESSION_KEY] = invitation.token_hash
-    request.POST = request.POST.copy()
-    request.POST.update({"process": AuthProcess.LOGIN, "next": reverse("home")})
-    return _feide_sign_in(request)
+    invitation, unusable = _usable_invitation(request, token)
+    if unusable:
+        return unusable
+    return signin.to_feide(request, AuthProcess.LOGIN, next_url=reverse("home"), invitation=invitation.token_hash)

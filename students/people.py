@@ -85,11 +85,17 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     return user
 
 
+def invitation_is_for(*, token_hash: str, user: User) -> bool:
+    """Whether the invitation of this link names this person (by their e-mail address)."""
+    return Invitation.objects.filter(token_hash=token_hash, email__iexact=user.email).exists()
+
+
 @transaction.atomic
-def invitation_accept_with_feide(*, token_hash: str, name_from_feide: str) -> User:
+def invitation_accept_with_feide(*, token_hash: str, name_from_feide: str) -> tuple[User, Invitation]:
     """Use an invitation by signing in with Feide rather than choosing a password: create the person named by
-    the invitation if new (with no password; Feide signs them in), give them the role, and spend the link. The
-    caller links the Feide identity to the person returned."""
+    the invitation if new (with no password; Feide signs them in), give them the role, and spend the link.
+    Returns the person and the invitation; the caller links the Feide identity to the person in the same
+    transaction."""
     invitation = _pending_invitation(token_hash)
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
@@ -99,4 +105,4 @@ def invitation_accept_with_feide(*, token_hash: str, name_from_feide: str) -> Us
     user.full_clean()
     user.save()
     _give_role_and_spend(invitation, user)
-    return user
+    return user, invitation

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
-from django.core.cache import cache
 from django.test import Client
 
 from innopraksis.models import User
@@ -48,12 +47,6 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # A second-factor code is refused when it was used already (kept in the cache for its 30 seconds).
-    cache.clear()
 
 
 # The authenticator app of the coordinators made here: coordinators must have a second factor.

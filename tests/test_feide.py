@@ -49,8 +49,18 @@ def through_feide(provider, response, username: str, at_provider=None):
 
 
 def feide_sign_in(client, provider, username: str, at_provider=None):
+    """Sign in with Feide from the sign-in page; a refusal is followed to the page that explains it."""
     start = client.post(reverse("openid_connect_login", kwargs={"provider_id": "feide"}), {"process": "login"})
-    return client.get(through_feide(provider, start, username, at_provider))
+    return refusal_followed(client, client.get(through_feide(provider, start, username, at_provider)))
+
+
+def refusal_followed(client, response):
+    if response.status_code == 302 and response.url in REFUSAL_PAGES:
+        return client.get(response.url)
+    return response
+
+
+REFUSAL_PAGES = {reverse(name) for name in ("feide_no_access", "feide_realm_refused", "feide_taken")}
 
 
 @pytest.fixture
@@ -78,6 +88,14 @@ class TestWithoutFeide:
 
 
 class TestInvitation:
+    def test_an_invitation_abandoned_at_feide_goes_to_nobody_else(self, client, cast, feide, invite):
+        token = invite("forlatt@example.org")
+        client.post(reverse("invitation_accept_feide", kwargs={"token": token}))  # and never comes back
+        response = feide_sign_in(client, feide, "ukjent@uni.example")
+        assert response.status_code == 403
+        assert not User.objects.filter(email="forlatt@example.org").exists()
+        assert not SocialAccount.objects.exists()
+
     def test_a_student_accepts_an_invitation_with_feide_and_signs_in_with_it_again(self, client, cast, feide, invite):
         token = invite("ny.student@example.org", "Nora Ny")
         page = client.get(reverse("invitation_accept", kwargs={"token": token})).content.decode()
@@ -126,6 +144,7 @@ class TestNoAccess:
         assert response.status_code == 403
         html = response.content.decode()
         assert "Du har ikke tilgang til InnoPraksis ennå" in html and "ukjent@uni.example" in html
+        assert "invitasjon på e-post fra programmets koordinator" in html  # whom to ask
         assert (User.objects.count(), SocialAccount.objects.count()) == (users, identities)
         assert client.get(reverse("home")).status_code == 302  # not signed in
         assert "event=feide_refused" in caplog.text and "reason=not_linked" in caplog.text
@@ -140,7 +159,7 @@ class TestNoAccess:
         settings.FEIDE_REALMS = ["uni.example"]
         token = invite("annensted@example.org")
         start = client.post(reverse("invitation_accept_feide", kwargs={"token": token}))
-        response = client.get(through_feide(feide, start, "ola@annen.example"))
+        response = refusal_followed(client, client.get(through_feide(feide, start, "ola@annen.example")))
         assert response.status_code == 403
         assert "Denne Feide-kontoen kan ikke brukes her" in response.content.decode()
         assert not User.objects.filter(email="annensted@example.org").exists()
@@ -148,6 +167,38 @@ class TestNoAccess:
         start = client.post(reverse("invitation_accept_feide", kwargs={"token": token}))
         client.get(through_feide(feide, start, "siri@uni.example"))
         assert SocialAccount.objects.filter(user__email="annensted@example.org").exists()
+
+    def test_the_allow_list_holds_for_a_linked_identity_and_for_linking_from_the_profile(self, cast, feide, settings):
+        client = client_for(cast.student_a)
+        client.get(through_feide(feide, client.post(reverse("feide_link")), "ola@annen.example"))
+        assert SocialAccount.objects.filter(user=cast.student_a).exists()  # no list yet: any realm
+        settings.FEIDE_REALMS = ["uni.example"]
+        response = feide_sign_in(client_for(None), feide, "ola@annen.example")
+        assert response.status_code == 403
+        other = client_for(cast.student_b)
+        response = other.get(through_feide(feide, other.post(reverse("feide_link")), "ola@annen.example"))
+        assert response.url == reverse("feide_realm_refused")
+        assert not SocialAccount.objects.filter(user=cast.student_b).exists()
+
+    def test_an_identity_linked_to_someone_else_does_not_take_another_persons_invitation(
+        self, client, cast, feide, invite
+    ):
+        linked = client_for(cast.student_a)
+        linked.get(through_feide(feide, linked.post(reverse("feide_link")), "siri@uni.example"))
+        token = invite("ny.person@example.org")
+        start = client.post(reverse("invitation_accept_feide", kwargs={"token": token}))
+        response = refusal_followed(client, client.get(through_feide(feide, start, "siri@uni.example")))
+        assert response.status_code == 403
+        assert "Denne Feide-kontoen hører til en annen her" in response.content.decode()
+        assert client.get(reverse("home_student")).status_code == 302  # nobody signed in
+        assert not User.objects.filter(email="ny.person@example.org").exists()
+
+    def test_the_refusal_page_can_be_reloaded_and_offers_another_feide_account(self, client, cast, feide):
+        feide_sign_in(client, feide, "ukjent@uni.example")
+        again = client.get(reverse("feide_no_access"))
+        html = again.content.decode()
+        assert again.status_code == 403 and "ukjent@uni.example" in html
+        assert "Logg inn med en annen Feide-konto" in html and "prompt%3Dlogin" in html
 
 
 class TestProfile:
@@ -166,6 +217,7 @@ class TestProfile:
         assert feide_sign_in(other, feide, "siri@uni.example").url == reverse("home")
         assert other.get(reverse("home_student")).status_code == 200
 
+        assert "Koble fra Feide?" in client.get(reverse("feide_unlink")).content.decode()
         with caplog.at_level(logging.INFO, logger="innopraksis.security"):
             response = client.post(reverse("feide_unlink"), follow=True)
         assert "Feide logger deg ikke lenger inn" in response.content.decode()

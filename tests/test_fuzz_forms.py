@@ -481,7 +481,7 @@ def test_every_form_posts_to_a_url_the_write_matrix_covers_or_leaves_out_on_purp
 # Posted by the matrix, but on no page here: the Feide buttons show only when Feide is set up (their forms hold
 # no field but the CSRF token; test_feide posts them), and account_logout is the name allauth's flows know the
 # sign-out by.
-NO_FORM_HERE = {"feide_link", "feide_unlink", "invitation_accept_feide", "account_logout"}
+NO_FORM_HERE = {"feide_link", "invitation_accept_feide", "account_logout"}
 
 
 def test_every_url_the_matrix_posts_to_is_fuzzed():

@@ -5,14 +5,14 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from django.core import mail
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from innopraksis.management.commands.seed_demo import DEMO_PASSWORD
-from tests.conftest import PASSWORD, invitation_token, totp_code
+from innopraksis.second_factor import code_was_used
+from tests.conftest import PASSWORD, invitation_token
 
 
 def sign_in(page, email, password=PASSWORD):
@@ -37,8 +37,8 @@ def authenticator_code(email: str) -> str | None:
         return None
     secret = decrypt(app.data["secret"])
     counter = int(time.time()) // 30
-    code = totp_code(secret)
-    if cache.get(TOTP(app)._get_used_cache_key(code)):
+    code = format_hotp_value(hotp_value(secret, counter))
+    if code_was_used(app.user, code):
         code = format_hotp_value(hotp_value(secret, counter + 1))
     return code
 

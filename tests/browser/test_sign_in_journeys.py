@@ -141,6 +141,6 @@ def test_a_student_adds_a_passkey_and_signs_in_with_it(page, cast):
     page.get_by_label("E-postadresse").fill(cast.student_a.email)
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
-    page.get_by_role("button", name="Bruk en sikkerhetsnøkkel").click()
+    page.get_by_role("button", name="Bruk passnøkkelen eller sikkerhetsnøkkelen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
     assert refused == []  # the passkey's scripts run under the strict Content-Security-Policy

@@ -21,6 +21,6 @@ class Command(BaseCommand):
         removed = second_factor.second_factor_reset(user=user)
         security.log_event("second_factor_reset", user=user, removed=removed, by=repr(by))
         self.stdout.write(
-            f"Removed {removed} second factor(s) and recovery codes of {user.email}, and e-mailed them. "
+            f"Removed {removed} second factor(s) and the recovery codes of {user.email}, and e-mailed them. "
             + ("They set up a new one at their next sign-in." if second_factor.requires_second_factor(user) else "")
         )

@@ -1045,10 +1045,11 @@ class Command(BaseCommand):
             )
 
     def _second_factor(self, coordinator: User) -> list[str]:
-        """The demo key in an authenticator app, and fresh recovery codes (each run of the demo), returned."""
-        Authenticator.objects.filter(user=coordinator).delete()
-        TOTP.activate(coordinator, DEMO_TOTP_SECRET)
-        return RecoveryCodes.activate(coordinator).generate_codes()
+        """The demo key in an authenticator app, and recovery codes; returns the codes not used yet. A second
+        factor someone added to the demo (a passkey) is kept."""
+        if not Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(coordinator, DEMO_TOTP_SECRET)
+        return RecoveryCodes.activate(coordinator).get_unused_codes()
 
     def _print_logins(self, created: int) -> None:
         rows = [
@@ -1065,6 +1066,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Coordinators give a second factor after the password: a code from an authenticator app with the key "
             f"{DEMO_TOTP_SECRET}, or, for {COORDINATORS[0][0]}, one of the recovery codes "
-            f"{', '.join(self.recovery_codes[:3])} (each works once; "
-            "seeding again makes new ones)."
+            f"{', '.join(self.recovery_codes[:3])} (each works once; make new ones under two-factor authentication "
+            "on the profile)."
         )
