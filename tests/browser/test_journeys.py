@@ -72,7 +72,7 @@ def test_coordinator_invites_a_student_who_sets_a_password_from_the_email(page, 
     page.get_by_role("button", name="Lagre og logg inn").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Mitt internship")
-    expect(page.get_by_text("Passordet ditt er satt, og du er logget inn.")).to_be_visible()
+    expect(page.get_by_text("Velkommen til InnoPraksis! Passordet ditt er lagret.")).to_be_visible()
 
     sign_out(page)
     sign_in(page, "ny.student@example.org", "my-own-long-password")
