@@ -382,6 +382,7 @@ def main() -> int:
     server = None
     try:
         manage(env, "migrate", "--verbosity", "0")
+        manage(env, "createcachetable")
         print(
             manage(
                 env,

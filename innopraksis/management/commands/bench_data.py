@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -80,9 +81,10 @@ class Command(BaseCommand):
             Membership(user=user, organisation=org, role=MembershipRole.MAIN_CONTACT)
             for user, org in zip(supervisors, orgs, strict=True)
         )
-        User.objects.create(
+        coordinator = User.objects.create(
             email="koordinator@bench.example", full_name="Koordinator", password=password, is_coordinator=True
         )
+        TOTP.activate(coordinator, generate_totp_secret())  # coordinators have a second factor
         users = User.objects.bulk_create(
             User(email=f"student{n:05d}@bench.example", full_name=f"Student {n:05d}", password=password)
             for n in range(placements)
