@@ -212,6 +212,9 @@ class TestProfile:
         assert SocialAccount.objects.get(user=cast.student_a).uid == feide.identities["siri@uni.example"].sub
         assert "event=feide_linked" in caplog.text
 
+        exported = client.get(reverse("personal_data_export")).json()
+        (sign_in_data,) = [section["data"] for section in exported["sections"] if section["name"] == "sign_in"]
+        assert [link["identifier"] for link in sign_in_data["feide"]] == [feide.identities["siri@uni.example"].sub]
         # Feide now signs her in.
         other = client_for(None)
         assert feide_sign_in(other, feide, "siri@uni.example").url == reverse("home")

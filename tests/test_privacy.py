@@ -8,6 +8,8 @@ from io import StringIO
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
@@ -18,7 +20,7 @@ from feedback.conversation import message_write
 from feedback.models import CheckIn, FollowUp, Message
 from students import agreement_steps, placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side
-from tests.conftest import client_for
+from tests.conftest import client_for, give_authenticator_app
 from tests.test_agreement import fill
 
 START, END = datetime.date(2022, 1, 10), datetime.date(2022, 5, 20)
@@ -152,12 +154,19 @@ class TestAnonymisation:
 
     def test_names_contacts_and_texts_go_the_numbers_stay_history_included(self, cast, placement):
         checkin = self.finished(cast, placement)
+        SocialAccount.objects.create(
+            user=cast.student_a, provider="feide", uid="feide-subject", extra_data={"userinfo": {"name": "Siri"}}
+        )
+        give_authenticator_app(cast.student_a)
         with time_machine.travel(datetime.datetime(2025, 6, 1, 12), tick=False):
             call_command("anonymise_cohorts", stdout=StringIO())
         user = cast.student_a
         user.refresh_from_db()
         assert user.full_name.startswith("Anonymised student") and user.email.endswith("@invalid.example")
         assert not user.is_active and not user.has_usable_password()
+        # The Feide link, with the name it holds, and the second factor go with the person's name.
+        assert not SocialAccount.objects.filter(user=user).exists()
+        assert not Authenticator.objects.filter(user=user).exists()
         checkin.refresh_from_db()
         assert (checkin.workload, checkin.resource, checkin.goes_well) == (4, 2, "")
         assert not Message.objects.exists()

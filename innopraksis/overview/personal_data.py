@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -163,6 +165,21 @@ def export_for(person: User) -> dict:
                 _row(item, ["title", "practice", "due_on", "done_at", "note"])
                 for item in OnboardingItem.objects.filter(done_by=person)
             ],
+        ),
+        _section(
+            "sign_in",
+            _("Made when you linked Feide (Feide's identifier for you) or set up a second factor."),
+            _("You, and the portal's operator in the database; not the coordinators."),
+            {
+                "feide": [
+                    {"identifier": link.uid, "linked": _plain(link.date_joined), "last_used": _plain(link.last_login)}
+                    for link in SocialAccount.objects.filter(user=person)
+                ],
+                "second_factors": [
+                    {"kind": factor.type, "set_up": _plain(factor.created_at), "last_used": _plain(factor.last_used_at)}
+                    for factor in Authenticator.objects.filter(user=person)
+                ],
+            },
         ),
         _section(
             "organisation_memberships",

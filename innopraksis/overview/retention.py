@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -104,6 +106,8 @@ def anonymise(cohort: Cohort) -> Outcome:
         Invitation.objects.filter(email__iexact=user.email).delete()
         LoginFailure.objects.filter(email__iexact=user.email).delete()
         PasswordResetRequest.objects.filter(email__iexact=user.email).delete()
+        SocialAccount.objects.filter(user=user).delete()  # the Feide link, with the name and Feide name it holds
+        Authenticator.objects.filter(user=user).delete()
         student.study_programme, student.phone = "", ""
         student.save(update_fields=["study_programme", "phone"])
         user.full_name = f"Anonymised student {student.pk}"
