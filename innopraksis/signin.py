@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from innopraksis import accounts, security, throttle
 from innopraksis.access import ACTIVE_ROLE_SESSION_KEY
-from innopraksis.models import User
+from innopraksis.models import InvitationStatus, User
 from students import people
 
 FEIDE = "feide"  # the provider id of Feide's OpenID Connect app (settings.SOCIALACCOUNT_PROVIDERS)
@@ -180,7 +180,9 @@ class FeideAdapter(DefaultSocialAccountAdapter):
                     sociallogin.connect(request, user)  # writes the SocialAccount
             except ValidationError:
                 raise ImmediateHttpResponse(
-                    render(request, "innopraksis/invitation_unusable.html", {"status": "used"}, status=410)
+                    render(
+                        request, "innopraksis/invitation_unusable.html", {"status": InvitationStatus.USED}, status=410
+                    )
                 ) from None
             security.log_event("invitation_accepted", request, user=user, invitation=invitation.pk, with_feide=True)
             request.session[ACTIVE_ROLE_SESSION_KEY] = invitation.role
@@ -189,8 +191,8 @@ class FeideAdapter(DefaultSocialAccountAdapter):
         _refuse(request, "not_linked", principal_name)
 
 
-# Why a Feide identity was refused, and the page that says so (a page of its own, so that reloading it or
-# changing its language does not send Feide's one-time answer again).
+# Why a Feide identity was refused, and the page that says so, by URL name and template name (a page of its
+# own, so that reloading it or changing its language does not send Feide's one-time answer again).
 REFUSAL_PAGES = {"not_linked": "feide_no_access", "realm": "feide_realm_refused", "taken": "feide_taken"}
 REFUSED_NAME_KEY = "feide_refused_name"
 

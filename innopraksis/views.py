@@ -108,9 +108,8 @@ def profile(request):
 @public
 def feide_refused(request, reason: str):
     """Why Feide's sign-in was not accepted here, and what to do; another Feide account can be tried."""
-    templates = {"not_linked": "feide_no_access", "realm": "feide_refused", "taken": "feide_taken"}
     context = {"feide_name": request.session.get(signin.REFUSED_NAME_KEY, ""), "feide": signin.feide_enabled()}
-    response = render(request, f"innopraksis/{templates[reason]}.html", context, status=403)
+    response = render(request, f"innopraksis/{signin.REFUSAL_PAGES[reason]}.html", context, status=403)
     return signin.let_forms_go_to_feide(response)
 
 
