@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from feedback import dashboard
 from feedback.models import ExperienceReport, Gathering, GatheringOrganisation
-from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.mail import TemplatedMail, absolute_url, send_templated_mails
 from innopraksis.models import User
 from innopraksis.once import save_once
 from orgs.models import Organisation
@@ -39,17 +39,18 @@ def gathering_save(*, form, user: User) -> Gathering:
     GatheringOrganisation.objects.bulk_create(
         GatheringOrganisation(gathering=gathering, organisation_id=pk) for pk in sorted(new)
     )
-    for person in User.objects.filter(memberships__organisation__in=new, is_active=True).distinct():
-        send_templated_mail(
-            to=person.email,
-            template="gathering_invitation",
-            language=person.language,
-            context={
-                "person": person,
-                "gathering": gathering,
-                "link": absolute_url(reverse("gathering_detail", kwargs={"pk": gathering.pk})),
-            },
-        )
+    link = absolute_url(reverse("gathering_detail", kwargs={"pk": gathering.pk}))
+    send_templated_mails(
+        [
+            TemplatedMail(
+                person.email,
+                "gathering_invitation",
+                {"person": person, "gathering": gathering, "link": link},
+                person.language,
+            )
+            for person in User.objects.filter(memberships__organisation__in=new, is_active=True).distinct()
+        ]
+    )
     return gathering
 
 

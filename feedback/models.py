@@ -366,6 +366,12 @@ class Evaluation(models.Model):
         return f"{self.get_kind_display()} ({self.get_side_display()})"
 
 
+class ReminderStage(models.IntegerChoices):
+    DUE = 0, _("when due")
+    CHASER = 1, _("chaser")
+    LAST = 2, _("last reminder")
+
+
 class Reminder(models.Model):
     """That one reminder went to one person; the unique key makes concurrent runs send it once."""
 
@@ -373,6 +379,7 @@ class Reminder(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
     )
+    stage = models.PositiveSmallIntegerField(_("reminder"), choices=ReminderStage.choices, default=ReminderStage.DUE)
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
@@ -380,8 +387,9 @@ class Reminder(models.Model):
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         constraints = [
-            models.UniqueConstraint(fields=["key", "recipient"], name="feedback_reminder_once"),
+            models.UniqueConstraint(fields=["key", "recipient", "stage"], name="feedback_reminder_once_a_stage"),
         ]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="feedback_reminder_latest")]
 
     def __str__(self) -> str:
         return self.key

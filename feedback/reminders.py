@@ -1,17 +1,20 @@
-"""Reminders: each person is e-mailed what is due soon or overdue for them, each thing once.
+"""Reminders: each person is e-mailed what is due soon or overdue for them, and chased while it stays late.
 
-Safe to run from cron on several servers at once: a reminder is claimed by
-inserting a row under a unique constraint, so when two runs meet, the database
-lets one of them have it. The claim and the sending are one transaction per
-person: a mail the server did not take leaves no claim, so the next run sends
-it, and one person's failure does not stop the others.
+A thing is reminded of when it falls due (REMINDER_LEAD_DAYS before its date), chased after the cohort's
+``chaser_days`` past its date, and a last time after ``last_chaser_days``; each of these goes to each person
+once. A person who chose a daily or weekly digest gets what is new for them at most once a day or a week.
+
+Safe to run from cron on several servers at once: the person's row is locked while their reminders are
+claimed, and a reminder is claimed by inserting a row under a unique constraint, so when two runs meet, the
+database lets one of them have it. The claim and the e-mail are written in one transaction per person and
+the e-mail is sent by the background worker (innopraksis.outbox), which retries it until the mail server
+takes it.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -22,11 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback import todos
-from feedback.models import Reminder, ReminderNow
+from feedback.models import Reminder, ReminderNow, ReminderStage
 from innopraksis.mail import absolute_url, may_remind_by_hand, refuse_if_reminded_lately, send_templated_mail
-from innopraksis.models import User
+from innopraksis.models import ReminderDigest, User
 from students.agreements import people_acting_for
-from students.models import Placement, PlacementState, Side
+from students.models import Cohort, Placement, PlacementState, Side
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +43,29 @@ class Due:
     organisation: str
     due_on: datetime.date
     path: str
+    stage: int = ReminderStage.DUE
+
+
+def stage_on(cohort: Cohort, due_on: datetime.date, today: datetime.date) -> ReminderStage | None:
+    """Which reminder a thing due on ``due_on`` has come to today (None: not yet one)."""
+    late = (today - due_on).days
+    if late >= cohort.last_chaser_days:
+        return ReminderStage.LAST
+    if late >= cohort.chaser_days:
+        return ReminderStage.CHASER
+    if late >= -settings.REMINDER_LEAD_DAYS:
+        return ReminderStage.DUE
+    return None
 
 
 def collect(today: datetime.date) -> list[Due]:
-    """Everything due within REMINDER_LEAD_DAYS or overdue, per person who should act.
+    """Everything due within REMINDER_LEAD_DAYS or overdue, per person who should act, at the reminder it has
+    come to.
 
     The same to-dos as on the home pages (feedback.todos), for every live
     placement: a fixed number of queries, plus one per placement with
     something due for the people who act for it.
     """
-    horizon = today + datetime.timedelta(days=settings.REMINDER_LEAD_DAYS)
     placements = list(
         Placement.objects.filter(state__in=(PlacementState.AGREEMENT, PlacementState.ACTIVE)).select_related(
             "cohort", "agreement", "student__user", "organisation"
@@ -59,15 +75,19 @@ def collect(today: datetime.date) -> list[Due]:
     dues = []
     for placement in placements:
         for side in Side:
-            due_now = [todo for todo in todos.todos_for(placement, side, today) if todo.due_on <= horizon]
+            due_now = [
+                (todo, stage)
+                for todo in todos.todos_for(placement, side, today)
+                if (stage := stage_on(placement.cohort, todo.due_on, today)) is not None
+            ]
             if not due_now:
                 continue
             names = placement.student.user.get_full_name(), placement.organisation.name
             dues += [
-                Due(todo.key, person, todo.what, *names, todo.due_on, todo.path)
+                Due(todo.key, person, todo.what, *names, todo.due_on, todo.path, stage)
                 for person in people_acting_for(placement, side)
                 if person.is_active
-                for todo in due_now
+                for todo, stage in due_now
             ]
     return dues
 
@@ -76,46 +96,60 @@ def _claim(due: Due) -> bool:
     """Record that this reminder goes out; False when it went out before or another run has it."""
     try:
         with transaction.atomic():
-            Reminder.objects.create(key=due.key, recipient=due.recipient)
+            Reminder.objects.create(key=due.key, recipient=due.recipient, stage=due.stage)
     except IntegrityError:
         return False
     return True
 
 
+# A digest goes out at most once in this long: a little less than its day or week, so that the same hour's
+# run from cron sends the next one.
+DIGEST_GAPS = {
+    ReminderDigest.DAILY: datetime.timedelta(hours=20),
+    ReminderDigest.WEEKLY: datetime.timedelta(days=7) - datetime.timedelta(hours=4),
+}
+
+
+def digest_waits(person: User, now: datetime.datetime) -> bool:
+    """Whether a person on a digest had their last reminder too lately for another one now."""
+    gap = DIGEST_GAPS.get(person.reminder_digest)
+    if gap is None:
+        return False
+    last = Reminder.objects.filter(recipient=person).values_list("created_at", flat=True).first()
+    return last is not None and last > now - gap
+
+
 def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[Due]:
-    """Send each person one e-mail with what is newly due for them; returns what was (or would be) sent."""
+    """Write each person one e-mail with what is newly due for them, or late enough to chase, unless their
+    digest waits; returns what was (or would be) sent. The e-mails are sent by the background worker."""
     today = today or timezone.localdate()
+    now = timezone.now()
     dues = collect(today)
+    sent = Reminder.objects.filter(key__in={due.key for due in dues}).values_list("key", "recipient_id", "stage")
+    already = set(sent)
+    dues = [due for due in dues if (due.key, due.recipient.pk, due.stage) not in already]
     if dry_run:
-        sent = Reminder.objects.filter(key__in={due.key for due in dues}).values_list("key", "recipient_id")
-        already = set(sent)
-        return [due for due in dues if (due.key, due.recipient.pk) not in already]
+        return [due for due in dues if not digest_waits(due.recipient, now)]
     by_person: dict[int, list[Due]] = defaultdict(list)
     for due in dues:
         by_person[due.recipient.pk].append(due)
-    sent = []
+    written = []
     for items in by_person.values():
         person = items[0].recipient
-        try:
-            with transaction.atomic():
-                claimed = [due for due in items if _claim(due)]
-                if claimed:
-                    _mail(person, claimed, today)
-        except MAIL_FAILURES:
-            logger.warning("Reminder to user %s not sent; it is tried again on the next run.", person.pk, exc_info=True)
-            continue
-        sent += claimed
-    return sent
-
-
-# What a mail server that is down or refuses a message raises.
-MAIL_FAILURES = (smtplib.SMTPException, OSError)
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=person.pk).first()  # one run at a time for a person
+            if digest_waits(person, now):
+                continue
+            claimed = [due for due in items if _claim(due)]
+            if claimed:
+                _mail(person, claimed, today)
+        written += claimed
+    return written
 
 
 def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User | None = None) -> None:
-    """One e-mail with these items, handed to the mail server at once (a failure raises)."""
+    """One e-mail with these items, written for the worker to send."""
     send_templated_mail(
-        now=True,
         to=person.email,
         template="reminder",
         language=person.language,
@@ -130,6 +164,7 @@ def _mail(person: User, items: list[Due], today: datetime.date, *, sent_by: User
                     "organisation": item.organisation,
                     "due_on": item.due_on,
                     "overdue": item.due_on < today,
+                    "last": item.stage == ReminderStage.LAST,
                     "link": absolute_url(item.path),
                 }
                 for item in sorted(items, key=lambda item: item.due_on)

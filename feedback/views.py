@@ -133,10 +133,6 @@ def reminder_send(request, pk: int):
         reminders.reminder_send_now(placement=placement, side=side, user=request.user, today=timezone.localdate())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except reminders.MAIL_FAILURES:
-        messages.error(
-            request, _("The e-mail could not be sent just now, so no reminder is recorded. Try again later.")
-        )
     else:
         messages.success(
             request,

@@ -43,7 +43,7 @@ from feedback.models import (
     unread_messages,
 )
 from innopraksis import accounts
-from innopraksis.models import Invitation, Role, User
+from innopraksis.models import Invitation, Mail, MailStatus, Role, User
 from orgs.models import Membership, MembershipRole, Organisation
 from students import rounds
 from students.models import (
@@ -205,6 +205,17 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
     if has_role(user, Role.COORDINATOR):
         return Invitation.objects.select_related("organisation", "invited_by")
     return Invitation.objects.none()
+
+
+def undelivered_mail_visible_to(user: User) -> QuerySet[Mail]:
+    """E-mail given up after its last attempt: coordinators see it, to act on the reason."""
+    if has_role(user, Role.COORDINATOR):
+        return Mail.objects.filter(status=MailStatus.FAILED).order_by("-created_at")
+    return Mail.objects.none()
+
+
+def get_undelivered_mail_for(user: User, pk: int) -> Mail:
+    return get_object_or_404(undelivered_mail_visible_to(user), pk=pk)
 
 
 def get_invitation_for(user: User, pk: int) -> Invitation:

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from innopraksis import access, accounts, security, throttle
+from innopraksis import access, accounts, outbox, security, throttle
 from innopraksis.lists import ListFilterForm
 from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
@@ -69,12 +70,13 @@ class LanguageAwarePasswordResetForm(PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
+        """Written for the background worker to send, as every e-mail (innopraksis.outbox)."""
         address = urlsplit(settings.PORTAL_URL)
         context = {**context, "protocol": address.scheme, "domain": address.netloc}
         with translation.override(context["user"].language):
-            super().send_mail(
-                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
-            )
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
+        outbox.enqueue([outbox.Message(to_email, subject, body, "password_reset")])
 
 
 class NewPasswordForm(SetPasswordForm):
@@ -163,4 +165,6 @@ class InvitationAcceptForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "language"]
+        fields = ["full_name", "language", "reminder_digest"]
+        widgets = {"reminder_digest": forms.RadioSelect}
+        help_texts = {"reminder_digest": _("Reminders of what is due for you. Other e-mails come at once.")}

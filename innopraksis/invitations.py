@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.mail import TemplatedMail, absolute_url, send_templated_mails
 from innopraksis.models import Invitation, InvitationRole, User, normalize_email
 
 
@@ -60,13 +60,13 @@ def _invitation(
     return invitation, token
 
 
-def _send(invitation: Invitation, token: str) -> None:
+def _invitation_mail(invitation: Invitation, token: str) -> TemplatedMail:
     link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
-    send_templated_mail(
-        to=invitation.email,
-        template="invitation",
-        context={"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS},
-        language=invitation.language,
+    return TemplatedMail(
+        invitation.email,
+        "invitation",
+        {"invitation": invitation, "link": link, "valid_days": settings.INVITATION_VALID_DAYS},
+        invitation.language,
     )
 
 
@@ -94,7 +94,7 @@ def invitation_create(
     invitation.full_clean()
     _replace_open_invitations([email], now)
     invitation.save()
-    _send(invitation, token)
+    send_templated_mails([_invitation_mail(invitation, token)])
     return invitation
 
 
@@ -124,8 +124,7 @@ def invitations_for_new_people(*, people: list[tuple[User, str, models.Model | N
         made.append((invitation, token))
     _replace_open_invitations([invitation.email for invitation, _token in made], now)
     Invitation.objects.bulk_create([invitation for invitation, _token in made])
-    for invitation, token in made:
-        _send(invitation, token)
+    send_templated_mails([_invitation_mail(invitation, token) for invitation, token in made])
     return len(made)
 
 

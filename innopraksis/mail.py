@@ -1,38 +1,47 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+
+from innopraksis import outbox
 
 # Someone reminded by hand (a party late with a placement, a student who has not ranked) is not reminded by hand
 # again before this much time has passed, so that two coordinators pressing at once do not fill their inbox.
 REMIND_BY_HAND_GAP = datetime.timedelta(hours=20)
 
 
-def send_templated_mail(*, to: str, template: str, context: dict, language: str, now: bool = False) -> None:
+def send_templated_mail(*, to: str, template: str, context: dict, language: str) -> None:
     """Send ``emails/<template>_subject.txt`` and ``_body.txt`` in the recipient's language.
 
-    Sent when the surrounding transaction commits, so a rolled-back change never mails anybody. With
-    ``now``, sent at once and a failure raises, for a caller that records the sending in the same
-    transaction and must not record a mail that was not handed over.
+    Written now, in the surrounding transaction, and handed to the mail server by a background task once it
+    commits (``innopraksis.outbox``): a rolled-back change mails nobody, and a page never waits for the server.
     """
+    send_templated_mails([TemplatedMail(to, template, context, language)])
 
-    def send() -> None:
-        with translation.override(language):
-            subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-            body = render_to_string(f"emails/{template}_body.txt", context)
-        send_mail(subject, body, None, [to])
 
-    if now:
-        send()
-    else:
-        transaction.on_commit(send)
+@dataclass(frozen=True)
+class TemplatedMail:
+    to: str
+    template: str
+    context: dict
+    language: str
+
+
+def send_templated_mails(mails: list[TemplatedMail]) -> None:
+    """``send_templated_mail`` for many, written in one query."""
+    messages = []
+    for mail in mails:
+        with translation.override(mail.language):
+            subject = " ".join(render_to_string(f"emails/{mail.template}_subject.txt", mail.context).split())
+            body = render_to_string(f"emails/{mail.template}_body.txt", mail.context)
+        messages.append(outbox.Message(mail.to, subject, body, mail.template))
+    outbox.enqueue(messages)
 
 
 def absolute_url(path: str) -> str:

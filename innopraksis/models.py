@@ -15,6 +15,12 @@ class Role(models.TextChoices):
     STUDENT = "student", _("Student")
 
 
+class ReminderDigest(models.TextChoices):
+    EACH = "each", _("As things fall due")
+    DAILY = "daily", _("One e-mail a day at most")
+    WEEKLY = "weekly", _("One e-mail a week at most")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -52,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    reminder_digest = models.CharField(
+        _("reminders"), max_length=10, choices=ReminderDigest.choices, default=ReminderDigest.EACH
+    )
     is_coordinator = models.BooleanField(
         _("coordinator"),
         default=False,
@@ -238,3 +247,43 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class MailStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not delivered")
+
+
+class Mail(models.Model):
+    """One e-mail the portal sends, written in the transaction that caused it and handed to the mail server by
+    a background task (``innopraksis.outbox``). Its key is its idempotency key: the message's Message-ID, so a
+    message sent twice after a worker died between the mail server's answer and the row's update is one message
+    to the recipient's mail system."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    to = models.EmailField(_("to"), max_length=254)
+    template = models.CharField(_("kind"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=MailStatus.choices, default=MailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    # When the next attempt is due, and when the task queued for it is due to run (None: no task is queued): a
+    # waiting mail whose task is long overdue lost its worker, and is queued again.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    queued_at = models.DateTimeField(_("task due"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="innopraksis_mail_waiting"),
+            models.Index(fields=["-created_at"], condition=Q(status="failed"), name="innopraksis_mail_failed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

@@ -115,6 +115,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    # E-mail as background tasks (innopraksis/outbox.py), kept in the database and run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction mode a connection may change between two transactions, so a cursor that
+# lives on the server (as QuerySet.iterator() opens on PostgreSQL) cannot be used (README: PgBouncer).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLING", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "innopraksis.User"
@@ -321,9 +327,29 @@ REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 2, minimum=0)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# The cache every app server shares: a table in the database (`manage.py createcachetable`, which `make run`
-# and the tests' database set-up run). It remembers the second factor's used codes.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "innopraksis_cache"}}
+# The cache every app server shares. It remembers the second factor's used codes. With REDIS_URL it is Redis,
+# and the sessions live there too; without, it is a table in the database (`manage.py createcachetable`,
+# which `make run` and the tests' database set-up run) and the sessions are rows in the database.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "innopraksis_cache"}}
+
+# Background tasks (every e-mail: innopraksis/outbox.py) wait in the database for `manage.py db_worker`;
+# "immediate" runs each when it is queued, in the process that queues it (the tests do).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_choice("TASKS_BACKEND", "database", {"database", "immediate"})]
+    }
+}
+# Sent e-mails are deleted this many days after sending (they hold names and answers); undelivered ones stay
+# on the coordinators' page until sent again.
+MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 30, minimum=1)
 
 # Confirmations travel in a signed cookie (the session only when too long): showing one costs no database write.
 MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"

@@ -27,7 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from innopraksis import accounts, security, throttle
+from innopraksis import accounts, outbox, security, throttle
 from innopraksis.access import ACTIVE_ROLE_SESSION_KEY
 from innopraksis.models import InvitationStatus, User
 from students import people
@@ -133,6 +133,11 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         remember_language(request, response, user)
         return response
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Any e-mail of the sign-in library is written for the background worker, as every e-mail."""
+        message = self.render_mail(template_prefix, email, context)
+        outbox.enqueue([outbox.Message(email, message.subject, message.body, template_prefix)])
 
     def reauthenticate(self, user, password: str) -> bool:
         """Giving the password again (before changing the second factor) is throttled like signing in."""

@@ -65,6 +65,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("mail/undelivered/", views.mail_undelivered, name="mail_undelivered"),
+    path("mail/<int:pk>/send-again/", views.mail_send_again, name="mail_send_again"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/new/", views.invitation_create, name="invitation_create"),
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),

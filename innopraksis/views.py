@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from innopraksis import access, accounts, invitations, second_factor, security, signin
+from innopraksis import access, accounts, invitations, outbox, second_factor, security, signin
 from innopraksis.access import public, role_required
 from innopraksis.forms import (
     EmailAuthenticationForm,
@@ -152,6 +152,23 @@ def invitation_list(request):
     listed = filter_form.filter(access.invitations_visible_to(request.user))
     context = {"page": paginate(request, listed), "filter_form": filter_form}
     return render(request, "innopraksis/invitation_list.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def mail_undelivered(request):
+    """The e-mail the mail server would not take, with its reason, to fix and send again."""
+    page = paginate(request, access.undelivered_mail_visible_to(request.user))
+    return render(request, "innopraksis/mail_undelivered.html", {"page": page})
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def mail_send_again(request, pk: int):
+    mail = access.get_undelivered_mail_for(request.user, pk)
+    if outbox.mail_send_again(mail=mail):
+        security.log_event("mail_sent_again", request, mail=mail.pk)
+        messages.success(request, _("The e-mail to %(email)s is being sent again.") % {"email": mail.to})
+    return redirect("mail_undelivered")
 
 
 @role_required(Role.COORDINATOR)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from innopraksis.mail import absolute_url, send_templated_mail
+from innopraksis.mail import TemplatedMail, absolute_url, send_templated_mails
 from innopraksis.models import User
 from students import agreement_steps
 from students.models import (
@@ -144,23 +144,27 @@ def notify(agreement: ExpectationAgreement, *, event: str, recipients, side: str
         first = next((step for step in agreement_steps.steps_for(side) if not step.is_complete(agreement)), None)
         if event in {"opened", "part_done"} and first is not None:
             link = absolute_url(reverse("agreement_step", kwargs={"pk": placement.pk, "side": side, "step": first.key}))
-    for person in {person.pk: person for person in recipients}.values():
-        send_templated_mail(
-            to=person.email,
-            template="agreement",
-            language=person.language,
-            context={
-                "event": event,
-                "person": person,
-                "placement": placement,
-                "student_name": placement.student.user.get_full_name(),
-                "organisation_name": placement.organisation.name,
-                "due_on": placement.agreement_due_on,
-                "link": link,
-                "side": side,
-                **context,
-            },
-        )
+    send_templated_mails(
+        [
+            TemplatedMail(
+                person.email,
+                "agreement",
+                {
+                    "event": event,
+                    "person": person,
+                    "placement": placement,
+                    "student_name": placement.student.user.get_full_name(),
+                    "organisation_name": placement.organisation.name,
+                    "due_on": placement.agreement_due_on,
+                    "link": link,
+                    "side": side,
+                    **context,
+                },
+                person.language,
+            )
+            for person in {person.pk: person for person in recipients}.values()
+        ]
+    )
 
 
 def _void_signatures(locked: ExpectationAgreement, *, by: User, reason: str, changed_fields: list[str]) -> list[User]:

@@ -41,6 +41,8 @@ class CohortForm(forms.ModelForm):
             "internship_courses",
             "agreement_deadline_days",
             "checkin_cadence_days",
+            "chaser_days",
+            "last_chaser_days",
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 

@@ -53,6 +53,15 @@ class Cohort(models.Model):
         help_text=_("Clarifying expectations and roles before the start is important."),
     )
     checkin_cadence_days = models.PositiveSmallIntegerField(_("days between check-ins"), default=14)
+    chaser_days = models.PositiveSmallIntegerField(
+        _("first chaser (days after the due date)"),
+        default=3,
+        help_text=_(
+            "Reminders go out when something falls due, after this many days if it is still not done, and a "
+            "last time after the number below."
+        ),
+    )
+    last_chaser_days = models.PositiveSmallIntegerField(_("last reminder (days after the due date)"), default=7)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -69,6 +78,13 @@ class Cohort(models.Model):
                 condition=models.Q(checkin_cadence_days__gte=1),
                 name="students_cohort_cadence_positive",
                 violation_error_message=_("Check-ins must be at least one day apart."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(chaser_days__gte=1, last_chaser_days__gt=models.F("chaser_days")),
+                name="students_cohort_chasers_in_order",
+                violation_error_message=_(
+                    "The first chaser must come at least a day after the due date, and the last reminder after it."
+                ),
             ),
         ]
 

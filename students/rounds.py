@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from innopraksis.mail import absolute_url, may_remind_by_hand, refuse_if_reminded_lately, send_templated_mail
+from innopraksis.mail import (
+    TemplatedMail,
+    absolute_url,
+    may_remind_by_hand,
+    refuse_if_reminded_lately,
+    send_templated_mails,
+)
 from innopraksis.models import User
 from orgs.models import Membership, MembershipRole, Organisation
 from students import matching
@@ -110,10 +116,8 @@ def _members_of(organisation_ids) -> dict[int, list[User]]:
     return members
 
 
-def _mail(person: User, template: str, context: dict) -> None:
-    send_templated_mail(
-        to=person.email, template=template, language=person.language, context={"person": person, **context}
-    )
+def _mail(person: User, template: str, context: dict) -> TemplatedMail:
+    return TemplatedMail(person.email, template, {"person": person, **context}, person.language)
 
 
 @transaction.atomic
@@ -133,19 +137,24 @@ def round_open(*, form, user: User) -> MatchingRound:
     students = list(students_of(matching_round.cohort).select_related("user"))
     Applicant.objects.bulk_create(Applicant(round=matching_round, student=student) for student in students)
     round_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
-    for student in students:  # all active (students_of)
+    mails = [  # all active (students_of)
         _mail(student.user, "round_opened_student", {"round": matching_round, "link": round_link})
+        for student in students
+    ]
     members = _members_of([organisation.pk for organisation in organisations])
     for organisation in organisations:
         link = absolute_url(
             reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": organisation.pk})
         )
-        for person in members.get(organisation.pk, []):
+        mails += [
             _mail(
                 person,
                 "round_opened_organisation",
                 {"round": matching_round, "organisation": organisation, "link": link},
             )
+            for person in members.get(organisation.pk, [])
+        ]
+    send_templated_mails(mails)
     return matching_round
 
 
@@ -336,7 +345,7 @@ def applicant_remind(*, applicant: Applicant, today: datetime.date) -> Applicant
         raise ValidationError(_("%(name)s can no longer sign in.") % {"name": locked.student}, code="inactive")
     refuse_if_reminded_lately(locked.reminded_at, now)
     link = absolute_url(reverse("round_ranking", kwargs={"pk": locked.round_id}))
-    _mail(locked.student.user, "round_reminder", {"round": locked.round, "link": link})
+    send_templated_mails([_mail(locked.student.user, "round_reminder", {"round": locked.round, "link": link})])
     locked.reminded_at = now
     locked.save(update_fields=["reminded_at"])
     return locked
@@ -532,15 +541,18 @@ def _mail_results(matching_round: MatchingRound, run: MatchRun, *, leave_out: se
     names = dict(Organisation.objects.filter(pk__in=set(placed.values()) - {None}).values_list("pk", "name"))
     student_link = absolute_url(reverse("round_ranking", kwargs={"pk": matching_round.pk}))
     students_at: dict[int, list[str]] = {}
+    mails = []
     for student in Student.objects.filter(pk__in=placed).select_related("user"):
         organisation = placed[student.pk]
         if organisation is not None:
             students_at.setdefault(organisation, []).append(str(student))
         if student.user.is_active:
-            _mail(
-                student.user,
-                "round_result_student",
-                {"round": matching_round, "organisation": names.get(organisation), "link": student_link},
+            mails.append(
+                _mail(
+                    student.user,
+                    "round_result_student",
+                    {"round": matching_round, "organisation": names.get(organisation), "link": student_link},
+                )
             )
     participants = list(matching_round.participants.select_related("organisation"))
     members = _members_of([participant.organisation_id for participant in participants])
@@ -548,7 +560,7 @@ def _mail_results(matching_round: MatchingRound, run: MatchRun, *, leave_out: se
         link = absolute_url(
             reverse("round_organisation", kwargs={"pk": matching_round.pk, "organisation": participant.organisation_id})
         )
-        for person in members.get(participant.organisation_id, []):
+        mails += [
             _mail(
                 person,
                 "round_result_organisation",
@@ -559,6 +571,9 @@ def _mail_results(matching_round: MatchingRound, run: MatchRun, *, leave_out: se
                     "link": link,
                 },
             )
+            for person in members.get(participant.organisation_id, [])
+        ]
+    send_templated_mails(mails)
 
 
 def round_progress(matching_round: MatchingRound) -> dict:

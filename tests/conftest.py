@@ -47,6 +47,9 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each e-mail's task runs when it is queued, so a test reads the mail the server took in mail.outbox;
+    # the tests of the worker use the database backend.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 # The authenticator app of the coordinators made here: coordinators must have a second factor.

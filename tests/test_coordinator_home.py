@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from feedback import checkins
 from feedback.models import ReminderNow
+from innopraksis import outbox
+from innopraksis.models import Mail, MailStatus
 from students.models import Student
 from tests.conftest import client_for, make_user
 from tests.test_feedback import cohort, started  # noqa: F401  (the fixture)
@@ -120,10 +122,10 @@ def test_the_home_does_not_grow_with_the_flagged_placements(cast, cohort):  # no
     assert counts == [EXPECTED_HOME_QUERIES] * 2
 
 
-# Session, user with roles; the organisation, student, alumni and pending-invitation counts, the latest invitations,
-# new messages, agreements waiting for approval; the flagged placements, their open onboarding items,
-# check-ins and evaluations, and the reminders sent of them by hand.
-EXPECTED_HOME_QUERIES = 14
+# Session, user with roles; the organisation, student, alumni, pending-invitation and undelivered e-mail counts,
+# the latest invitations, new messages, agreements waiting for approval; the flagged placements, their open
+# onboarding items, check-ins and evaluations, and the reminders sent of them by hand.
+EXPECTED_HOME_QUERIES = 15
 
 
 def test_the_home_counts_current_students_apart_from_alumni(cast, cohort):  # noqa: F811
@@ -137,12 +139,26 @@ def test_the_home_counts_current_students_apart_from_alumni(cast, cohort):  # no
     assert '<p class="figure mb-0">1</p>' in html and "og 1 tidligere student<" in html
 
 
-def test_a_reminder_that_could_not_be_mailed_is_not_recorded(cast, cohort, settings):  # noqa: F811
+def test_a_reminder_the_mail_server_keeps_refusing_shows_with_its_reason_until_sent_again(cast, cohort, settings):  # noqa: F811
     placement = started(cast, cohort)
     settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
     coordinator = client_for(cast.coordinator)
     with time_machine.travel(LATE, tick=False):
         response = remind(coordinator, placement, "organisation")
-        html = coordinator.get(response.url).content.decode()
-    assert "E-posten kunne ikke sendes nå" in html
-    assert not ReminderNow.objects.exists()
+        assert "Påminnelsen er sendt til" in coordinator.get(response.url).content.decode()
+    assert ReminderNow.objects.count() == 1  # recorded: the e-mail waits for the mail server, not the page
+    for _ in outbox.RETRY_PAUSES:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            outbox.requeue_stalled(Mail.objects.get().next_attempt_at)
+    undelivered = Mail.objects.get()
+    assert (undelivered.status, undelivered.attempts) == (MailStatus.FAILED, len(outbox.RETRY_PAUSES) + 1)
+    html = home(coordinator)
+    assert "1 e-post kunne ikke leveres." in html
+    page = coordinator.get(reverse("mail_undelivered")).content.decode()
+    assert cast.supervisor_a.email in page and "SMTPServerDisconnected: Connection unexpectedly closed" in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = coordinator.post(reverse("mail_send_again", kwargs={"pk": undelivered.pk}), follow=True)
+    assert f"E-posten til {cast.supervisor_a.email} sendes på nytt." in response.content.decode()
+    assert [message.to for message in mail.outbox] == [[cast.supervisor_a.email]]
+    assert "Hver e-post har nådd e-posttjeneren." in response.content.decode()

@@ -329,6 +329,8 @@ class TestReturningOrganisations:
             "ends_on": "2022-12-16",
             "agreement_deadline_days": 14,
             "checkin_cadence_days": 14,
+            "chaser_days": 3,
+            "last_chaser_days": 7,
         }
         Placement.objects.filter(cohort=autumn).update(starts_on="2022-08-15", ends_on="2022-12-16")
         response = client.post(reverse("cohort_edit", kwargs={"pk": autumn.pk}), moved)

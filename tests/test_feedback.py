@@ -25,9 +25,11 @@ from feedback.models import (
     FollowUp,
     Message,
     Reminder,
+    ReminderStage,
     Workload,
 )
-from innopraksis import accounts
+from innopraksis import accounts, outbox
+from innopraksis.models import Mail, MailStatus, ReminderDigest
 from students import placements
 from students.forms import CohortForm, PlacementForm
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
@@ -125,6 +127,8 @@ class TestSchedule:
                 "ends_on": "2023-05-19",
                 "agreement_deadline_days": 14,
                 "checkin_cadence_days": 28,
+                "chaser_days": 3,
+                "last_chaser_days": 7,
             },
             instance=cohort,
         )
@@ -496,14 +500,21 @@ class TestReminders:
         assert reminders.send(today=today) == []
         assert mail.outbox == []
 
-    def test_a_reminder_the_mail_server_did_not_take_is_sent_on_the_next_run(self, cast, placement, settings):
+    def test_a_reminder_the_mail_server_did_not_take_is_tried_again_and_not_written_again(
+        self, cast, placement, settings
+    ):
         today = datetime.date(2023, 1, 22)
         settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
-        assert reminders.send(today=today) == []
-        assert not Reminder.objects.exists()  # nothing recorded as sent
-        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        sent = reminders.send(today=today)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            sent = reminders.send(today=today)
         assert {due.recipient for due in sent} == {cast.student_a, cast.supervisor_a}
+        waiting = Mail.objects.filter(template="reminder")
+        assert [(m.status, m.attempts) for m in waiting] == [(MailStatus.QUEUED, 1)] * 2
+        assert "Connection unexpectedly closed" in waiting[0].last_error
+        assert reminders.send(today=today) == []  # recorded: the next run does not write them again
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            outbox.requeue_stalled(timezone.now() + outbox.RETRY_PAUSES[0])
         assert sorted(message.to[0] for message in mail.outbox) == sorted(
             [cast.student_a.email, cast.supervisor_a.email]
         )
@@ -511,10 +522,61 @@ class TestReminders:
     def test_one_persons_refused_mail_does_not_stop_the_others(self, cast, placement, settings, monkeypatch):
         monkeypatch.setattr(mail_backends, "REFUSED", {cast.student_a.email})
         settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
-        sent = reminders.send(today=datetime.date(2023, 1, 22))
-        assert {due.recipient for due in sent} == {cast.supervisor_a}
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            reminders.send(today=datetime.date(2023, 1, 22))
         assert [message.to for message in mail.outbox] == [[cast.supervisor_a.email]]
-        assert set(Reminder.objects.values_list("recipient", flat=True)) == {cast.supervisor_a.pk}
+        refused = Mail.objects.get(to=cast.student_a.email)
+        assert refused.status == MailStatus.QUEUED and "No such user" in refused.last_error
+
+    def test_a_late_thing_is_chased_after_the_cohorts_days_and_a_last_time(self, cast, placement, cohort):
+        cohort.chaser_days, cohort.last_chaser_days = 2, 5
+        cohort.save()
+        due_on = first(placement).due_on  # 23 January
+        key = f"checkin:{first(placement).pk}:student"
+
+        def reminded(day: int) -> list[int]:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                sent = reminders.send(today=due_on + datetime.timedelta(days=day))
+            return [due.stage for due in sent if due.key == key]
+
+        assert reminded(-1) == [ReminderStage.DUE]
+        assert reminded(0) == reminded(1) == []
+        assert reminded(2) == [ReminderStage.CHASER]
+        assert reminded(4) == []
+        assert reminded(5) == [ReminderStage.LAST]
+        assert reminded(30) == []
+        to_student = [
+            message.body
+            for message in mail.outbox
+            if message.to == [cast.student_a.email] and checkin_url(first(placement)) in message.body
+        ]
+        assert len(to_student) == 3
+        assert "Dette er siste påminnelse." in to_student[-1] and "Dette er siste" not in to_student[0]
+        assert Reminder.objects.filter(key=key, recipient=cast.student_a).count() == 3
+
+    def test_a_person_on_a_weekly_digest_gets_what_is_new_at_most_once_a_week(self, cast, placement, cohort):
+        cohort.chaser_days, cohort.last_chaser_days = 1, 2
+        cohort.save()
+        cast.student_a.reminder_digest = ReminderDigest.WEEKLY
+        cast.student_a.save()
+        checkin = first(placement)  # due on 23 January, for both sides
+
+        def reminded(day: int) -> tuple[list[int], list[int]]:
+            moment = datetime.datetime(2023, 1, day, 7)
+            with time_machine.travel(moment, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+                sent = reminders.send(today=datetime.date(2023, 1, day))
+            return tuple(
+                [due.stage for due in sent if due.key == f"checkin:{checkin.pk}:{side}"]
+                for side in ("student", "organisation")
+            )
+
+        # The supervisor gets each reminder as it comes; the student on a weekly digest, one a week.
+        assert reminded(22) == ([ReminderStage.DUE], [ReminderStage.DUE])
+        assert reminded(24) == ([], [ReminderStage.CHASER])
+        assert reminded(25) == ([], [ReminderStage.LAST])
+        assert reminded(29) == ([ReminderStage.LAST], [])  # a week on: what is new, at the reminder it came to
+        assert len([message for message in mail.outbox if message.to == [cast.student_a.email]]) == 2
+        assert len([message for message in mail.outbox if message.to == [cast.supervisor_a.email]]) == 3
 
     def test_dry_run_prints_and_sends_nothing(self, cast, placement):
         out = StringIO()

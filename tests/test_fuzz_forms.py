@@ -61,6 +61,7 @@ from tests.test_permission_matrix import (
     cohort,
     late_checkin_of_student_a,
     pending_invitation,
+    undelivered_mail,
     without_arguments,
 )
 
@@ -396,6 +397,7 @@ MORE_PAGES = [
     ("home_coordinator", without_arguments(late_checkin_of_student_a), ["coordinator"]),
     ("placement_detail", late_checkin_of_student_a, ["coordinator"]),
     ("invitation_list", without_arguments(pending_invitation), ["coordinator"]),
+    ("mail_undelivered", without_arguments(undelivered_mail), ["coordinator"]),
     ("password_reset_confirm", reset_link_of_student_a, ["anonymous"]),
     ("privacy", student_a_supervising_in_org_b_too, ["student_a"]),
 ]
@@ -430,7 +432,7 @@ REACHABLE = {
         *("set_language", "student_create", "student_edit", "student_invite"),
         *("pairing_add", "round_applicants", "round_create", "round_edit", "round_import", "round_organisation"),
         *("round_remind", "run_make", "run_publish", "pairing_remove"),
-        *("account_reauthenticate", "mfa_reauthenticate"),
+        *("account_reauthenticate", "mfa_reauthenticate", "mail_send_again"),
     },
     "supervisor_a": {
         *("agreement_part", "agreement_sign", "agreement_step", "calendar_renew", "checkin_detail"),

@@ -50,7 +50,9 @@ def test_every_page_offers_the_language_switch(cast):
 
 def test_profile_saves_name_and_language(cast):
     client = client_for(cast.student_a)
-    response = client.post(reverse("profile"), {"full_name": "Siri S. Student", "language": "en"}, follow=True)
+    response = client.post(
+        reverse("profile"), {"full_name": "Siri S. Student", "language": "en", "reminder_digest": "each"}, follow=True
+    )
     assert "Your profile has been saved." in response.content.decode()
     cast.student_a.refresh_from_db()
     assert cast.student_a.full_name == "Siri S. Student"

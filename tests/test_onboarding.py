@@ -102,6 +102,8 @@ class TestTemplate:
                 "ends_on": "2024-05-17",
                 "agreement_deadline_days": 14,
                 "checkin_cadence_days": 14,
+                "chaser_days": 3,
+                "last_chaser_days": 7,
             },
         )
         cohort = Cohort.objects.get(name="Internship våren 2024")
@@ -431,7 +433,8 @@ class TestCalendar:
             data = {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password}
             response = client_for(cast.student_a).post(reverse("password_change"), data, follow=True)
         else:
-            client.post(reverse("password_reset"), {"email": cast.student_a.email})
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                client.post(reverse("password_reset"), {"email": cast.student_a.email})
             link = re.search(r"https?://[^/]+(/password/reset/\S+)", mail.outbox[-1].body).group(1)
             form_url = client.get(link).url
             response = client.post(

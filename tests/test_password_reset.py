@@ -1,12 +1,16 @@
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
+
+# Each request commits, so that the reset e-mail is handed to the worker (here: sent at once) as in use.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def without_csrf_tokens(content: bytes) -> str:

@@ -31,7 +31,7 @@ from feedback.models import (
     ReminderNow,
 )
 from innopraksis import access, accounts, invitations
-from innopraksis.models import Invitation, InvitationRole, User
+from innopraksis.models import Invitation, InvitationRole, Mail, MailStatus, User
 from orgs.models import Membership, Organisation
 from students import agreement_steps, rounds
 from students.models import (
@@ -100,6 +100,20 @@ def pending_invitation(cast) -> dict:
         expires_at=timezone.now() + timedelta(days=14),
     )
     return {"pk": invitation.pk}
+
+
+def undelivered_mail(cast) -> dict:
+    mail = Mail.objects.create(
+        key="undelivered",
+        to=cast.supervisor_b.email,
+        template="reminder",
+        subject="Påminnelse",
+        body="…",
+        status=MailStatus.FAILED,
+        attempts=5,
+        last_error="SMTPRecipientsRefused: 550 No such user",
+    )
+    return {"pk": mail.pk}
 
 
 def accept_token(cast) -> dict:
@@ -512,6 +526,8 @@ MATRIX = {
     "password_reset_confirm": ("get", None, lambda cast: {"uidb64": "MQ", "token": "bad-token"}, row(anonymous=OK)),
     "password_reset_complete": ("get", None, None, row(anonymous=OK)),
     "invitation_list": ("get", None, None, coordinator_only()),
+    "mail_undelivered": ("get", None, None, coordinator_only()),
+    "mail_send_again": ("post", {}, undelivered_mail, coordinator_only(ok=redirect_to("mail_undelivered"))),
     "invitation_create": ("get", None, None, coordinator_only()),
     "invitation_resend": ("post", {}, pending_invitation, coordinator_only(ok=redirect_to("invitation_list"))),
     "invitation_accept": ("get", None, accept_token, row(anonymous=OK)),
@@ -770,6 +786,10 @@ def people(cast, kwargs):
         {name: value for name, value in person.items() if name != "last_login"}
         for person in User.objects.order_by("pk").values()
     ]
+
+
+def mail_states(cast, kwargs):
+    return list(Mail.objects.order_by("pk").values_list("to", "status", "attempts"))
 
 
 def invitations_sent(cast, kwargs):
@@ -1091,7 +1111,7 @@ WRITES = {
     # A person's own settings.
     "profile": (
         no_arguments,
-        lambda cast, kwargs: {"full_name": "Nytt Navn", "language": "en"},
+        lambda cast, kwargs: {"full_name": "Nytt Navn", "language": "en", "reminder_digest": "weekly"},
         signed_in(redirect_to("profile")),
         people,
     ),
@@ -1121,6 +1141,12 @@ WRITES = {
         no_data,
         coordinator_only(ok=redirect_to("invitation_list")),
         invitations_sent,
+    ),
+    "mail_send_again": (
+        undelivered_mail,
+        no_data,
+        coordinator_only(ok=redirect_to("mail_undelivered")),
+        mail_states,
     ),
     # Public: the secret in the address is the credential, whoever holds it; the invitee is signed in.
     "invitation_accept": (
@@ -1172,6 +1198,8 @@ WRITES = {
             "ends_on": "2024-05-17",
             "agreement_deadline_days": 14,
             "checkin_cadence_days": 14,
+            "chaser_days": 3,
+            "last_chaser_days": 7,
         },
         coordinator_only(ok=redirect_to("cohort_detail")),
         cohorts,
@@ -1185,6 +1213,8 @@ WRITES = {
             "internship_courses": "INP3001",
             "agreement_deadline_days": 21,
             "checkin_cadence_days": 7,
+            "chaser_days": 3,
+            "last_chaser_days": 7,
         },
         coordinator_only(ok=redirect_to("cohort_detail")),
         cohorts,

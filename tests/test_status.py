@@ -158,6 +158,8 @@ class StatusTests(TestCase):
             "ends_on": cohort.ends_on,
             "agreement_deadline_days": 14,
             "checkin_cadence_days": days,
+            "chaser_days": 3,
+            "last_chaser_days": 7,
         }
         form = CohortForm(data, instance=Cohort.objects.get(pk=cohort.pk))
         if form.is_valid():

@@ -41,6 +41,7 @@ def home_coordinator(request):
         "organisation_count": access.organisations_visible_to(user).count(),
         **_student_counts(user, today),
         "pending_invitation_count": invitations.pending(timezone.now()).count(),
+        "undelivered_mail_count": access.undelivered_mail_visible_to(user).count(),
         "recent_invitations": invitations[:5],
         "new_messages": access.placements_visible_to(user)
         .filter(unread_messages(user.pk, from_student=True))
