@@ -19,9 +19,12 @@ PYTEST_ARGS ?= --numprocesses auto --dist loadfile
 
 .PHONY: run test bench setup setup-dev messages migrate lint format clean
 
+# The worker beside the development server sends the e-mails (printed here); it stops with the server.
 run: setup migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C stops it); e-mails are printed below"
+	$(BIN)/python manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev
