@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -106,6 +107,47 @@ def environment(database: dict, redis_url: str, mail_port: int, secret_key: str)
         PYTHONPATH=str(REPO_ROOT),
     )
     return env
+
+
+PGBOUNCER = shutil.which("pgbouncer", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
+
+
+@contextlib.contextmanager
+def pgbouncer(database: dict, tmp_dir: Path) -> Iterator[int]:
+    """PgBouncer in transaction mode in front of the test database (a server connection per transaction, not
+    per client); yields its port."""
+    port = free_port()
+    host, server_port, name = database["HOST"] or "127.0.0.1", database["PORT"] or 5432, database["NAME"]
+    (tmp_dir / "users.txt").write_text(f'"{database["USER"]}" ""\n')
+    config = tmp_dir / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"{name} = host={host} port={server_port} dbname={name}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {tmp_dir / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 100\n"
+        "log_connections = 0\nlog_disconnections = 0\nlog_stats = 0\n"
+    )
+    # It refuses to run as root: as root, it switches to the database's own system user.
+    as_user = ["--user", "postgres"] if os.geteuid() == 0 else []
+    process = subprocess.Popen(  # noqa: S603
+        [PGBOUNCER, *as_user, str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    # It says when it listens; what it says afterwards is read and dropped, so that it never waits on the pipe.
+    said = []
+    for line in process.stdout:
+        said.append(line)
+        if f"listening on 127.0.0.1:{port}" in line:
+            break
+    else:
+        raise RuntimeError("PgBouncer did not start:\n" + "".join(said))
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 class Processes:

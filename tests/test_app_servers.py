@@ -25,8 +25,8 @@ from innopraksis import settings as portal_settings
 from innopraksis.mail import send_templated_mail
 from innopraksis.models import Mail, MailStatus
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState
-from tests.app_servers import MailServer, deployment, environment
-from tests.conftest import PASSWORD
+from tests.app_servers import PGBOUNCER, MailServer, deployment, environment, pgbouncer
+from tests.conftest import PASSWORD, totp_code
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -185,3 +185,60 @@ def test_a_worker_killed_while_it_sends_loses_no_email_and_sends_none_twice(shar
     assert mail_server.message_ids() == dict.fromkeys(keys, 1)
     assert set(Mail.objects.values_list("status", flat=True)) == {MailStatus.SENT}
     assert re.fullmatch(r"<[0-9a-f]{32}@innopraksis\.example>", next(iter(keys)))
+
+
+def test_every_kind_of_page_works_through_pgbouncer_in_transaction_mode(cast, settings, tmp_path):
+    """Behind PgBouncer in transaction mode, with server-side cursors off (README): the coordinator's
+    dashboard (which reads its rows in chunks), a supervisor's write and a student's page."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PgBouncer pools PostgreSQL, the production database")
+    if PGBOUNCER is None:
+        pytest.skip("PgBouncer is not installed (apt-get install pgbouncer; .ci/run installs it)")
+    with_server_passwords(settings, cast.coordinator, cast.supervisor_a, cast.student_a)
+    placement = live_placement(cast, timezone.localdate())
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the second factor's used codes
+    with MailServer() as mail_server, pgbouncer(connection.settings_dict, tmp_path) as port:
+        env = environment(connection.settings_dict, REDIS_URL, mail_server.port, settings.SECRET_KEY)
+        env["DATABASE_URL"] = env["DATABASE_URL"].replace(f":{connection.settings_dict['PORT'] or 5432}/", f":{port}/")
+        env["DATABASE_TRANSACTION_POOLING"] = "true"
+        with deployment(env, tmp_path) as processes:
+            server = processes.app_server("server-behind-pgbouncer")
+            coordinator = requests.Session()
+            assert (
+                sign_in(coordinator, server, cast.coordinator.email)
+                .headers["Location"]
+                .startswith("/accounts/2fa/authenticate/")
+            )
+            coordinator.post(
+                f"{server}/accounts/2fa/authenticate/",
+                {"csrfmiddlewaretoken": coordinator.cookies["csrftoken"], "code": totp_code()},
+                timeout=60,
+            )
+            for path in ("/coordinator/", reverse("placement_list"), reverse("dashboard")):
+                page = coordinator.get(f"{server}{path}", timeout=60)
+                assert page.status_code == 200 and "Siri Student" in page.text, path
+            # The export reads its rows in chunks: through a server-side cursor, unless turned off.
+            export = coordinator.get(f"{server}{reverse('dashboard_export')}", timeout=60)
+            assert export.status_code == 200 and "Siri Student" in export.text
+
+            supervisor = requests.Session()
+            assert sign_in(supervisor, server, cast.supervisor_a.email).status_code == 302
+            new_followup = reverse("followup_create", kwargs={"pk": placement.pk})
+            supervisor.get(f"{server}{new_followup}", timeout=60)
+            logged = supervisor.post(
+                f"{server}{new_followup}",
+                {
+                    "csrfmiddlewaretoken": supervisor.cookies["csrftoken"],
+                    "kind": "feedback",
+                    "happened_on": timezone.localdate().isoformat(),
+                    "note": "Bra første måned.",
+                    "shared_with_student": "on",
+                },
+                allow_redirects=False,
+                timeout=60,
+            )
+            assert logged.status_code == 302
+
+            student = requests.Session()
+            assert sign_in(student, server, cast.student_a.email).status_code == 302
+            assert "Bra første måned." in student.get(f"{server}{logged.headers['Location']}", timeout=60).text
