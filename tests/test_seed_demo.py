@@ -2,7 +2,9 @@ import datetime
 from io import StringIO
 
 import time_machine
+from django.core import mail
 from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -10,7 +12,7 @@ from django.utils.formats import date_format
 from feedback import flags
 from feedback.models import CheckIn, ExperienceReport, Gathering, Message
 from innopraksis.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_student_email
-from innopraksis.models import User
+from innopraksis.models import Mail, MailStatus, User
 from orgs.models import Membership, Organisation
 from students import rounds
 from students.models import (
@@ -31,7 +33,7 @@ from students.models import (
     Student,
     organisations_returning_in,
 )
-from tests.conftest import totp_code
+from tests.conftest import client_for, totp_code
 
 
 def seed() -> str:
@@ -261,3 +263,14 @@ def test_seed_again_keeps_the_matching_rounds_even_after_the_next_one_was_publis
     assert Placement.objects.filter(cohort=current).count() == 30
     matching_round.refresh_from_db()
     assert matching_round.is_published
+
+
+def test_the_demo_mails_nobody_and_shows_an_undelivered_email_with_its_reason(db):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        seed()
+    assert mail.outbox == []
+    assert not Mail.objects.filter(status=MailStatus.QUEUED).exists()  # nothing left for the worker to send
+    coordinator = client_for(User.objects.get(email="koordinator@innopraksis.example"))
+    assert "1 e-post kunne ikke leveres." in coordinator.get(reverse("home_coordinator")).content.decode()
+    page = coordinator.get(reverse("mail_undelivered")).content.decode()
+    assert "student05@student.innopraksis.example" in page and "5.1.1 Mailbox unavailable" in page

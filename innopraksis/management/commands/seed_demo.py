@@ -39,7 +39,7 @@ from feedback.models import (
     YesMaybeNo,
     YesPartlyNo,
 )
-from innopraksis.models import User
+from innopraksis.models import Mail, MailStatus, ReminderDigest, User
 from orgs.models import Membership, MembershipRole, Organisation, Sector
 from students import agreement_steps, agreements, onboarding, placements, rounds
 from students.models import (
@@ -528,9 +528,14 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args, quiet: bool = False, **options):
-        # The demo's people are made up: nobody is e-mailed while it is built.
+        # The demo's people are made up: nobody is e-mailed while it is built. The e-mails its steps write are
+        # kept as sent, so that no worker sends them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            started = timezone.now()
             created = self._seed()
+            Mail.objects.filter(status=MailStatus.QUEUED, created_at__gte=started).update(
+                status=MailStatus.SENT, sent_at=timezone.now()
+            )
             # The demo dates its approvals and ticks as they would have happened, after the services ran.
             CachedFigures.objects.clear(cohorts=Cohort.objects.values_list("pk", flat=True))
         if not quiet:
@@ -578,7 +583,27 @@ class Command(BaseCommand):
                 },
             )
         created += self._seed_placements()
+        self._seed_mail()
         return created
+
+    def _seed_mail(self) -> None:
+        """One student gets reminders once a week, and one e-mail the mail server kept refusing waits on the
+        coordinators' page of undelivered e-mail."""
+        User.objects.filter(email=demo_student_email(3)).update(reminder_digest=ReminderDigest.WEEKLY)
+        person = User.objects.get(email=demo_student_email(5))
+        Mail.objects.update_or_create(
+            key="demo-undelivered",
+            defaults={
+                "to": person.email,
+                "template": "reminder",
+                "subject": "Påminnelse fra InnoPraksis",
+                "body": f"Hei {person.get_full_name()},\n\nDette er en påminnelse om det som har frist for deg.",
+                "status": MailStatus.FAILED,
+                "attempts": 5,
+                "last_error": f"SMTPRecipientsRefused: {{'{person.email}': (550, b'5.1.1 Mailbox unavailable')}}",
+                "created_at": timezone.now() - datetime.timedelta(hours=3),
+            },
+        )
 
     def _cohort(self, starts_on: datetime.date) -> Cohort:
         ends_on = starts_on + datetime.timedelta(weeks=19, days=-3)  # a Friday, 19 weeks on
