@@ -368,6 +368,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Each task's start and end is noise beside the e-mails themselves (innopraksis.outbox logs failures).
+        "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
