@@ -13,6 +13,7 @@ Results go to bench/results/ as JSON and a Markdown table.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -74,7 +75,8 @@ def manage(env: dict, *args: str) -> str:
 SESSIONS_SCRIPT = r"""
 import json, secrets, sys, time
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
 from django.urls import reverse
 from feedback.models import CheckIn
 from innopraksis.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
@@ -83,7 +85,7 @@ from students.models import OnboardingItem
 from django.utils import timezone
 
 def session_for(user):
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()  # the database's, or Redis's with REDIS_URL
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "innopraksis.backends.SignInBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -358,6 +360,11 @@ def main() -> int:
         action="store_true",
         help="Compute the dashboard's figures on every request (CACHE_DASHBOARD_FIGURES=false).",
     )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="Measure one app server against two (sessions in Redis at REDIS_URL), instead of the pages' costs.",
+    )
     options = parser.parse_args()
     size = QUICK if options.quick else FULL
     if shutil.which("wrk") is None:
@@ -379,6 +386,8 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "CACHE_DASHBOARD_FIGURES": "false" if options.no_figures_cache else "true",
     }
+    if options.scale_out:
+        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
     server = None
     try:
         manage(env, "migrate", "--verbosity", "0")
@@ -399,6 +408,9 @@ def main() -> int:
         sessions = json.loads(
             manage(env, "shell", "--command", SESSIONS_SCRIPT.replace("sys.argv[1]", str(posts))).splitlines()[-1]
         )
+        if options.scale_out:
+            scale_out(env, sessions, size, quick=options.quick, folder=options.results)
+            return 0
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(  # noqa: S603
@@ -470,6 +482,87 @@ def main() -> int:
             server.wait(timeout=30)
         admin_psql(base_url, f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
     return 0
+
+
+def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [PYTHON, "-m", "gunicorn", "innopraksis.wsgi", "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base)
+    return server, base
+
+
+def scale_out(env: dict, sessions: dict, size: dict, *, quick: bool, folder: Path) -> None:
+    """Each page under the same load on one app server, then split across two (a wrk on each, at once), each
+    server one gunicorn worker, sessions in Redis: does throughput grow with the servers?"""
+    csrf = secrets.token_hex(16)
+    pages = {
+        "floor": ("/ping/", "coordinator"),
+        "supervisor_home": ("/supervisor/", "supervisor"),
+        "student_home": ("/student/", "student"),
+        "checkin_get": (sessions["checkin_path"], "student"),
+        "dashboard": ("/dashboard/", "coordinator"),
+    }
+    servers = []
+    try:
+        servers = [start_server(env, workers=1) for _ in range(2)]
+        (_a, base_a), (_b, base_b) = servers
+        results = {}
+        for name, (path, role) in pages.items():
+            cookie = f"sessionid={sessions[role]}; csrftoken={csrf}"
+            for base in (base_a, base_b):
+                warm_up(base + path, cookie)
+            one = run_wrk(base_a + path, cookie=cookie, duration=size["duration"], connections=size["connections"])
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                both = list(
+                    pool.map(
+                        lambda base, path=path, cookie=cookie: run_wrk(
+                            base + path, cookie=cookie, duration=size["duration"], connections=size["connections"]
+                        ),
+                        (base_a, base_b),
+                    )
+                )
+            two_rps = sum(result["rps"] for result in both)
+            results[name] = {
+                "one_server_rps": one["rps"],
+                "two_servers_rps": round(two_rps, 1),
+                "ratio": round(two_rps / one["rps"], 2) if one["rps"] else None,
+                "one_server_bad": one["bad"],
+                "two_servers_bad": sum(result["bad"] for result in both),
+                "two_servers_p99_ms": max(result["p99_ms"] for result in both),
+            }
+    finally:
+        for server, _base in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+    lines = [
+        f"# Scale-out {stamp}{' (quick)' if quick else ''}",
+        "",
+        f"{size['placements']} placements; each page for {size['duration']} s with {size['connections']} "
+        "connections on server A alone, then the same on A and on B at once (one wrk each). Each server is "
+        "gunicorn with one sync worker; sessions and cache in Redis, one PostgreSQL, all on this machine.",
+        "",
+        "| page | one server req/s | two servers req/s | ratio | errors (one / two) | p99 ms, two |",
+        "|---|---:|---:|---:|---:|---:|",
+    ] + [
+        f"| {name} | {r['one_server_rps']:.1f} | {r['two_servers_rps']:.1f} | {r['ratio']} | "
+        f"{r['one_server_bad']} / {r['two_servers_bad']} | {r['two_servers_p99_ms']:.1f} |"
+        for name, r in results.items()
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if quick else ""
+    document = {"when": stamp, "size": size, "results": results}
+    (folder / f"scale-out{suffix}.json").write_text(json.dumps(document, indent=2))
+    (folder / f"scale-out{suffix}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 # (page, baseline, minimum ratio of requests per second)
