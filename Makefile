@@ -52,7 +52,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # Compiled translations are built, not committed; Babel needs no system gettext.
 # The benchmark: needs PostgreSQL (DATABASE_URL) and wrk (apt-get install wrk); see README.
 bench: setup-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 messages: $(MO_FILES)
 
