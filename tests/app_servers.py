@@ -158,14 +158,16 @@ class Processes:
         self.log_dir = log_dir
         self.started: list[subprocess.Popen] = []
 
-    def start(self, name: str, *args: str, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+    def start(self, name: str, *args: str, pass_fds: tuple[int, ...] = (), read: bool = False) -> subprocess.Popen:
+        """Start a process; with ``read``, its output is for the test to read (process.stdout), else logged."""
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(  # noqa: S603 (the test's own commands)
             [PYTHON, *args],
             cwd=REPO_ROOT,
-            env=self.env,
-            stdout=log,
+            env={**self.env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE if read else log,
             stderr=log,
+            text=read,
             start_new_session=True,
             pass_fds=pass_fds,
         )
@@ -188,6 +190,16 @@ class Processes:
 
     def worker(self, name: str = "worker") -> subprocess.Popen:
         return self.start(name, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.05")
+
+    def scheduler(self, name: str) -> subprocess.Popen:
+        """``run_schedule``, once its first run of send_reminders has finished."""
+        process = self.start(name, "manage.py", "run_schedule", "--every", "3600", read=True)
+        for line in process.stdout:
+            if "person(s) of" in line:
+                return process
+        raise RuntimeError(
+            f"The scheduler {name} stopped before it had run: {(self.log_dir / f'{name}.log').read_text()}"
+        )
 
     def manage(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603
