@@ -165,9 +165,11 @@ def mail_send_again(*, mail: Mail) -> bool:
 
 
 def prune(now: datetime.datetime | None = None) -> int:
-    """Delete sent messages older than MAIL_KEEP_DAYS (they hold names and answers); returns how many."""
+    """Delete messages (they hold names and answers) sent more than MAIL_KEEP_DAYS ago, and undelivered ones
+    written that long ago; returns how many."""
     now = now or timezone.now()
+    before = now - datetime.timedelta(days=settings.MAIL_KEEP_DAYS)
     deleted, _ = Mail.objects.filter(
-        status=MailStatus.SENT, sent_at__lt=now - datetime.timedelta(days=settings.MAIL_KEEP_DAYS)
+        Q(status=MailStatus.SENT, sent_at__lt=before) | Q(status=MailStatus.FAILED, created_at__lt=before)
     ).delete()
     return deleted

@@ -347,8 +347,8 @@ TASKS = {
         }[env_choice("TASKS_BACKEND", "database", {"database", "immediate"})]
     }
 }
-# Sent e-mails are deleted this many days after sending (they hold names and answers); undelivered ones stay
-# on the coordinators' page until sent again.
+# Sent e-mails are deleted this many days after sending (they hold names and answers), and undelivered ones
+# this many days after they were written (until then, coordinators see them and can send them again).
 MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 30, minimum=1)
 
 # Confirmations travel in a signed cookie (the session only when too long): showing one costs no database write.

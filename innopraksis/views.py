@@ -142,7 +142,11 @@ def ping(request):
 
 @public
 def privacy(request):
-    context = {"retention_months": settings.RETENTION_MONTHS, "import_keep_hours": settings.IMPORT_KEEP_HOURS}
+    context = {
+        "retention_months": settings.RETENTION_MONTHS,
+        "import_keep_hours": settings.IMPORT_KEEP_HOURS,
+        "mail_keep_days": settings.MAIL_KEEP_DAYS,
+    }
     return render(request, "innopraksis/privacy.html", context)
 
 
