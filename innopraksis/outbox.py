@@ -92,9 +92,14 @@ def deliver(mail_ids: list[int]) -> list[str]:
 
 
 def _deliver_one(mail_id: int) -> str:
-    """Send one message, unless it was sent, given up, or another worker is sending it right now."""
+    """Send one message, unless it was sent, given up, not due yet (a second task for it came early), or
+    another worker is sending it right now. Once sent, its text is blanked: it may hold a link that signs in."""
     with transaction.atomic():
-        mail = Mail.objects.select_for_update(skip_locked=True).filter(pk=mail_id, status=MailStatus.QUEUED).first()
+        mail = (
+            Mail.objects.select_for_update(skip_locked=True)
+            .filter(pk=mail_id, status=MailStatus.QUEUED, next_attempt_at__lte=timezone.now())
+            .first()
+        )
         if mail is None:
             return "nothing to do"
         try:
@@ -102,11 +107,15 @@ def _deliver_one(mail_id: int) -> str:
         except MAIL_FAILURES as error:
             _failed(mail, error)
             return mail.status
+        except Exception as error:  # a message that cannot be made (a bad address): trying again will not help
+            _failed(mail, error, give_up=True)
+            return mail.status
         mail.status = MailStatus.SENT
         mail.sent_at = timezone.now()
         mail.attempts += 1
         mail.last_error = ""
-        mail.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        mail.body = ""
+        mail.save(update_fields=["status", "sent_at", "attempts", "last_error", "body"])
     return mail.status
 
 
@@ -116,17 +125,20 @@ def message_of(mail: Mail) -> EmailMessage:
     return EmailMessage(mail.subject, mail.body, None, [mail.to], headers={"Message-ID": f"<{mail.key}@{domain}>"})
 
 
-def _failed(mail: Mail, error: BaseException) -> None:
-    """Record a refused or failed attempt: try again after a pause, or, after the last, give it up."""
+def _failed(mail: Mail, error: BaseException, *, give_up: bool = False) -> None:
+    """Record a refused or failed attempt: try again after a pause, or, after the last (or with ``give_up``),
+    give it up."""
     mail.attempts += 1
-    mail.last_error = (f"{type(error).__name__}: {error}")[:500]
+    mail.last_error = reason_of(error)[:500]
     now = timezone.now()
-    if mail.attempts > len(RETRY_PAUSES):
+    if give_up or mail.attempts > len(RETRY_PAUSES):
         mail.status = MailStatus.FAILED
         logger.warning("E-mail %s not delivered after %s attempts: %s", mail.pk, mail.attempts, mail.last_error)
     else:
         mail.next_attempt_at = now + RETRY_PAUSES[mail.attempts - 1]
-        logger.info("E-mail %s not delivered (attempt %s); tried again from %s", mail.pk, mail.attempts, now)
+        logger.info(
+            "E-mail %s not delivered (attempt %s); tried again from %s", mail.pk, mail.attempts, mail.next_attempt_at
+        )
         if can_wait():
             mail.queued_at = mail.next_attempt_at
             mail_id, run_after = mail.pk, mail.next_attempt_at
@@ -134,6 +146,19 @@ def _failed(mail: Mail, error: BaseException) -> None:
         else:  # ``requeue_stalled`` queues it when it is due
             mail.queued_at = None
     mail.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "queued_at"])
+
+
+def reason_of(error: BaseException) -> str:
+    """What went wrong, as the mail server said it where it answered (its code and words), for coordinators."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{address}: {code} {_text(answer)}" for address, (code, answer) in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return str(error) or type(error).__name__
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
 
 
 def requeue_stalled(now: datetime.datetime | None = None) -> int:
@@ -153,8 +178,10 @@ def requeue_stalled(now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def mail_send_again(*, mail: Mail) -> bool:
-    """A coordinator sends an undelivered message again, once its reason is dealt with; False when it was
-    already sent again."""
+    """A coordinator sends an undelivered message again, to the same address, once its reason is dealt with;
+    False when it was already sent again or is not one to send again as it was (Mail.may_be_sent_again)."""
+    if not mail.may_be_sent_again:
+        return False
     now = timezone.now()
     again = Mail.objects.filter(pk=mail.pk, status=MailStatus.FAILED).update(
         status=MailStatus.QUEUED, attempts=0, last_error="", next_attempt_at=now, queued_at=now

@@ -148,17 +148,18 @@ def test_a_reminder_the_mail_server_keeps_refusing_shows_with_its_reason_until_s
         assert "Påminnelsen er sendt til" in coordinator.get(response.url).content.decode()
     assert ReminderNow.objects.count() == 1  # recorded: the e-mail waits for the mail server, not the page
     for _ in outbox.RETRY_PAUSES:
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            outbox.requeue_stalled(Mail.objects.get().next_attempt_at)
+        due = Mail.objects.get().next_attempt_at
+        with time_machine.travel(due, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+            outbox.requeue_stalled()
     undelivered = Mail.objects.get()
     assert (undelivered.status, undelivered.attempts) == (MailStatus.FAILED, len(outbox.RETRY_PAUSES) + 1)
     html = home(coordinator)
     assert "1 e-post kunne ikke leveres." in html
     page = coordinator.get(reverse("mail_undelivered")).content.decode()
-    assert cast.supervisor_a.email in page and "SMTPServerDisconnected: Connection unexpectedly closed" in page
+    assert cast.supervisor_a.email in page and "Connection unexpectedly closed" in page
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = coordinator.post(reverse("mail_send_again", kwargs={"pk": undelivered.pk}), follow=True)
     assert f"E-posten til {cast.supervisor_a.email} sendes på nytt." in response.content.decode()
     assert [message.to for message in mail.outbox] == [[cast.supervisor_a.email]]
-    assert "Hver e-post har nådd e-posttjeneren." in response.content.decode()
+    assert "Ingen e-post venter her." in response.content.decode()

@@ -513,8 +513,9 @@ class TestReminders:
         assert "Connection unexpectedly closed" in waiting[0].last_error
         assert reminders.send(today=today) == []  # recorded: the next run does not write them again
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            outbox.requeue_stalled(timezone.now() + outbox.RETRY_PAUSES[0])
+        later = timezone.now() + outbox.RETRY_PAUSES[0]
+        with time_machine.travel(later, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+            outbox.requeue_stalled()
         assert sorted(message.to[0] for message in mail.outbox) == sorted(
             [cast.student_a.email, cast.supervisor_a.email]
         )
@@ -570,13 +571,49 @@ class TestReminders:
                 for side in ("student", "organisation")
             )
 
-        # The supervisor gets each reminder as it comes; the student on a weekly digest, one a week.
-        assert reminded(22) == ([ReminderStage.DUE], [ReminderStage.DUE])
-        assert reminded(24) == ([], [ReminderStage.CHASER])
+        # The supervisor gets each reminder as it comes; the student on a weekly digest, one a calendar week.
+        assert reminded(22) == ([ReminderStage.DUE], [ReminderStage.DUE])  # a Sunday
+        assert reminded(24) == ([ReminderStage.CHASER], [ReminderStage.CHASER])  # a new week
         assert reminded(25) == ([], [ReminderStage.LAST])
-        assert reminded(29) == ([ReminderStage.LAST], [])  # a week on: what is new, at the reminder it came to
-        assert len([message for message in mail.outbox if message.to == [cast.student_a.email]]) == 2
+        assert reminded(29) == ([], [])
+        assert reminded(30) == ([ReminderStage.LAST], [])  # the next Monday: what is new, at its reminder
+        assert len([message for message in mail.outbox if message.to == [cast.student_a.email]]) == 3
         assert len([message for message in mail.outbox if message.to == [cast.supervisor_a.email]]) == 3
+
+    def test_a_person_on_a_daily_digest_gets_at_most_one_a_day(self, cast, placement, cohort):
+        cast.student_a.reminder_digest = ReminderDigest.DAILY
+        cast.student_a.save()
+        key = f"checkin:{first(placement).pk}:student"
+        with time_machine.travel(datetime.datetime(2023, 1, 22, 0, 5), tick=False):
+            assert {due.key for due in reminders.send(today=datetime.date(2023, 1, 22))} >= {key}
+        # Something new for her later that day (here: the check-in, as if its reminder had been another's) waits
+        # for the next day's e-mail.
+        Reminder.objects.filter(key=key, recipient=cast.student_a).update(key="an-earlier-thing")
+        with time_machine.travel(datetime.datetime(2023, 1, 22, 23, 50), tick=False):
+            assert key not in {due.key for due in reminders.send(today=datetime.date(2023, 1, 22))}
+        with time_machine.travel(datetime.datetime(2023, 1, 23, 0, 5), tick=False):
+            assert key in {due.key for due in reminders.send(today=datetime.date(2023, 1, 23))}
+
+    def test_the_cohort_says_at_the_field_which_reminder_day_to_change_and_shows_the_days(self, cast, cohort):
+        coordinator = client_for(cast.coordinator)
+        url = reverse("cohort_edit", kwargs={"pk": cohort.pk})
+        data = {
+            "name": cohort.name,
+            "starts_on": "2023-01-09",
+            "ends_on": "2023-05-19",
+            "agreement_deadline_days": 14,
+            "checkin_cadence_days": 14,
+            "chaser_days": 5,
+            "last_chaser_days": 5,
+        }
+        html = coordinator.post(url, data).content.decode()
+        assert "Sett det høyere enn den andre påminnelsens 5 dager, slik at den kommer etter den." in html
+        assert 'value="5"' in html  # nothing typed is lost
+        for days, message in ((0, "større enn eller lik 1"), (61, "mindre enn eller lik 60")):
+            assert message in coordinator.post(url, {**data, "chaser_days": days}).content.decode()
+        coordinator.post(url, {**data, "last_chaser_days": 9})
+        page = coordinator.get(reverse("cohort_detail", kwargs={"pk": cohort.pk})).content.decode()
+        assert "5 og 9 dager etter fristen" in page
 
     def test_dry_run_prints_and_sends_nothing(self, cast, placement):
         out = StringIO()

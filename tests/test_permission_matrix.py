@@ -111,7 +111,7 @@ def undelivered_mail(cast) -> dict:
         body="…",
         status=MailStatus.FAILED,
         attempts=5,
-        last_error="SMTPRecipientsRefused: 550 No such user",
+        last_error="550 No such user",
     )
     return {"pk": mail.pk}
 
