@@ -210,11 +210,12 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
 def undelivered_mail_visible_to(user: User) -> QuerySet[Mail]:
     """E-mail given up after its last attempt: coordinators see it, to act on the reason."""
     if has_role(user, Role.COORDINATOR):
-        return Mail.objects.filter(status=MailStatus.FAILED).order_by("-created_at")
+        return Mail.objects.filter(status=MailStatus.FAILED)
     return Mail.objects.none()
 
 
 def get_undelivered_mail_for(user: User, pk: int) -> Mail:
+    # 404: someone else's e-mail, or one no longer undelivered, is not revealed.
     return get_object_or_404(undelivered_mail_visible_to(user), pk=pk)
 
 

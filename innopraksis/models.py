@@ -16,7 +16,7 @@ class Role(models.TextChoices):
 
 
 class ReminderDigest(models.TextChoices):
-    EACH = "each", _("As things fall due")
+    EACH = "each", _("As due dates come near")
     DAILY = "daily", _("One e-mail a day at most")
     WEEKLY = "weekly", _("One e-mail a week at most")
 
@@ -287,3 +287,10 @@ class Mail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+    # E-mails with a link that soon stops working, sent anew from where they started, never again as they were.
+    SENT_ANEW_ELSEWHERE = frozenset({"invitation", "password_reset"})
+
+    @property
+    def may_be_sent_again(self) -> bool:
+        return self.status == MailStatus.FAILED and self.template not in self.SENT_ANEW_ELSEWHERE

@@ -172,6 +172,8 @@ def mail_send_again(request, pk: int):
     if outbox.mail_send_again(mail=mail):
         security.log_event("mail_sent_again", request, mail=mail.pk)
         messages.success(request, _("The e-mail to %(email)s is being sent again.") % {"email": mail.to})
+    else:
+        messages.error(request, _("This e-mail is not sent again as it was: send what it was about anew."))
     return redirect("mail_undelivered")
 
 
