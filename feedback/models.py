@@ -368,7 +368,7 @@ class Evaluation(models.Model):
 
 class ReminderStage(models.IntegerChoices):
     DUE = 0, _("when due")
-    CHASER = 1, _("chaser")
+    CHASER = 1, _("second reminder")
     LAST = 2, _("last reminder")
 
 

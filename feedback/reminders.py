@@ -2,7 +2,8 @@
 
 A thing is reminded of when it falls due (REMINDER_LEAD_DAYS before its date), chased after the cohort's
 ``chaser_days`` past its date, and a last time after ``last_chaser_days``; each of these goes to each person
-once. A person who chose a daily or weekly digest gets what is new for them at most once a day or a week.
+once. A person who chose a daily or weekly digest gets what is new for them at most once a (calendar) day or
+week.
 
 Safe to run from cron on several servers at once: the person's row is locked while their reminders are
 claimed, and a reminder is claimed by inserting a row under a unique constraint, so when two runs meet, the
@@ -102,34 +103,29 @@ def _claim(due: Due) -> bool:
     return True
 
 
-# A digest goes out at most once in this long: a little less than its day or week, so that the same hour's
-# run from cron sends the next one.
-DIGEST_GAPS = {
-    ReminderDigest.DAILY: datetime.timedelta(hours=20),
-    ReminderDigest.WEEKLY: datetime.timedelta(days=7) - datetime.timedelta(hours=4),
-}
-
-
-def digest_waits(person: User, now: datetime.datetime) -> bool:
-    """Whether a person on a digest had their last reminder too lately for another one now."""
-    gap = DIGEST_GAPS.get(person.reminder_digest)
-    if gap is None:
+def digest_waits(person: User, today: datetime.date) -> bool:
+    """Whether a person on a daily or weekly digest had a reminder already this (local) day or this week."""
+    if person.reminder_digest == ReminderDigest.EACH:
         return False
     last = Reminder.objects.filter(recipient=person).values_list("created_at", flat=True).first()
-    return last is not None and last > now - gap
+    if last is None:
+        return False
+    then = timezone.localdate(last)
+    if person.reminder_digest == ReminderDigest.DAILY:
+        return then == today
+    return then.isocalendar()[:2] == today.isocalendar()[:2]
 
 
 def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[Due]:
     """Write each person one e-mail with what is newly due for them, or late enough to chase, unless their
     digest waits; returns what was (or would be) sent. The e-mails are sent by the background worker."""
     today = today or timezone.localdate()
-    now = timezone.now()
     dues = collect(today)
     sent = Reminder.objects.filter(key__in={due.key for due in dues}).values_list("key", "recipient_id", "stage")
     already = set(sent)
     dues = [due for due in dues if (due.key, due.recipient.pk, due.stage) not in already]
     if dry_run:
-        return [due for due in dues if not digest_waits(due.recipient, now)]
+        return [due for due in dues if not digest_waits(due.recipient, today)]
     by_person: dict[int, list[Due]] = defaultdict(list)
     for due in dues:
         by_person[due.recipient.pk].append(due)
@@ -138,7 +134,7 @@ def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[D
         person = items[0].recipient
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=person.pk).first()  # one run at a time for a person
-            if digest_waits(person, now):
+            if digest_waits(person, today):
                 continue
             claimed = [due for due in items if _claim(due)]
             if claimed:
