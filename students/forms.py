@@ -46,6 +46,18 @@ class CohortForm(forms.ModelForm):
         ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
+    def clean(self):
+        """The reminders' order, said at the field to change, before the database's rule says it for the form."""
+        cleaned = super().clean()
+        second, last = cleaned.get("chaser_days"), cleaned.get("last_chaser_days")
+        if second is not None and last is not None and last <= second:
+            self.add_error(
+                "last_chaser_days",
+                _("Make it more than the second reminder's %(days)s days, so that it comes after it.")
+                % {"days": second},
+            )
+        return cleaned
+
 
 class StudentForm(forms.ModelForm):
     """A student's profile together with the person's name and e-mail address."""

@@ -54,14 +54,19 @@ class Cohort(models.Model):
     )
     checkin_cadence_days = models.PositiveSmallIntegerField(_("days between check-ins"), default=14)
     chaser_days = models.PositiveSmallIntegerField(
-        _("first chaser (days after the due date)"),
+        _("second reminder (days after the due date)"),
         default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_(
-            "Reminders go out when something falls due, after this many days if it is still not done, and a "
-            "last time after the number below."
+            "A reminder goes out as a due date comes near, a second after this many days if the thing is still "
+            "not done, and a last one after the number below."
         ),
     )
-    last_chaser_days = models.PositiveSmallIntegerField(_("last reminder (days after the due date)"), default=7)
+    last_chaser_days = models.PositiveSmallIntegerField(
+        _("last reminder (days after the due date)"),
+        default=7,
+        validators=[MinValueValidator(2), MaxValueValidator(90)],
+    )
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -82,9 +87,7 @@ class Cohort(models.Model):
             models.CheckConstraint(
                 condition=models.Q(chaser_days__gte=1, last_chaser_days__gt=models.F("chaser_days")),
                 name="students_cohort_chasers_in_order",
-                violation_error_message=_(
-                    "The first chaser must come at least a day after the due date, and the last reminder after it."
-                ),
+                violation_error_message=_("The last reminder must come after the second reminder."),
             ),
         ]
 
