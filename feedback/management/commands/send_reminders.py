@@ -1,15 +1,13 @@
 from django.core.management.base import BaseCommand
 
 from feedback import reminders
-from innopraksis import outbox
 
 
 class Command(BaseCommand):
     help = (
         "Write each person an e-mail of what is due or late for them (agreement parts and signatures, onboarding "
         "items, check-ins, evaluations): when it falls due, then the cohort's chasers. The background worker "
-        "sends them. Also hands e-mail that lost its worker back to the worker, and deletes sent e-mail older "
-        "than MAIL_KEEP_DAYS. Safe to run from cron on several servers at once."
+        "sends them. Safe to run from cron on several servers at once."
     )
 
     def add_arguments(self, parser):
@@ -24,9 +22,3 @@ class Command(BaseCommand):
             )
         people = len({due.recipient.pk for due in dues})
         self.stdout.write(f"{verb} {people} person(s) of {len(dues)} thing(s).")
-        if dry_run:
-            return
-        stalled = outbox.requeue_stalled()
-        if stalled:
-            self.stdout.write(f"Handed {stalled} waiting e-mail(s) back to the worker.")
-        outbox.prune()
