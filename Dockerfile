@@ -1,6 +1,7 @@
 # The portal's image: gunicorn serving the app, static files by WhiteNoise, run as a user without privileges.
 # The same image runs the web servers, the worker (manage.py db_worker) and the scheduler (manage.py
-# run_schedule); compose.yaml shows one way to run them together.
+# run_schedule); compose.yaml shows one way to run them together. Translations are compiled as `make messages`
+# compiles them (pybabel, one catalogue per language).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,5 +26,7 @@ RUN pybabel compile --domain django --directory locale \
 
 USER portal
 EXPOSE 8000
-ENV GUNICORN_BIND=0.0.0.0:8000
+# gunicorn.conf.py binds 0.0.0.0:8000; /healthz answers while the process runs.
+HEALTHCHECK --interval=30s --timeout=5s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
 CMD ["gunicorn", "innopraksis.wsgi", "--config", "gunicorn.conf.py"]
