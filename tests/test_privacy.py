@@ -202,5 +202,5 @@ def test_the_privacy_page_is_public_and_says_how_long(settings, db):
     settings.RETENTION_MONTHS, settings.MAIL_KEEP_DAYS = 36, 30
     html = Client().get(reverse("privacy")).content.decode()
     assert "36 måneder etter at kullet er slutt" in html
-    assert "En kopi av hver e-post portalen sender deg, beholdes i 30 dager etter at den er sendt" in html
+    assert "hvem den gikk til, emnet og når, beholdes i 30 dager" in html
     assert "aldri en students melding til koordinatoren" in html
