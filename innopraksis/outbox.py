@@ -68,7 +68,9 @@ def enqueue(messages: list[Message]) -> list[Mail]:
     )
     ids = [mail.pk for mail in mails]
     if ids:
-        transaction.on_commit(lambda: _queue(ids))
+        # The change is saved whatever happens here: a task queue that fails now is logged, and mail_upkeep
+        # hands the e-mails to a worker later.
+        transaction.on_commit(lambda: _queue(ids), robust=True)
     return mails
 
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from innopraksis import outbox
 from innopraksis.mail import TemplatedMail, send_templated_mail, send_templated_mails
-from innopraksis.models import Mail, MailStatus
+from innopraksis.models import Invitation, Mail, MailStatus
 from tests.conftest import client_for
 
 WORKER = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -176,3 +176,24 @@ def test_invitations_and_password_resets_are_sent_anew_not_again(cast):
     response = coordinator.post(f"/mail/{undelivered.pk}/send-again/", follow=True)
     assert "Denne e-posten sendes ikke på nytt slik den var" in response.content.decode()
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queue_that_fails_after_the_change_loses_neither_the_change_nor_the_email(cast, worker, monkeypatch):
+    def queue_down(*args, **kwargs):
+        raise OperationalError("the task queue could not be reached")
+
+    monkeypatch.setattr(outbox, "_queue", queue_down)
+    response = client_for(cast.coordinator).post(
+        "/invitations/new/",
+        {"email": "ny.student@example.org", "full_name": "Nora Ny", "role": "student", "language": "nb"},
+    )
+    assert response.status_code == 302  # the invitation is saved, and the page says so
+    assert Invitation.objects.filter(email="ny.student@example.org").exists()
+    written = Mail.objects.get()
+    assert written.status == MailStatus.QUEUED and not DBTaskResult.objects.exists()
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + outbox.STALLED_AFTER + datetime.timedelta(seconds=1), tick=False):
+        call_command("mail_upkeep", stdout=StringIO())
+        run_worker()
+    assert [message.to for message in mail.outbox] == [["ny.student@example.org"]]
