@@ -12,12 +12,14 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 from django.db.models import F
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from feedback.conversation import message_write
 from feedback.models import CheckIn, FollowUp, Message
+from innopraksis.models import Mail
+from innopraksis.overview import retention
 from students import agreement_steps, placements
 from students.models import AgreementState, Cohort, ExpectationAgreement, Placement, PlacementState, Side
 from tests.conftest import client_for, give_authenticator_app
@@ -87,6 +89,15 @@ class TestPersonalData:
             ("Takk, vi tar en prat.", False, None),
         ]
         assert all(section["source"] and section["visible_to"] for section in data["sections"])
+
+    def test_the_export_holds_the_emails_sent_lately_and_anonymisation_removes_them(self, cast, placement):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            message_write(placement=placement, user=cast.coordinator, text="Hei Siri")
+        data = json.loads(client_for(cast.student_a).get(reverse("personal_data_export")).content)
+        (emails,) = [section["data"] for section in data["sections"] if section["name"] == "emails"]
+        # The agreement's e-mail still waits for the worker here, with its text; the message's was sent, without.
+        assert [(row["status"], bool(row["body"])) for row in emails] == [("queued", True), ("sent", False)]
+        assert retention.anonymise(placement.cohort) and not Mail.objects.filter(to=cast.student_a.email).exists()
 
     def test_the_export_hides_the_supervisors_answers_as_the_check_in_page_does(self, cast, placement):
         checkin = CheckIn.objects.create(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback.models import CheckIn, Evaluation, Experience, FollowUp, Message
-from innopraksis.models import Invitation, User
+from innopraksis.models import Invitation, Mail, User
 from orgs.models import Membership
 from students import agreement_steps
 from students.models import Choice, OnboardingItem, Placement, Side
@@ -180,6 +180,15 @@ def export_for(person: User) -> dict:
                     for factor in Authenticator.objects.filter(user=person)
                 ],
             },
+        ),
+        _section(
+            "emails",
+            _("E-mails the portal sent you lately (their text is deleted once the mail server has taken them)."),
+            _("The coordinators, while an e-mail could not be delivered; otherwise the portal's operator."),
+            [
+                _row(sent, ["subject", "status", "created_at", "sent_at", "body"])
+                for sent in Mail.objects.filter(to__iexact=person.email).order_by("created_at")
+            ],
         ),
         _section(
             "organisation_memberships",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from feedback.models import CheckIn, Evaluation, FollowUp, Message
 from innopraksis import accounts
-from innopraksis.models import Invitation, LoginFailure, PasswordResetRequest, User
+from innopraksis.models import Invitation, LoginFailure, Mail, PasswordResetRequest, User
 from students.models import (
     AgreementChange,
     AgreementVersion,
@@ -106,6 +106,7 @@ def anonymise(cohort: Cohort) -> Outcome:
         Invitation.objects.filter(email__iexact=user.email).delete()
         LoginFailure.objects.filter(email__iexact=user.email).delete()
         PasswordResetRequest.objects.filter(email__iexact=user.email).delete()
+        Mail.objects.filter(to__iexact=user.email).delete()
         SocialAccount.objects.filter(user=user).delete()  # the Feide link, with the name and Feide name it holds
         Authenticator.objects.filter(user=user).delete()
         student.study_programme, student.phone = "", ""
