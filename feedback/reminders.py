@@ -125,7 +125,9 @@ def send(*, today: datetime.date | None = None, dry_run: bool = False) -> list[D
     already = set(sent)
     dues = [due for due in dues if (due.key, due.recipient.pk, due.stage) not in already]
     if dry_run:
-        return [due for due in dues if not digest_waits(due.recipient, today)]
+        people = {due.recipient.pk: due.recipient for due in dues}.values()
+        waiting = {person.pk for person in people if digest_waits(person, today)}
+        return [due for due in dues if due.recipient.pk not in waiting]
     by_person: dict[int, list[Due]] = defaultdict(list)
     for due in dues:
         by_person[due.recipient.pk].append(due)

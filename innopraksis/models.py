@@ -257,9 +257,9 @@ class MailStatus(models.TextChoices):
 
 class Mail(models.Model):
     """One e-mail the portal sends, written in the transaction that caused it and handed to the mail server by
-    a background task (``innopraksis.outbox``). Its key is its idempotency key: the message's Message-ID, so a
-    message sent twice after a worker died between the mail server's answer and the row's update is one message
-    to the recipient's mail system."""
+    a background task (``innopraksis.outbox``). Its key is its idempotency key, sent as the message's
+    Message-ID, so that a message sent twice (a worker died between the mail server's answer and the row's
+    update) can be recognised as one."""
 
     key = models.CharField(_("key"), max_length=64, unique=True)
     to = models.EmailField(_("to"), max_length=254)

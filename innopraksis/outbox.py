@@ -4,13 +4,13 @@ A page never waits for the mail server. ``enqueue`` writes a ``Mail`` row and, w
 commits, queues the ``deliver`` task (Django's tasks framework, the database backend in production, run
 by ``manage.py db_worker``). ``deliver`` locks the row, hands the message to the mail server and marks it
 sent in one transaction, so two workers never send one message, and a worker that dies mid-way leaves
-the row waiting: ``requeue_stalled`` (run by ``manage.py run_schedule`` and ``send_reminders``) queues it
-again. A mail server that refuses or is down is tried again with growing pauses, and after the last try
-the message is kept, with the reason, on the coordinators' page of undelivered e-mail.
+the row waiting: ``requeue_stalled`` (run by ``manage.py mail_upkeep``) queues it again. A mail server
+that refuses or is down is tried again with growing pauses, and after the last try the message is kept,
+with the mail server's answer, on the coordinators' page of undelivered e-mail.
 
 The rule is at least once: a worker killed after the mail server took a message but before the row was
-updated sends it again. Each message carries its row's key as its Message-ID, so the second copy is
-the same message to the recipient's mail system.
+updated sends it again. Each message carries its row's key as its Message-ID, so that a second copy can
+be recognised as the same message.
 """
 
 from __future__ import annotations

@@ -69,6 +69,14 @@ def sign_in(browser: requests.Session, base: str, email: str, password: str = PA
     )
 
 
+def log_followup(browser: requests.Session, base: str, placement: Placement, **fields: str) -> requests.Response:
+    """A supervisor logs a follow-up on the placement through the server at ``base``, as its form posts it."""
+    new_followup = f"{base}{reverse('followup_create', kwargs={'pk': placement.pk})}"
+    assert browser.get(new_followup, timeout=60).status_code == 200
+    data = {"csrfmiddlewaretoken": browser.cookies["csrftoken"], "happened_on": timezone.localdate().isoformat()}
+    return browser.post(new_followup, {**data, **fields}, allow_redirects=False, timeout=60)
+
+
 def live_placement(cast, today: datetime.date, student=None, organisation=None, supervisor=None) -> Placement:
     """An internship a month in (Siri's at A, unless told): check-ins overdue for both sides."""
     cohort, _created = Cohort.objects.get_or_create(
@@ -105,18 +113,8 @@ def test_a_session_a_sign_in_lock_and_a_change_made_through_one_server_hold_on_t
     assert not Session.objects.exists()
 
     # A follow-up logged through A is on B's next page.
-    new_followup = reverse("followup_create", kwargs={"pk": placement.pk})
-    assert supervisor.get(f"{server_a}{new_followup}", timeout=60).status_code == 200
-    logged = supervisor.post(
-        f"{server_a}{new_followup}",
-        {
-            "csrfmiddlewaretoken": supervisor.cookies["csrftoken"],
-            "kind": "workload",
-            "happened_on": timezone.localdate().isoformat(),
-            "note": "Avtalte færre rapporter fra neste uke.",
-        },
-        allow_redirects=False,
-        timeout=60,
+    logged = log_followup(
+        supervisor, server_a, placement, kind="workload", note="Avtalte færre rapporter fra neste uke."
     )
     assert logged.status_code == 302, logged.text[-2000:]
     page = supervisor.get(f"{server_b}{logged.headers['Location']}", timeout=60)
@@ -228,19 +226,8 @@ def test_every_kind_of_page_works_through_pgbouncer_in_transaction_mode(cast, se
 
             supervisor = requests.Session()
             assert sign_in(supervisor, server, cast.supervisor_a.email).status_code == 302
-            new_followup = reverse("followup_create", kwargs={"pk": placement.pk})
-            supervisor.get(f"{server}{new_followup}", timeout=60)
-            logged = supervisor.post(
-                f"{server}{new_followup}",
-                {
-                    "csrfmiddlewaretoken": supervisor.cookies["csrftoken"],
-                    "kind": "feedback",
-                    "happened_on": timezone.localdate().isoformat(),
-                    "note": "Bra første måned.",
-                    "shared_with_student": "on",
-                },
-                allow_redirects=False,
-                timeout=60,
+            logged = log_followup(
+                supervisor, server, placement, kind="feedback", note="Bra første måned.", shared_with_student="on"
             )
             assert logged.status_code == 302
 
